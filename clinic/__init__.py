@@ -1,0 +1,117 @@
+"""Clinic: booking, preparation, procedure-day checklists and reminders for spine-injection clinics."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from clinic.config import CONFIGS, INSTANCE, ROOT
+
+BLUEPRINTS = (
+    "clinic.accounts.views:bp",
+    "clinic.patients.views:bp",
+    "clinic.api.views:bp",
+)
+
+
+def create_app(config: str | dict | None = None) -> Flask:
+    """Build the application. `config` names a configuration or gives settings to apply on top."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE),
+    )
+    register_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_security(app)
+    register_templates(app)
+    register_cli(app)
+    return app
+
+
+def register_config(app: Flask, config: str | dict | None) -> None:
+    if isinstance(config, dict) and "__config__" in config:
+        config = dict(config)
+        name = config.pop("__config__")
+    else:
+        name = config if isinstance(config, str) else os.environ.get("CLINIC_ENV", "development")
+    cls = CONFIGS[name]
+    if hasattr(cls, "check"):
+        cls.check()
+    app.config.from_object(cls)
+    if isinstance(config, dict):
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A waiting writer must queue behind another (serialised writes), not fail at once.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    translation_dirs = [str(ROOT / "clinic" / "translations")]
+    translation_dirs += [str(p) for p in sorted((ROOT / "clinic").glob("*/translations"))]
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_dirs))
+
+
+def register_extensions(app: Flask) -> None:
+    import clinic.models  # noqa: F401  (the whole schema, for migrations)
+    from clinic.accounts import auth
+    from clinic.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    auth.init_login(login_manager)
+    babel.init_app(app, locale_selector=auth.select_locale)
+    with app.app_context():
+        _sqlite_pragmas(db)
+
+
+def _sqlite_pragmas(db) -> None:
+    from sqlalchemy import event
+
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for spec in BLUEPRINTS:
+        module, attr = spec.split(":")
+        app.register_blueprint(getattr(import_module(module), attr))
+
+
+def register_errors(app: Flask) -> None:
+    from clinic.errors import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from clinic.security import register
+
+    register(app)
+
+
+def register_templates(app: Flask) -> None:
+    from clinic import templating
+
+    templating.register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from clinic.cli import clinic_cli
+
+    app.cli.add_command(clinic_cli)

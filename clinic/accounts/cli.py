@@ -1,0 +1,43 @@
+"""`flask clinic create-user` and `flask clinic api-token`."""
+
+from __future__ import annotations
+
+import click
+
+from clinic.accounts import services
+from clinic.cli import clinic_cli
+from clinic.errors import DomainError
+from clinic.extensions import db
+
+
+@clinic_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["front_desk", "physician", "nurse", "admin"]))
+@click.option("--password", required=True)
+@click.option("--location", "locations", multiple=True, help="Site code; repeat once per site.")
+@click.option("--language", type=click.Choice(["en", "fr"]), default=None)
+def create_user(email: str, name: str, role: str, password: str, locations: tuple[str, ...], language: str | None):
+    """Create a user with a role and sites."""
+    try:
+        user = services.create_user(email, name, role, password, locations, language)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(err.message) from err
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@clinic_cli.command("api-token")
+@click.option("--email", required=True)
+@click.option("--name", default="cli", help="A label to recognise the token by.")
+def api_token(email: str, name: str):
+    """Print a new API token for a user (the last word of the last line)."""
+    try:
+        raw = services.issue_token(email, name)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(err.message) from err
+    click.echo("Keep this token secret; it is shown only once.")
+    click.echo(f"API token: {raw}")

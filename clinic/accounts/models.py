@@ -1,0 +1,106 @@
+"""Users, their roles and sites, and their API tokens (stored hashed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.db import enum_column, utcnow
+from clinic.extensions import db
+from clinic.sites.models import Site
+
+_hasher = PasswordHasher()
+
+
+class Role(enum.StrEnum):
+    FRONT_DESK = "front_desk"
+    PHYSICIAN = "physician"
+    NURSE = "nurse"
+    ADMIN = "admin"
+
+
+user_sites = sa.Table(
+    "user_sites",
+    db.Model.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("site_id", sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    language: Mapped[str | None] = mapped_column(sa.String(2))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Changing this value ends every session of the user at once (logout everywhere, deactivation).
+    session_generation: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(secondary=user_sites, order_by="Site.name")
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def can_access_site(self, site_id: int) -> bool:
+        return self.is_admin or any(s.id == site_id for s in self.sites)
+
+    def site_ids(self) -> set[int] | None:
+        """The ids of the user's sites, or None for an admin (every site)."""
+        return None if self.is_admin else {s.id for s in self.sites}
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    name: Mapped[str] = mapped_column(sa.String(80), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
+        """A new token for the user; the raw value is returned once and never stored."""
+        raw = "clk_" + secrets.token_urlsafe(32)
+        token = cls(user=user, token_hash=cls.hash(raw), prefix=raw[:10], name=name)
+        return token, raw

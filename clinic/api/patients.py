@@ -1,0 +1,81 @@
+"""Patients over the API: register, search, read (every access audited)."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from clinic.access import roles_required
+from clinic.accounts.models import Role
+from clinic.api.parsing import Body, query_int
+from clinic.api.serializers import patient_json
+from clinic.api.views import bp
+from clinic.errors import DomainError, ValidationFailed
+from clinic.extensions import db
+from clinic.patients import services
+
+STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
+
+
+def _patient_input(body: Body) -> services.PatientInput:
+    data = {
+        "first_name": body.string("first_name", max_length=100),
+        "last_name": body.string("last_name", max_length=100),
+        "birth_date": body.date("birth_date"),
+        "email": body.string("email", max_length=254),
+        "phone": body.string("phone", required=False, max_length=40) or "",
+        "language": body.string("language", choices=("fr", "en")),
+        "conditions": tuple(body.string_list("conditions")),
+        "allergies": tuple(body.string_list("allergies")),
+    }
+    meds = body.data.get("medications") or []
+    parsed = []
+    if not isinstance(meds, list) or len(meds) > 30:
+        body.errors["medications"] = "Expected a list of at most 30 objects {drug, indication?}."
+    else:
+        for med in meds:
+            drug = med.get("drug") if isinstance(med, dict) else None
+            indication = med.get("indication") if isinstance(med, dict) else None
+            if not isinstance(drug, str) or not (indication is None or isinstance(indication, str)):
+                body.errors["medications"] = "Each medication is an object {drug, indication?} of strings."
+                break
+            if len(indication or "") > 60:
+                body.errors["medications"] = "An indication has at most 60 characters."
+                break
+            parsed.append((drug.strip().lower(), indication))
+    body.done()
+    return services.PatientInput(medications=tuple(parsed), **data)
+
+
+@bp.route("/v1/patients", methods=["POST"])
+@roles_required(Role.FRONT_DESK, Role.ADMIN)
+def create_patient():
+    patient = services.create_patient(_patient_input(Body()))
+    db.session.commit()
+    return jsonify(patient_json(patient, with_history=True)), 201
+
+
+@bp.route("/v1/patients")
+@roles_required(*STAFF)
+def search_patients():
+    from flask import request
+
+    q = request.args.get("q", "")
+    if len(q) > 200:
+        raise ValidationFailed({"q": "At most 200 characters."})
+    page = query_int("page", 1, 1, 100000)
+    per_page = query_int("per_page", services.PER_PAGE, 1, 100)
+    patients, total = services.search_patients(q, page, per_page)
+    db.session.commit()
+    return jsonify(
+        {"patients": [patient_json(p) for p in patients], "page": page, "per_page": per_page, "total": total}
+    )
+
+
+@bp.route("/v1/patients/<int:patient_id>")
+@roles_required(*STAFF)
+def get_patient(patient_id: int):
+    patient = services.get_patient(patient_id)
+    if patient is None:
+        raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
+    db.session.commit()
+    return jsonify(patient_json(patient, with_history=True))

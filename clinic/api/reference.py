@@ -1,0 +1,64 @@
+"""Reference data: the caller's sites, the procedure catalog, physicians."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify, request
+from flask_babel import get_locale
+
+from clinic.access import current_actor, ensure_site, roles_required
+from clinic.accounts.models import Role, User
+from clinic.api.serializers import physician_json, procedure_json, site_json
+from clinic.api.views import bp
+from clinic.catalog import load_procedures
+from clinic.errors import DomainError
+from clinic.extensions import db
+from clinic.sites.models import Site
+
+
+def site_by_code(code: str | None, required: bool = True) -> Site | None:
+    """The site with this code, after checking the caller may see it (403 before 404 where both apply)."""
+    if not code:
+        if required:
+            raise DomainError("invalid", "The location parameter is required.", {"location": "required"})
+        return None
+    site = db.session.execute(sa.select(Site).where(Site.code == code)).scalar_one_or_none()
+    if site is None:
+        user = current_actor()
+        if user is not None and not user.is_admin:
+            raise DomainError("forbidden", "You have no access to this location.", status=403)
+        raise DomainError("not_found", f"No location with code {code!r}.", status=404)
+    ensure_site(site.id)
+    return site
+
+
+@bp.route("/v1/locations")
+@roles_required()
+def locations():
+    user = current_actor()
+    stmt = sa.select(Site).where(Site.active.is_(True)).order_by(Site.name)
+    ids = user.site_ids()
+    if ids is not None:
+        stmt = stmt.where(Site.id.in_(ids))
+    return jsonify({"locations": [site_json(s) for s in db.session.execute(stmt).scalars()]})
+
+
+@bp.route("/v1/procedures")
+@roles_required()
+def procedures():
+    lang = str(get_locale())
+    return jsonify({"procedures": [procedure_json(p, lang) for p in load_procedures().values()]})
+
+
+@bp.route("/v1/physicians")
+@roles_required()
+def physicians():
+    site = site_by_code(request.args.get("location"), required=False)
+    stmt = sa.select(User).where(User.role == Role.PHYSICIAN, User.active.is_(True)).order_by(User.name)
+    if site is not None:
+        stmt = stmt.where(User.sites.any(Site.id == site.id))
+    else:
+        ids = current_actor().site_ids()
+        if ids is not None:
+            stmt = stmt.where(User.sites.any(Site.id.in_(ids)))
+    return jsonify({"physicians": [physician_json(u) for u in db.session.execute(stmt).scalars()]})

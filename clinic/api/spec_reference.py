@@ -1,0 +1,141 @@
+"""OpenAPI fragments for locations, procedures, physicians and patients."""
+
+from clinic.api.openapi import errors, json_response, path_id, query, ref
+
+STR = {"type": "string"}
+STR_LIST = {"type": "array", "items": STR}
+
+SCHEMAS = {
+    "Location": {
+        "type": "object",
+        "required": ["code", "name", "timezone", "country", "language", "address", "phone"],
+        "properties": {k: STR for k in ("code", "name", "timezone", "country", "language", "address", "phone")},
+    },
+    "Procedure": {
+        "type": "object",
+        "required": ["code", "name", "duration_minutes", "imaging", "contrast", "steroid", "bleeding_risk"],
+        "properties": {
+            "code": STR,
+            "name": STR,
+            "duration_minutes": {"type": "integer"},
+            "imaging": STR_LIST,
+            "contrast": {"type": "boolean"},
+            "steroid": {"type": "boolean"},
+            "bleeding_risk": {"type": "string", "enum": ["low", "intermediate", "high"]},
+            "bleeding_risk_cervical": {"type": "string", "enum": ["low", "intermediate", "high"]},
+            "regions": STR_LIST,
+            "source": STR,
+        },
+    },
+    "Physician": {
+        "type": "object",
+        "required": ["id", "name", "locations"],
+        "properties": {"id": {"type": "integer"}, "name": STR, "locations": STR_LIST},
+    },
+    "Medication": {
+        "type": "object",
+        "required": ["drug"],
+        "properties": {"drug": {"type": "string", "maxLength": 60}, "indication": {"type": "string", "nullable": True, "maxLength": 60}},
+    },
+    "PatientInput": {
+        "type": "object",
+        "required": ["first_name", "last_name", "birth_date", "email", "language"],
+        "properties": {
+            "first_name": {"type": "string", "minLength": 1, "maxLength": 100},
+            "last_name": {"type": "string", "minLength": 1, "maxLength": 100},
+            "birth_date": {"type": "string", "format": "date"},
+            "email": {"type": "string", "format": "email", "maxLength": 254},
+            "phone": {"type": "string", "maxLength": 40},
+            "language": {"type": "string", "enum": ["fr", "en"]},
+            "conditions": STR_LIST,
+            "allergies": STR_LIST,
+            "medications": {"type": "array", "items": ref("Medication")},
+        },
+    },
+    "Patient": {
+        "type": "object",
+        "required": ["id", "first_name", "last_name", "birth_date", "email", "language"],
+        "properties": {
+            "id": {"type": "integer"},
+            "first_name": STR,
+            "last_name": STR,
+            "birth_date": {"type": "string", "format": "date"},
+            "email": STR,
+            "phone": {"type": "string", "nullable": True},
+            "language": STR,
+            "conditions": STR_LIST,
+            "allergies": STR_LIST,
+            "medications": {"type": "array", "items": ref("Medication")},
+            "injection_history": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+}
+
+PATHS = {
+    "/api/v1/locations": {
+        "get": {
+            "summary": "The caller's sites (every site for an admin)",
+            "responses": {
+                "200": json_response("Sites", {"type": "object", "required": ["locations"], "properties": {"locations": {"type": "array", "items": ref("Location")}}}),
+                **errors(401),
+            },
+        }
+    },
+    "/api/v1/procedures": {
+        "get": {
+            "summary": "The procedure catalog",
+            "responses": {
+                "200": json_response("Procedures", {"type": "object", "required": ["procedures"], "properties": {"procedures": {"type": "array", "items": ref("Procedure")}}}),
+                **errors(401),
+            },
+        }
+    },
+    "/api/v1/physicians": {
+        "get": {
+            "summary": "Physicians, at one site or at the caller's sites",
+            "parameters": [query("location", STR)],
+            "responses": {
+                "200": json_response("Physicians", {"type": "object", "required": ["physicians"], "properties": {"physicians": {"type": "array", "items": ref("Physician")}}}),
+                **errors(401, 403, 404, 422),
+            },
+        }
+    },
+    "/api/v1/patients": {
+        "post": {
+            "summary": "Register a patient",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("PatientInput")}}},
+            "responses": {"201": json_response("The patient", ref("Patient")), **errors(401, 403, 422)},
+        },
+        "get": {
+            "summary": "Search patients by name, e-mail or birth date",
+            "parameters": [
+                query("q", {"type": "string", "maxLength": 200}),
+                query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
+                query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
+            ],
+            "responses": {
+                "200": json_response(
+                    "A page of patients",
+                    {
+                        "type": "object",
+                        "required": ["patients", "page", "per_page", "total"],
+                        "properties": {
+                            "patients": {"type": "array", "items": ref("Patient")},
+                            "page": {"type": "integer"},
+                            "per_page": {"type": "integer"},
+                            "total": {"type": "integer"},
+                        },
+                    },
+                ),
+                **errors(401, 403, 422),
+            },
+        },
+    },
+    "/api/v1/patients/{id}": {
+        "get": {
+            "summary": "A patient with their injection history",
+            "parameters": [path_id()],
+            "responses": {"200": json_response("The patient", ref("Patient")), **errors(401, 403, 404)},
+        }
+    },
+}

@@ -1,0 +1,30 @@
+"""The API blueprint: bearer-token authentication, JSON errors, no CSRF (no cookies used)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify
+
+from clinic.access import public
+from clinic.accounts.auth import user_from_bearer
+from clinic.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)
+
+
+@bp.before_request
+def authenticate() -> None:
+    g.api_user = user_from_bearer()
+
+
+@bp.route("/openapi.json")
+@public
+def openapi():
+    from clinic.api.openapi import document
+
+    return jsonify(document())
+
+
+# Route modules attach their views to bp when imported.
+from clinic.api import reference as _reference  # noqa: E402,F401
+from clinic.api import patients as _patients  # noqa: E402,F401

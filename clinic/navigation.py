@@ -1,0 +1,53 @@
+"""The role-aware main menu. Each domain's views add their own entries at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from clinic.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    roles: tuple[Role, ...]
+    description: object = ""
+    order: int = 50
+
+
+_ITEMS: list[NavItem] = []
+
+ROLE_LABELS = {
+    Role.FRONT_DESK: _l("Front desk"),
+    Role.PHYSICIAN: _l("Physician"),
+    Role.NURSE: _l("Nurse"),
+    Role.ADMIN: _l("Admin"),
+}
+
+
+def add(endpoint: str, label, roles, description="", order: int = 50) -> None:
+    if all(item.endpoint != endpoint for item in _ITEMS):
+        _ITEMS.append(NavItem(endpoint, label, tuple(roles), description, order))
+        _ITEMS.sort(key=lambda i: i.order)
+
+
+def items_for(role: Role) -> list[dict]:
+    return [
+        {"url": url_for(i.endpoint), "label": i.label, "description": i.description}
+        for i in _ITEMS
+        if role in i.roles
+    ]
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def inject() -> dict:
+        def nav_items() -> list[dict]:
+            return items_for(current_user.role) if current_user.is_authenticated else []
+
+        return {"nav_items": nav_items, "role_label": lambda r: ROLE_LABELS.get(r, r)}

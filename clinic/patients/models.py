@@ -1,0 +1,88 @@
+"""Patients, their medications and their injection history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.db import utcnow
+from clinic.extensions import db
+
+CONDITIONS = (
+    "diabetes",
+    "glaucoma",
+    "bleeding_disorder",
+    "immunosuppression",
+    "heart_failure",
+    "kidney_disease",
+    "liver_disease",
+    "prior_surgery_at_site",
+    "postmenopausal",
+)
+ALLERGIES = ("iodinated_contrast", "gadolinium", "latex", "local_anesthetic", "corticosteroid")
+
+
+class Patient(db.Model):
+    __tablename__ = "patients"
+    __table_args__ = (sa.CheckConstraint("language IN ('fr', 'en')", name="language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100), index=True)
+    birth_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    conditions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    allergies: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    non_essential_opt_out: Mapped[bool] = mapped_column(default=False)
+    pseudonymised_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    medications: Mapped[list[PatientMedication]] = relationship(
+        back_populates="patient", cascade="all, delete-orphan", order_by="PatientMedication.id"
+    )
+    injections: Mapped[list[InjectionRecord]] = relationship(
+        back_populates="patient", order_by="InjectionRecord.performed_on"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: dt.date) -> int:
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+
+class PatientMedication(db.Model):
+    __tablename__ = "patient_medications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    drug: Mapped[str] = mapped_column(sa.String(60))
+    indication: Mapped[str | None] = mapped_column(sa.String(60))
+
+    patient: Mapped[Patient] = relationship(back_populates="medications")
+
+
+class InjectionRecord(db.Model):
+    """A completed injection: from a signed procedure record here, or entered from elsewhere."""
+
+    __tablename__ = "injection_records"
+    __table_args__ = (sa.CheckConstraint("dose_mg IS NULL OR dose_mg >= 0", name="dose_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"), unique=True)
+    performed_on: Mapped[dt.date] = mapped_column(sa.Date)
+    procedure_code: Mapped[str] = mapped_column(sa.String(40))
+    region: Mapped[str | None] = mapped_column(sa.String(20))
+    steroid: Mapped[str | None] = mapped_column(sa.String(60))
+    dose_mg: Mapped[float | None] = mapped_column(sa.Float)
+    triamcinolone_eq_mg: Mapped[float | None] = mapped_column(sa.Float)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    patient: Mapped[Patient] = relationship(back_populates="injections")

@@ -1,0 +1,149 @@
+"""Registering, finding and reading patients. Every read and write is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from clinic.audit.services import record
+from clinic.db import utcnow
+from clinic.errors import ValidationFailed
+from clinic.extensions import db
+from clinic.patients.models import ALLERGIES, CONDITIONS, Patient, PatientMedication
+
+DRUG_PATTERN = re.compile(r"^[a-z][a-z0-9 \-]{1,59}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PER_PAGE = 20
+
+
+@dataclass
+class PatientInput:
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    email: str
+    language: str
+    phone: str = ""
+    conditions: tuple[str, ...] = ()
+    allergies: tuple[str, ...] = ()
+    medications: tuple[tuple[str, str | None], ...] = ()
+
+
+def check_rules(data: PatientInput, today: dt.date | None = None) -> None:
+    """Refuse what no form can see: unknown codes, impossible birth dates."""
+    errors: dict[str, str] = {}
+    today = today or utcnow().date()
+    if data.birth_date > today:
+        errors["birth_date"] = "Birth date is in the future."
+    elif data.birth_date < today.replace(year=today.year - 120):
+        errors["birth_date"] = "Birth date is more than 120 years ago."
+    if data.language not in ("fr", "en"):
+        errors["language"] = "Language must be 'fr' or 'en'."
+    if not EMAIL_PATTERN.match(data.email):
+        errors["email"] = "Not a valid e-mail address."
+    unknown = [c for c in data.conditions if c not in CONDITIONS]
+    if unknown:
+        errors["conditions"] = f"Unknown condition codes: {', '.join(unknown)}."
+    unknown = [a for a in data.allergies if a not in ALLERGIES]
+    if unknown:
+        errors["allergies"] = f"Unknown allergy codes: {', '.join(unknown)}."
+    bad = [d for d, _ in data.medications if not DRUG_PATTERN.match(d)]
+    if bad:
+        errors["medications"] = "Drugs are generic names in lower case, e.g. 'warfarin'."
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _apply(patient: Patient, data: PatientInput) -> None:
+    patient.first_name = data.first_name.strip()
+    patient.last_name = data.last_name.strip()
+    patient.birth_date = data.birth_date
+    patient.email = data.email.strip().lower()
+    patient.phone = data.phone.strip()
+    patient.language = data.language
+    patient.conditions = sorted(set(data.conditions))
+    patient.allergies = sorted(set(data.allergies))
+    patient.medications = [PatientMedication(drug=d, indication=i or None) for d, i in data.medications]
+
+
+def create_patient(data: PatientInput) -> Patient:
+    check_rules(data)
+    patient = Patient()
+    _apply(patient, data)
+    db.session.add(patient)
+    db.session.flush()
+    record("patient.create", "patient", patient.id, patient.id)
+    return patient
+
+
+def update_patient(patient: Patient, data: PatientInput) -> Patient:
+    check_rules(data)
+    _apply(patient, data)
+    db.session.flush()
+    record("patient.update", "patient", patient.id, patient.id)
+    return patient
+
+
+def get_patient(patient_id: int, action: str = "patient.read") -> Patient | None:
+    patient = db.session.get(Patient, patient_id)
+    if patient is not None:
+        record(action, "patient", patient.id, patient.id)
+    return patient
+
+
+def _search_filter(q: str) -> sa.ColumnElement[bool] | None:
+    q = q.strip()
+    if not q:
+        return None
+    try:
+        return Patient.birth_date == dt.date.fromisoformat(q)
+    except ValueError:
+        pass
+    clauses = []
+    for word in q.lower().split()[:4]:
+        like = f"%{word.replace('%', '').replace('_', '')}%"
+        clauses.append(
+            sa.or_(
+                sa.func.lower(Patient.first_name).like(like),
+                sa.func.lower(Patient.last_name).like(like),
+                Patient.email.like(like),
+            )
+        )
+    return sa.and_(*clauses)
+
+
+def search_patients(q: str, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[Patient], int]:
+    """Patients matching every word of `q` in name or e-mail, or a birth date; one page, and the total."""
+    page = max(page, 1)
+    stmt = sa.select(Patient)
+    condition = _search_filter(q)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = (
+        db.session.execute(
+            stmt.order_by(Patient.last_name, Patient.first_name, Patient.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .scalars()
+        .all()
+    )
+    record("patient.search", "patient", None, None, {"q": q[:100], "page": page, "results": [p.id for p in rows]})
+    return list(rows), total
+
+
+def injection_history(patient: Patient) -> list[dict]:
+    return [
+        {
+            "date": r.performed_on.isoformat(),
+            "procedure": r.procedure_code,
+            "region": r.region,
+            "steroid": r.steroid,
+            "dose_mg": r.dose_mg,
+        }
+        for r in patient.injections
+    ]

@@ -1,0 +1,104 @@
+"""Patient pages for the front desk and clinicians: search, register, view, edit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from clinic.access import roles_required
+from clinic.accounts.models import Role
+from clinic import navigation
+from clinic.errors import ValidationFailed
+from clinic.extensions import db
+from clinic.patients import services
+from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm
+
+bp = Blueprint("patients", __name__, url_prefix="/patients")
+STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
+navigation.add("patients.index", _l("Patients"), STAFF, _l("Find, register and update patients"), order=20)
+
+
+def _input(form: PatientForm) -> services.PatientInput:
+    return services.PatientInput(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        birth_date=form.birth_date.data,
+        email=form.email.data,
+        phone=form.phone.data or "",
+        language=form.language.data,
+        conditions=tuple(form.conditions.data or ()),
+        allergies=tuple(form.allergies.data or ()),
+        medications=tuple(
+            (m["drug"].strip().lower(), (m["indication"] or "").strip() or None)
+            for m in form.medications.data
+            if m["drug"] and m["drug"].strip()
+        ),
+    )
+
+
+def _show_errors(form: PatientForm, err: ValidationFailed) -> None:
+    for name, message in err.details.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+    flash(_("Please correct the marked fields."), "error")
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def index():
+    q = request.args.get("q", "")[:200]
+    page = request.args.get("page", 1, type=int) or 1
+    patients, total = services.search_patients(q, page)
+    db.session.commit()
+    pages = max(1, -(-total // services.PER_PAGE))
+    return render_template("patients/index.html", patients=patients, total=total, q=q, page=page, pages=pages)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.FRONT_DESK, Role.ADMIN)
+def new():
+    form = PatientForm()
+    if form.validate_on_submit():
+        try:
+            patient = services.create_patient(_input(form))
+            db.session.commit()
+        except ValidationFailed as err:
+            db.session.rollback()
+            _show_errors(form, err)
+        else:
+            flash(_("Patient %(name)s registered.", name=patient.full_name), "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+    elif request.method == "POST":
+        flash(_("Please correct the marked fields."), "error")
+    return render_template("patients/form.html", form=form, patient=None), 422 if form.errors else 200
+
+
+@bp.route("/<int:patient_id>")
+@roles_required(*STAFF)
+def show(patient_id: int):
+    patient = services.get_patient(patient_id) or abort(404)
+    db.session.commit()
+    return render_template(
+        "patients/show.html", patient=patient, condition_labels=CONDITION_LABELS, allergy_labels=ALLERGY_LABELS
+    )
+
+
+@bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.FRONT_DESK, Role.ADMIN)
+def edit(patient_id: int):
+    patient = services.get_patient(patient_id, "patient.read_for_edit") or abort(404)
+    form = PatientForm(obj=patient) if request.method == "GET" else PatientForm()
+    if form.validate_on_submit():
+        try:
+            services.update_patient(patient, _input(form))
+            db.session.commit()
+        except ValidationFailed as err:
+            db.session.rollback()
+            _show_errors(form, err)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+    db.session.commit()
+    return render_template("patients/form.html", form=form, patient=patient), 422 if form.errors else 200

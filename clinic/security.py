@@ -1,0 +1,30 @@
+"""Security headers on every answer, and sessions that expire after inactivity."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request, session
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def idle_expiry() -> None:
+        # A permanent session lasts PERMANENT_SESSION_LIFETIME after the last request.
+        session.permanent = True
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.startswith("/api/") or response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

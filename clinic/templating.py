@@ -1,0 +1,55 @@
+"""Template filters and globals: local times per site, locale-aware formats, languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+
+
+def _tz(tz) -> ZoneInfo:
+    if isinstance(tz, ZoneInfo):
+        return tz
+    if hasattr(tz, "tz"):
+        return tz.tz
+    return ZoneInfo(tz or "UTC")
+
+
+def local_datetime(instant: dt.datetime | None, tz, fmt: str = "medium") -> str:
+    if instant is None:
+        return ""
+    return format_datetime(instant.astimezone(_tz(tz)), fmt, locale=str(get_locale()))
+
+
+def local_time(instant: dt.datetime | None, tz, fmt: str = "HH:mm") -> str:
+    if instant is None:
+        return ""
+    return format_time(instant.astimezone(_tz(tz)), fmt, locale=str(get_locale()))
+
+
+def long_date(day: dt.date | None, fmt: str = "full") -> str:
+    return "" if day is None else format_date(day, fmt, locale=str(get_locale()))
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments changed (pagination, filters)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.globals["url_with"] = url_with
+    from clinic import navigation
+
+    navigation.register(app)
+
+    @app.context_processor
+    def inject() -> dict:
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}

@@ -1,0 +1,240 @@
+"""Shared fixtures: one migrated database per run, a rolled-back transaction per test,
+factories for sites, users and patients, and helpers to sign in and call the API.
+
+SQLite (a file) by default; PostgreSQL when CLINIC_TEST_DATABASE_URL is set (make test sets it
+from TEST_DATABASE_URL for its second pass).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+
+from clinic import create_app
+from clinic.accounts.models import ApiToken, Role, User
+from clinic.extensions import db as _db
+from clinic.patients.models import Patient, PatientMedication
+from clinic.scheduling.models import WorkingHours
+from clinic.sites.models import Room, Site
+
+PASSWORD = "correct-horse-9"
+_counter = itertools.count(1)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL (CLINIC_TEST_DATABASE_URL)")
+    config.addinivalue_line("markers", "browser: drives Debian's Chromium through Playwright")
+    config.addinivalue_line("markers", "fuzz: generated-input runs")
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("CLINIC_TEST_DATABASE_URL")
+    if url:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url} | {"__config__": "testing"})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    """A session whose work is rolled back after the test, commits included (savepoints)."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        session = _db._make_scoped_session(
+            {"bind": connection, "binds": {}, "join_transaction_mode": "create_savepoint"}
+        )
+        original, _db.session = _db.session, session
+        try:
+            yield _db
+        finally:
+            session.remove()
+            _db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+class FreshGClient(FlaskClient):
+    """Each request starts with an empty `g`, as in production.
+
+    The test's app context (held open by the db fixture) is reused by requests, so without this
+    the CSRF token and the signed-in user cached in `g` would leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            store = g._get_current_object()
+            for name in list(vars(store)):
+                delattr(store, name)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app, db):
+    app.test_client_class = FreshGClient
+    return app.test_client()
+
+
+# ---------------------------------------------------------------- factories
+
+
+@pytest.fixture
+def make_site(db):
+    def make(code=None, tz="Europe/Paris", country="FR", subdivision=None, language="fr", rooms=None, **kw):
+        n = next(_counter)
+        site = Site(
+            code=code or f"site-{n}", name=kw.pop("name", f"Site {n}"), timezone=tz, country=country,
+            subdivision=subdivision, language=language, address=kw.pop("address", f"{n} Test Street"),
+            phone=kw.pop("phone", "+33 1 00 00 00 00"), policy=kw.pop("policy", "fr" if country == "FR" else "us"),
+            **kw,
+        )
+        for name, modalities in rooms or [("Room 1", ["fluoroscopy"])]:
+            site.rooms.append(Room(name=name, modalities=modalities))
+        db.session.add(site)
+        db.session.flush()
+        return site
+
+    return make
+
+
+@pytest.fixture
+def paris(make_site):
+    return make_site(code="paris-test", tz="Europe/Paris", country="FR", language="fr", policy="fr")
+
+
+@pytest.fixture
+def minnesota(make_site):
+    return make_site(code="mn-test", tz="America/Chicago", country="US", subdivision="MN", language="en", policy="us")
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role="front_desk", sites=(), email=None, name=None, password=PASSWORD, hours=True):
+        n = next(_counter)
+        user = User(email=email or f"user{n}@test.example", name=name or f"User {n}", role=Role(role), sites=list(sites))
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+        if hours and user.role == Role.PHYSICIAN:
+            for site in sites:
+                for weekday in range(5):
+                    db.session.add(WorkingHours(physician=user, site=site, weekday=weekday, start_time=dt.time(8),
+                                                end_time=dt.time(17), valid_from=dt.date(2020, 1, 1)))
+            db.session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_patient(db):
+    def make(language="en", conditions=(), allergies=(), medications=(), **kw):
+        n = next(_counter)
+        patient = Patient(
+            first_name=kw.pop("first_name", f"Pat{n}"), last_name=kw.pop("last_name", f"Patient{n}"),
+            birth_date=kw.pop("birth_date", dt.date(1960, 5, 17)), email=kw.pop("email", f"patient{n}@test.example"),
+            language=language, conditions=list(conditions), allergies=list(allergies), **kw,
+        )
+        patient.medications = [PatientMedication(drug=d, indication=i) for d, i in
+                               ((m, None) if isinstance(m, str) else m for m in medications)]
+        db.session.add(patient)
+        db.session.flush()
+        return patient
+
+    return make
+
+
+# ---------------------------------------------------------------- sign-in helpers
+
+_CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client, path="/login") -> str:
+    """A CSRF token from any page (every page carries one in the language switch)."""
+    html = client.get(path).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    def do(user, password=PASSWORD):
+        token = csrf_token(client)
+        response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return do
+
+
+@pytest.fixture
+def login_as(login, make_user, paris):
+    """Sign in as a new user of the role, working at the Paris test site (unless sites are given)."""
+
+    def do(role="front_desk", sites=None):
+        return login(make_user(role, sites=[paris] if sites is None and role != "admin" else sites or []))
+
+    return do
+
+
+@pytest.fixture
+def post_form(client):
+    """POST a form with a valid CSRF token taken from the current session."""
+
+    def do(path, data=None, follow_redirects=False, **kw):
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", csrf_token(client, kw.pop("token_from", "/login")))
+        return client.post(path, data=payload, follow_redirects=follow_redirects, **kw)
+
+    return do
+
+
+@pytest.fixture
+def api_token(db):
+    def issue(user) -> dict:
+        token, raw = ApiToken.issue(user, "test")
+        db.session.add(token)
+        db.session.flush()
+        return {"Authorization": f"Bearer {raw}"}
+
+    return issue
+
+
+@pytest.fixture
+def api_as(make_user, api_token, paris):
+    """Bearer headers for a new user of the role at the Paris test site (or the given sites)."""
+
+    def do(role="front_desk", sites=None):
+        user = make_user(role, sites=[paris] if sites is None and role != "admin" else sites or [])
+        headers = api_token(user)
+        headers["X-Test-User"] = str(user.id)
+        return headers
+
+    return do
