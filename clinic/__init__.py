@@ -9,11 +9,12 @@ from flask import Flask
 
 from clinic.config import CONFIGS, INSTANCE, ROOT
 
-BLUEPRINTS = (
-    "clinic.accounts.views:bp",
-    "clinic.patients.views:bp",
-    "clinic.api.views:bp",
-)
+PACKAGE = Path(__file__).resolve().parent
+
+
+def domain_modules(filename: str) -> list[str]:
+    """Dotted names of every domain's module with this file name (views, models, cli), sorted."""
+    return [f"clinic.{p.parent.name}.{p.stem}" for p in sorted(PACKAGE.glob(f"*/{filename}"))]
 
 
 def create_app(config: str | dict | None = None) -> Flask:
@@ -88,9 +89,11 @@ def _sqlite_pragmas(db) -> None:
 def register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
-    for spec in BLUEPRINTS:
-        module, attr = spec.split(":")
-        app.register_blueprint(getattr(import_module(module), attr))
+    # Each domain's views.py defines its blueprint as `bp`.
+    for name in domain_modules("views.py"):
+        module = import_module(name)
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
 
 
 def register_errors(app: Flask) -> None:

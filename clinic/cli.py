@@ -1,9 +1,18 @@
-"""The `flask clinic ...` command group; each domain adds its own commands to it."""
+"""The `flask clinic ...` command group; each domain's cli.py adds its own commands to it."""
+
+from importlib import import_module
 
 from flask.cli import AppGroup
 
 clinic_cli = AppGroup("clinic", help="Clinic administration commands.")
 
-# Domain command modules register themselves on clinic_cli when imported.
-from clinic.accounts import cli as _accounts_cli  # noqa: E402,F401
-from clinic import seed as _seed  # noqa: E402,F401
+
+def load_commands() -> None:
+    from clinic import domain_modules
+
+    import_module("clinic.seed")
+    for name in domain_modules("cli.py"):
+        import_module(name)
+
+
+load_commands()

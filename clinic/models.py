@@ -1,10 +1,13 @@
-"""Imports every model module so that the metadata (and migrations) see the whole schema."""
+"""Imports every domain's models so that the metadata (and migrations) see the whole schema."""
 
-from clinic.accounts.models import ApiToken, Role, User  # noqa: F401
-from clinic.audit.models import AuditEvent  # noqa: F401
-from clinic.outcomes.models import PainScore, PatientRequest  # noqa: F401
-from clinic.patients.models import InjectionRecord, Patient, PatientMedication  # noqa: F401
-from clinic.procedures.models import Checklist, ChecklistEntry  # noqa: F401
-from clinic.reminders.models import Reminder  # noqa: F401
-from clinic.scheduling.models import Appointment, AppointmentChange, IdempotencyKey, TimeOff, WorkingHours  # noqa: F401
-from clinic.sites.models import Room, Site, SiteCalendarException  # noqa: F401
+from importlib import import_module
+
+
+def import_all() -> None:
+    from clinic import domain_modules
+
+    for name in domain_modules("models.py"):
+        import_module(name)
+
+
+import_all()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import Path
 
-# Modules whose PATHS and SCHEMAS dictionaries describe their routes.
-MODULES = ("clinic.api.spec_reference",)
+# Every clinic/api/spec_*.py holds PATHS and SCHEMAS dictionaries describing its routes.
+MODULES = tuple(f"clinic.api.{p.stem}" for p in sorted(Path(__file__).parent.glob("spec_*.py")))
 
 
 def _error(description: str) -> dict:

@@ -25,6 +25,13 @@ def openapi():
     return jsonify(document())
 
 
-# Route modules attach their views to bp when imported.
-from clinic.api import reference as _reference  # noqa: E402,F401
-from clinic.api import patients as _patients  # noqa: E402,F401
+def _load_routes() -> None:
+    """Every clinic/api/routes_*.py attaches its views to bp when imported."""
+    from importlib import import_module
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("routes_*.py")):
+        import_module(f"clinic.api.{path.stem}")
+
+
+_load_routes()

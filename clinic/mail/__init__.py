@@ -1,0 +1,1 @@
+"""Outgoing mail: composers per message kind, and the transport (SMTP relay or outbox folder)."""

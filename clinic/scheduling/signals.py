@@ -1,0 +1,23 @@
+"""Appointment life-cycle signals, sent inside the transaction that makes the change.
+
+Receivers (reminder planning, confirmation messages) add rows to the same session, so the change
+and its consequences commit or roll back together. Nothing is sent from a receiver: messages are
+outbox rows that a dispatcher sends after the commit.
+
+Each signal is sent with the Appointment as sender and keyword arguments:
+- appointment_booked(appointment)
+- appointment_rescheduled(appointment, old_start_at, old_end_at)
+- appointment_cancelled(appointment, reason)
+- appointment_status_changed(appointment, old_status, new_status)   # check-in, no-show, completed...
+- appointment_procedure_ended(appointment, ended_at)                # actual end, from the checklist
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+appointment_booked = _signals.signal("appointment-booked")
+appointment_rescheduled = _signals.signal("appointment-rescheduled")
+appointment_cancelled = _signals.signal("appointment-cancelled")
+appointment_status_changed = _signals.signal("appointment-status-changed")
+appointment_procedure_ended = _signals.signal("appointment-procedure-ended")
