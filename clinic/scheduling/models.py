@@ -116,6 +116,7 @@ class Appointment(db.Model):
     screening: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     warnings: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     medication_holds: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    preparation: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     override_reason: Mapped[str | None] = mapped_column(sa.Text)
     override_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     booked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -230,6 +230,7 @@ def upgrade():
     sa.Column('screening', sa.JSON(), nullable=False),
     sa.Column('warnings', sa.JSON(), nullable=False),
     sa.Column('medication_holds', sa.JSON(), nullable=False),
+    sa.Column('preparation', sa.JSON(), nullable=False),
     sa.Column('override_reason', sa.Text(), nullable=True),
     sa.Column('override_by_id', sa.Integer(), nullable=True),
     sa.Column('booked_by_id', sa.Integer(), nullable=True),
