@@ -80,10 +80,18 @@ def _sqlite_pragmas(db) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy, not the driver, open transactions, so that BEGIN and SAVEPOINT
+        # behave as documented (the driver's own implicit BEGIN breaks savepoints).
+        dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:

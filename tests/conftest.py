@@ -16,6 +16,8 @@ import pytest
 import sqlalchemy as sa
 from flask import g, has_app_context
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from clinic import create_app
 from clinic.accounts.models import ApiToken, Role, User
@@ -67,8 +69,11 @@ def db(app):
     with app.app_context():
         connection = _db.engine.connect()
         transaction = connection.begin()
-        session = _db._make_scoped_session(
-            {"bind": connection, "binds": {}, "join_transaction_mode": "create_savepoint"}
+        # A plain Session bound to this connection: commits become savepoints of the outer
+        # transaction, which is rolled back at the end (Flask-SQLAlchemy's own Session would
+        # pick the engine and commit for real).
+        session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id
         )
         original, _db.session = _db.session, session
         try:
@@ -177,7 +182,7 @@ _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 def csrf_token(client, path="/login") -> str:
     """A CSRF token from any page (every page carries one in the language switch)."""
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = _CSRF.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)

@@ -16,7 +16,7 @@ def test_database_url_selects_database_in_every_configuration(monkeypatch, tmp_p
     importlib.reload(clinic.config)
     try:
         for name in ("development", "testing"):
-            assert clinic.config.CONFIGS[name].SQLALCHEMY_DATABASE_URI == url
+            assert url == clinic.config.CONFIGS[name].SQLALCHEMY_DATABASE_URI
     finally:
         monkeypatch.delenv("DATABASE_URL")
         importlib.reload(clinic.config)
