@@ -122,7 +122,7 @@ def make_site(db):
         for name, modalities in rooms or [("Room 1", ["fluoroscopy"])]:
             site.rooms.append(Room(name=name, modalities=modalities))
         db.session.add(site)
-        db.session.flush()
+        db.session.commit()  # a savepoint: the test's outer transaction still rolls back
         return site
 
     return make
@@ -152,6 +152,7 @@ def make_user(db):
                     db.session.add(WorkingHours(physician=user, site=site, weekday=weekday, start_time=dt.time(8),
                                                 end_time=dt.time(17), valid_from=dt.date(2020, 1, 1)))
             db.session.flush()
+        db.session.commit()
         return user
 
     return make
@@ -169,7 +170,7 @@ def make_patient(db):
         patient.medications = [PatientMedication(drug=d, indication=i) for d, i in
                                ((m, None) if isinstance(m, str) else m for m in medications)]
         db.session.add(patient)
-        db.session.flush()
+        db.session.commit()
         return patient
 
     return make
@@ -226,7 +227,7 @@ def api_token(db):
     def issue(user) -> dict:
         token, raw = ApiToken.issue(user, "test")
         db.session.add(token)
-        db.session.flush()
+        db.session.commit()
         return {"Authorization": f"Bearer {raw}"}
 
     return issue
