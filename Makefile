@@ -18,7 +18,7 @@ install: $(STAMP) translations
 
 translations: $(STAMP)
 	@for d in clinic/translations clinic/*/translations; do \
-	  if [ -d "$$d" ]; then $(VENV)/bin/pybabel compile -q -f -d "$$d" || exit 1; fi; \
+	  if [ -d "$$d" ]; then $(VENV)/bin/pybabel compile -f -d "$$d" >/dev/null || exit 1; fi; \
 	done
 
 migrate: install
