@@ -112,8 +112,8 @@ def test_preparation_in_french_with_dates(make_patient, paris, make_ctx):
     assert "dernière prise le mardi 24 mars 2026" in prep["medication:apixaban"]
     assert "à partir du mercredi 25 mars 2026" in prep["medication:apixaban"]
     assert "reprendre à partir du mardi 31 mars 2026 à 09:30" in prep["medication:apixaban"]
-    assert "partir de lundi 30 mars 2026 à 03:00" in prep["fasting"]        # SFAR: solids 6 h
-    assert "jusqu'à lundi 30 mars 2026 à 07:00" in prep["fasting"]         # clear liquids 2 h
+    assert "partir du lundi 30 mars 2026 à 03:00" in prep["fasting"]        # SFAR: solids 6 h
+    assert "jusqu'au lundi 30 mars 2026 à 07:00" in prep["fasting"]         # clear liquids 2 h
     assert prep["arrival"].startswith("Merci d'arriver à 08:30")
     assert paris.address in prep["address"] and paris.phone in prep["address"]
     assert list(prep)[0] == "procedure" and "escort" in prep
