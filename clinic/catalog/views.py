@@ -11,7 +11,9 @@ from clinic import navigation
 from clinic.access import roles_required
 from clinic.accounts.models import Role
 from clinic.catalog import load_procedures
-from clinic.catalog.rules import RISK_CLASSES, load_drugs, load_policies, load_steroids, steroid_source
+from clinic.catalog.rules import RISK_CLASSES, load_drugs, load_policies, load_steroids, steroid_source, validate_all
+
+validate_all()   # a broken rule file stops the app at start-up, not in the middle of a booking
 
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
 navigation.add("catalog.index", _l("Catalog"), (Role.ADMIN,), _l("Procedures, blood-thinner holds and site policies"),

@@ -46,10 +46,20 @@ def _headers(msg: EmailMessage) -> dict[str, str]:
     for name in SHOWN_HEADERS:
         try:
             value = msg.get(name)
-        except Exception:  # a malformed header must not break the page
-            value = msg.get_all(name, failobj=[""])[0] if hasattr(msg, "get_all") else ""
+        except Exception:  # noqa: BLE001 - a malformed header must not break the page: show it raw
+            value = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), "")
         out[name] = str(value or "")
     return out
+
+
+def _text(msg: EmailMessage) -> str:
+    body = msg.get_body(preferencelist=("plain",))
+    if body is None:
+        return ""
+    try:
+        return body.get_content()
+    except (LookupError, UnicodeError, KeyError):   # unknown charset or broken encoding
+        return body.get_payload(decode=True).decode("utf-8", "replace")
 
 
 def page(number: int, per_page: int = 20) -> tuple[list[OutboxEntry], int]:
@@ -72,8 +82,7 @@ def read(name: str) -> dict | None:
     if path is None:
         return None
     msg = _parse(path)
-    body = msg.get_body(preferencelist=("plain",))
     parts = [part.get_content_type() for part in msg.walk() if not part.is_multipart()]
     attachments = [part.get_filename() or part.get_content_type() for part in msg.iter_attachments()]
-    return {"name": name, "headers": _headers(msg), "text": body.get_content() if body is not None else "",
+    return {"name": name, "headers": _headers(msg), "text": _text(msg),
             "parts": parts, "attachments": attachments}
