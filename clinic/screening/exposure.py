@@ -52,27 +52,29 @@ def exposures(ctx: BookingContext, window_days: int) -> list[Exposure]:
     day = local_date(ctx.start_at, ctx.site.tz)
     low, high = day - dt.timedelta(days=window_days), day + dt.timedelta(days=window_days)
     patient_id = ctx.patient.id
-    records = db.session.scalars(
-        sa.select(InjectionRecord).where(InjectionRecord.patient_id == patient_id,
-                                         InjectionRecord.performed_on.between(low, high))
-    ).all()
-    found = [Exposure(r.performed_on, r.region, record_mg(r)) for r in records if _is_steroid(r)]
-    recorded = {r.appointment_id for r in records if r.appointment_id is not None}
-    margin = dt.timedelta(days=window_days + 2)
-    query = sa.select(Appointment).where(
-        Appointment.patient_id == patient_id,
-        Appointment.status.in_([*ACTIVE_STATUSES, AppointmentStatus.COMPLETED]),
-        Appointment.start_at.between(ctx.start_at - margin, ctx.start_at + margin),
-    )
-    if ctx.exclude_appointment_id is not None:
-        query = query.where(Appointment.id != ctx.exclude_appointment_id)
-    for appt in db.session.scalars(query):
-        procedure = get_procedure(appt.procedure_code)
-        if appt.id in recorded or procedure is None or not procedure.steroid:
-            continue
-        appt_day = local_date(appt.start_at, appt.site.tz)
-        if low <= appt_day <= high:
-            found.append(Exposure(appt_day, _appointment_region(appt), float(procedure.usual_steroid_dose_mg)))
+    # No autoflush: a booking not yet flushed (the one being screened) must not count itself.
+    with db.session.no_autoflush:
+        records = db.session.scalars(
+            sa.select(InjectionRecord).where(InjectionRecord.patient_id == patient_id,
+                                             InjectionRecord.performed_on.between(low, high))
+        ).all()
+        found = [Exposure(r.performed_on, r.region, record_mg(r)) for r in records if _is_steroid(r)]
+        recorded = {r.appointment_id for r in records if r.appointment_id is not None}
+        margin = dt.timedelta(days=window_days + 2)
+        query = sa.select(Appointment).where(
+            Appointment.patient_id == patient_id,
+            Appointment.status.in_([*ACTIVE_STATUSES, AppointmentStatus.COMPLETED]),
+            Appointment.start_at.between(ctx.start_at - margin, ctx.start_at + margin),
+        )
+        if ctx.exclude_appointment_id is not None:
+            query = query.where(Appointment.id != ctx.exclude_appointment_id)
+        for appt in db.session.scalars(query):
+            procedure = get_procedure(appt.procedure_code)
+            if appt.id in recorded or procedure is None or not procedure.steroid:
+                continue
+            appt_day = local_date(appt.start_at, appt.site.tz)
+            if low <= appt_day <= high:
+                found.append(Exposure(appt_day, _appointment_region(appt), float(procedure.usual_steroid_dose_mg)))
     return found
 
 

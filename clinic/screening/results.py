@@ -81,6 +81,7 @@ class ScreeningResult:
     holds: list[MedicationHold] = field(default_factory=list)
     preparation: list[dict] = field(default_factory=list)   # [{"code", "text"}] in the patient's language
     bleeding_risk: str = ""                                  # the class after patient factors
+    risk_factors: list[str] = field(default_factory=list)    # the patient factors that raised it
     overridden: list[Finding] = field(default_factory=list)  # refusals a physician's reason lifted
 
     @property

@@ -8,6 +8,7 @@ source comes from the catalog's data files (clinic/catalog/data/).
 from __future__ import annotations
 
 from clinic.catalog.rules import label, policy_for, screening_data
+from clinic.extensions import db
 from clinic.screening import preparation
 from clinic.screening.exposure import steroid_exposure
 from clinic.screening.holds import bleeding_risk, medication_holds, risk_factors
@@ -120,7 +121,15 @@ def _procedure_findings(ctx: BookingContext) -> list[Finding]:
 
 def evaluate(ctx: BookingContext) -> ScreeningResult:
     """Screen a booking. Refusals stand unless ctx.override_reason is given (by a physician): then
-    they are kept as warnings (and in `overridden`) and the booking may go ahead."""
+    they are kept as warnings (and in `overridden`) and the booking may go ahead.
+
+    Reads only; nothing is flushed meanwhile, so a booking already added to the session (not yet
+    flushed) is never counted against itself. Pass exclude_appointment_id for a stored one."""
+    with db.session.no_autoflush:
+        return _evaluate(ctx)
+
+
+def _evaluate(ctx: BookingContext) -> ScreeningResult:
     result = ScreeningResult()
     refusals = _refusals(ctx)
     if refusals and ctx.override_reason:
@@ -129,6 +138,7 @@ def evaluate(ctx: BookingContext) -> ScreeningResult:
     else:
         result.refusals.extend(refusals)
     result.bleeding_risk = bleeding_risk(ctx)
+    result.risk_factors = risk_factors(ctx)
     result.holds, hold_findings = medication_holds(ctx, result.bleeding_risk)
     result.warnings.extend(hold_findings)
     result.warnings.extend(_procedure_findings(ctx))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from clinic.patients.models import InjectionRecord
+from clinic.scheduling.models import Appointment
 from clinic.screening.exposure import Exposure, worst_window
 from clinic.screening.services import evaluate
 
@@ -91,3 +92,17 @@ def test_no_steroid_procedure_is_not_counted(db, make_patient, paris, make_ctx):
         _record(db, patient, dt.date(2026, month, 5))
     assert _exposure(evaluate(make_ctx(patient, paris, procedure="medial-branch-block"))) is None
     assert _exposure(evaluate(make_ctx(patient, paris))) is not None
+
+
+def test_a_pending_new_booking_does_not_count_itself(db, make_patient, paris, make_ctx, make_appointment):
+    """An appointment added to the session but not flushed (the booking being screened) is not counted."""
+    patient = make_patient(birth_date=dt.date(1980, 1, 1))
+    for month in (1, 2, 3):
+        _record(db, patient, dt.date(2026, month, 5), dose=5)
+    other = make_appointment(make_patient(), paris, (2026, 6, 1, 9, 0))     # another patient's, for the ids
+    start = dt.datetime(2026, 6, 15, 9, 0, tzinfo=paris.tz).astimezone(dt.UTC)
+    db.session.add(Appointment(patient_id=patient.id, site_id=paris.id, room_id=other.room_id,
+                               physician_id=other.physician_id, procedure_code="esi-interlaminar", start_at=start,
+                               end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40),
+                               region="lumbar"))   # pending: not flushed
+    assert _exposure(evaluate(make_ctx(patient, paris, start=(2026, 6, 15, 9, 0)))) is None
