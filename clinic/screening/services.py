@@ -1,85 +1,148 @@
 """The screening engine: from the patient, the booking and the screening answers, the warnings,
 refusals, medication holds and preparation of a booking. No Flask here.
 
-Warning and refusal codes are the stable codes of the API contract.
+Warning and refusal codes are the stable codes of the API contract. Every threshold, text and
+source comes from the catalog's data files (clinic/catalog/data/).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from clinic.catalog.rules import label, policy_for, screening_data
+from clinic.extensions import db
+from clinic.screening import preparation
+from clinic.screening.exposure import steroid_exposure
+from clinic.screening.holds import bleeding_risk, medication_holds, risk_factors
+from clinic.screening.messages import finding
+from clinic.screening.results import (
+    REFUSAL_CODES,
+    WARNING_CODES,
+    BookingContext,
+    Finding,
+    MedicationHold,
+    ScreeningResult,
+)
 
-from clinic.catalog import Procedure
-from clinic.patients.models import Patient
-from clinic.sites.models import Site
+__all__ = [
+    "REFUSAL_CODES", "WARNING_CODES", "BookingContext", "Finding", "MedicationHold", "ScreeningResult",
+    "evaluate", "risk_factors",
+]
 
-REFUSAL_CODES = ("active_infection", "fever", "bleeding_disorder")
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    message: str
-    source: str
-    unconfirmed: bool = False
-
-    def as_json(self) -> dict:
-        return {"code": self.code, "message": self.message, "source": self.source}
-
-
-@dataclass(frozen=True)
-class MedicationHold:
-    drug: str
-    stop_on: str | None          # local date (YYYY-MM-DD) or local instant (ISO with offset)
-    restart_after: str | None    # local instant (ISO with offset)
-    note: str
-
-    def as_json(self) -> dict:
-        return {"drug": self.drug, "stop_on": self.stop_on, "restart_after": self.restart_after, "note": self.note}
+X_RAY_IMAGING = ("fluoroscopy", "ct")
 
 
-@dataclass
-class BookingContext:
-    patient: Patient
-    procedure: Procedure
-    site: Site
-    start_at: dt.datetime        # UTC
-    end_at: dt.datetime          # UTC
-    region: str | None = None
-    side: str | None = None
-    sedation: bool = False
-    answers: dict = field(default_factory=dict)   # possible_pregnancy, active_infection, fever, ...
-    override_reason: str | None = None            # a physician's recorded reason
-    exclude_appointment_id: int | None = None     # the appointment being rescheduled
+def _yes(value) -> bool:
+    """A screening answer as a boolean (JSON true, or a form's "true"/"yes"/"on"/"1")."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on", "y", "oui"}
+    return value is True or (isinstance(value, int | float) and value == 1)
 
 
-@dataclass
-class ScreeningResult:
-    warnings: list[Finding] = field(default_factory=list)
-    refusals: list[Finding] = field(default_factory=list)
-    holds: list[MedicationHold] = field(default_factory=list)
-    preparation: list[dict] = field(default_factory=list)   # [{"code", "text"}] in the patient's language
+def _no(value) -> bool:
+    """True only for an explicit "no" (an unanswered question is not a no)."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"0", "false", "no", "off", "n", "non"}
+    return value is False
 
-    @property
-    def refused(self) -> bool:
-        return bool(self.refusals)
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and number >= 0 else None   # NaN and negatives are no answer
+
+
+def _refusals(ctx: BookingContext) -> list[Finding]:
+    answers = ctx.answers or {}
+    found = [finding(code) for code in ("active_infection", "fever") if _yes(answers.get(code))]
+    if "bleeding_disorder" in (ctx.patient.conditions or ()):
+        found.append(finding("bleeding_disorder"))
+    return found
+
+
+def _allergy_finding(ctx: BookingContext) -> Finding | None:
+    thresholds = screening_data()["thresholds"]
+    allergies = set(ctx.patient.allergies or ())
+    relevant = [a for a in thresholds["plan_allergies"] if a in allergies]
+    if not ctx.procedure.contrast:
+        relevant = [a for a in relevant if a not in thresholds["contrast_allergies"]]
+    if not ctx.procedure.steroid:
+        relevant = [a for a in relevant if a != "corticosteroid"]
+    if not relevant:
+        return None
+    names = {lang: ", ".join(label("allergy", a, lang) for a in relevant) for lang in ("en", "fr")}
+    return finding("contrast_allergy", details={"allergies": relevant}, allergies=names)
+
+
+def _patient_findings(ctx: BookingContext) -> list[Finding]:
+    answers = ctx.answers or {}
+    thresholds = screening_data()["thresholds"]
+    conditions = set(ctx.patient.conditions or ())
+    found = [_allergy_finding(ctx)]
+    if _yes(answers.get("possible_pregnancy")) and set(ctx.procedure.imaging) & set(X_RAY_IMAGING):
+        found.append(finding("pregnancy_check"))
+    if "diabetes" in conditions:
+        found.append(finding("diabetes_glucose"))
+    weeks = _number(answers.get("conservative_care_weeks"))
+    min_weeks = thresholds["conservative_care_weeks"]
+    if weeks is not None and weeks < min_weeks:
+        found.append(finding("conservative_care", source=thresholds["conservative_care_source"],
+                             weeks=f"{weeks:g}", min_weeks=min_weeks))
+    if _no(answers.get("recent_imaging")):
+        found.append(finding("imaging_missing"))
+    caution = [c for c in thresholds["caution_conditions"] if c in conditions]
+    if caution:
+        names = {lang: ", ".join(label("condition", c, lang) for c in caution) for lang in ("en", "fr")}
+        found.append(finding("caution_condition", details={"conditions": caution}, conditions=names))
+    return [f for f in found if f is not None]
+
+
+def _procedure_findings(ctx: BookingContext) -> list[Finding]:
+    policy = policy_for(ctx.site)
+    found = []
+    exposure = steroid_exposure(ctx)
+    if exposure is not None:
+        found.append(exposure)
+    if ctx.procedure.steroid and ctx.procedure.non_particulate_steroid:
+        found.append(finding("particulate_steroid"))
+    if ctx.sedation:
+        fasting, visit = policy.fasting, policy.visit
+        found.append(finding("sedation_fasting", source=fasting["source"], unconfirmed=fasting["unconfirmed"],
+                             solids_hours=fasting["solids_hours"], liquids_hours=fasting["clear_liquids_hours"]))
+        found.append(finding("sedation_escort", no_driving_hours=visit["no_driving_hours_after_sedation"]))
+    for rule in policy.rules:
+        if rule.matches(ctx.procedure.code, ctx.region, ctx.patient.conditions, ctx.procedure.steroid):
+            found.append(Finding(rule.code, rule.message["en"], rule.source, rule.unconfirmed, rule.message["fr"],
+                                 {"rule": rule.id, "policy": policy.code}))
+    return found
 
 
 def evaluate(ctx: BookingContext) -> ScreeningResult:
-    """Screen a booking. Refusals stand unless ctx.override_reason is given (by a physician)."""
+    """Screen a booking. Refusals stand unless ctx.override_reason is given (by a physician): then
+    they are kept as warnings (and in `overridden`) and the booking may go ahead.
+
+    Reads only; nothing is flushed meanwhile, so a booking already added to the session (not yet
+    flushed) is never counted against itself. Pass exclude_appointment_id for a stored one."""
+    with db.session.no_autoflush:
+        return _evaluate(ctx)
+
+
+def _evaluate(ctx: BookingContext) -> ScreeningResult:
     result = ScreeningResult()
-    answers = ctx.answers or {}
-    refusals = []
-    if answers.get("active_infection"):
-        refusals.append(Finding("active_infection", "Infection at the site or systemic infection: do not proceed.",
-                                "clinical-reference s4"))
-    if answers.get("fever"):
-        refusals.append(Finding("fever", "Fever: do not proceed.", "clinical-reference s4"))
-    if "bleeding_disorder" in (ctx.patient.conditions or []):
-        refusals.append(Finding("bleeding_disorder", "Bleeding disorder: do not proceed until resolved.",
-                                "clinical-reference s4; ASRA/ESRA 2018"))
+    refusals = _refusals(ctx)
     if refusals and ctx.override_reason:
+        result.overridden.extend(refusals)
         result.warnings.extend(refusals)
     else:
         result.refusals.extend(refusals)
+    result.bleeding_risk = bleeding_risk(ctx)
+    result.risk_factors = risk_factors(ctx)
+    result.holds, hold_findings = medication_holds(ctx, result.bleeding_risk)
+    result.warnings.extend(hold_findings)
+    result.warnings.extend(_procedure_findings(ctx))
+    result.warnings.extend(_patient_findings(ctx))
+    pregnancy = _yes((ctx.answers or {}).get("possible_pregnancy"))
+    result.preparation = preparation.build(ctx, result.holds, pregnancy)
     return result

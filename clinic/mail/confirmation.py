@@ -1,0 +1,86 @@
+"""The booking confirmation (with the preparation sheet and a calendar invitation) and the
+cancellation notice (with METHOD:CANCEL), in the patient's language.
+
+Registered as the composers of the outbox kinds "confirmation" and "cancellation". Subjects name
+the date, time and site only: never a procedure, drug, condition or body part.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formataddr
+
+from babel.dates import format_date, format_time
+from markupsafe import Markup
+
+from clinic.catalog.rules import patient_texts
+from clinic.mail import ics
+from clinic.mail.composers import composer
+from clinic.screening.sheet import render_plain, render_sheet, render_sheet_text
+
+LANGUAGES = ("en", "fr")
+
+
+def _language(reminder) -> str:
+    for value in (reminder.language, getattr(reminder.patient, "language", None)):
+        if value in LANGUAGES:
+            return value
+    return "en"
+
+
+def mail_texts(language: str) -> dict[str, str]:
+    return {k: v.get(language) or v["en"] for k, v in patient_texts()["mail"].items()}
+
+
+def when(appointment, language: str) -> dict[str, str]:
+    """The appointment's local date ("Tuesday 30 March") and time ("09:00") in the language."""
+    tz = appointment.site.tz
+    local = appointment.start_at.astimezone(tz)
+    pattern = mail_texts(language)["date_format"]
+    return {"date": format_date(local.date(), pattern, locale=language),
+            "time": format_time(local, "HH:mm", locale=language), "site": appointment.site.name}
+
+
+def subject(appointment, language: str, kind: str = "confirmation") -> str:
+    return mail_texts(language)[f"subject_{kind}"].format(**when(appointment, language))
+
+
+def _invite(appointment, language: str, method: str) -> bytes:
+    texts = mail_texts(language)
+    site = appointment.site
+    description = texts["rebook"].format(phone=site.phone or "-")
+    return ics.build(appointment, summary=texts["event_summary"].format(site=site.name),
+                     description=description, method=method)
+
+
+def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage:
+    appointment, patient = reminder.appointment, reminder.patient
+    language = _language(reminder)
+    texts = mail_texts(language)
+    values = {**when(appointment, language), "name": patient.full_name, "phone": appointment.site.phone or "-"}
+    lines = {k: v.format(**values) for k, v in texts.items() if k not in ("date_format",)}
+    context = {"language": language, "m": lines, "kind": kind, "appointment": appointment,
+               "sheet_html": Markup(render_sheet(appointment)) if with_sheet else "",  # escaped when rendered
+               "sheet_text": render_sheet_text(appointment) if with_sheet else ""}
+    msg = EmailMessage()
+    msg["To"] = formataddr((patient.full_name, patient.email))
+    msg["Subject"] = subject(appointment, language, kind)
+    msg.set_content(render_plain(f"email/{kind}.txt", **context))
+    msg.add_alternative(render_plain(f"email/{kind}.html", **context), subtype="html")
+    invite = _invite(appointment, language, method)
+    msg.add_alternative(invite.decode("utf-8"), subtype="calendar", params={"method": method})
+    msg.add_attachment(invite, maintype="application", subtype="ics", filename="invite.ics")
+    msg["Content-Language"] = language     # last: building the parts moves Content-* headers down
+    return msg
+
+
+@composer("confirmation")
+def compose_confirmation(reminder) -> EmailMessage:
+    """Confirmation of a booking (or of its new time after a reschedule: the SEQUENCE is higher)."""
+    return _message(reminder, "confirmation", "REQUEST", with_sheet=True)
+
+
+@composer("cancellation")
+def compose_cancellation(reminder) -> EmailMessage:
+    """Notice that an appointment is cancelled, with the calendar cancellation."""
+    return _message(reminder, "cancellation", "CANCEL", with_sheet=False)

@@ -1,0 +1,92 @@
+"""The values the screening engine returns. Re-exported by clinic.screening.services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from clinic.catalog import Procedure
+from clinic.patients.models import Patient
+from clinic.sites.models import Site
+
+REFUSAL_CODES = ("active_infection", "fever", "bleeding_disorder")
+WARNING_CODES = (
+    "anticoagulant_hold", "inr_check", "shared_decision", "steroid_exposure", "particulate_steroid",
+    "contrast_allergy", "pregnancy_check", "diabetes_glucose", "sedation_fasting", "sedation_escort",
+    "conservative_care", "imaging_missing", "caution_condition", "site_policy",
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str                  # English (the API's `message`)
+    source: str
+    unconfirmed: bool = False
+    message_fr: str = ""
+    details: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def as_json(self) -> dict:
+        out = {"code": self.code, "message": self.message, "source": self.source}
+        if self.message_fr:
+            out["message_fr"] = self.message_fr
+        if self.unconfirmed:
+            out["unconfirmed"] = True
+        if self.details:
+            out["details"] = self.details
+        return out
+
+    def text(self, language: str) -> str:
+        return self.message_fr if language == "fr" and self.message_fr else self.message
+
+
+@dataclass(frozen=True)
+class MedicationHold:
+    drug: str
+    stop_on: str | None          # local date (YYYY-MM-DD) or local instant (ISO with offset)
+    restart_after: str | None    # local instant (ISO with offset)
+    note: str
+    action: str = "stop"         # stop, continue or shared_decision
+    risk: str = ""               # the bleeding-risk class the rule was read for
+    unconfirmed: bool = False
+    source: str = ""
+
+    def as_json(self) -> dict:
+        out = {"drug": self.drug, "stop_on": self.stop_on, "restart_after": self.restart_after, "note": self.note,
+               "action": self.action, "risk": self.risk}
+        if self.unconfirmed:
+            out["unconfirmed"] = True
+        return out
+
+
+@dataclass
+class BookingContext:
+    patient: Patient
+    procedure: Procedure
+    site: Site
+    start_at: dt.datetime        # UTC
+    end_at: dt.datetime          # UTC
+    region: str | None = None
+    side: str | None = None
+    sedation: bool = False
+    answers: dict = field(default_factory=dict)   # possible_pregnancy, active_infection, fever, ...
+    override_reason: str | None = None            # a physician's recorded reason
+    exclude_appointment_id: int | None = None     # the appointment being rescheduled
+
+
+@dataclass
+class ScreeningResult:
+    warnings: list[Finding] = field(default_factory=list)
+    refusals: list[Finding] = field(default_factory=list)
+    holds: list[MedicationHold] = field(default_factory=list)
+    preparation: list[dict] = field(default_factory=list)   # [{"code", "text"}] in the patient's language
+    bleeding_risk: str = ""                                  # the class after patient factors
+    risk_factors: list[str] = field(default_factory=list)    # the patient factors that raised it
+    overridden: list[Finding] = field(default_factory=list)  # refusals a physician's reason lifted
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusals)
+
+    def codes(self) -> list[str]:
+        return [f.code for f in self.warnings]

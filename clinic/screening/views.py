@@ -1,0 +1,64 @@
+"""Screening pages: the printable preparation sheet of an appointment (staff) and the outbox of
+development mail (admin). Importing this module registers the confirmation composers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+import clinic.mail.confirmation  # noqa: F401  (registers the confirmation and cancellation composers)
+from clinic import navigation
+from clinic.access import ensure_site, roles_required
+from clinic.accounts.models import Role
+from clinic.audit.services import record
+from clinic.extensions import db
+from clinic.scheduling.models import Appointment
+from clinic.screening import outbox
+from clinic.screening.sheet import render_sheet
+
+__all__ = ["bp", "render_sheet"]
+
+bp = Blueprint("screening", __name__)
+STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
+PER_PAGE = 20
+navigation.add("screening.outbox_index", _l("Outbox"), (Role.ADMIN,), _l("Messages written in development"),
+               order=90)
+
+
+@bp.route("/appointments/<int:appointment_id>/preparation")
+@roles_required(*STAFF)
+def sheet(appointment_id: int):
+    appointment = db.session.get(Appointment, appointment_id) or abort(404)
+    ensure_site(appointment.site_id)
+    html = Markup(render_sheet(appointment))   # escaped by its own template
+    record("appointment.preparation_sheet", "appointment", appointment.id, appointment.patient_id)
+    db.session.commit()
+    return render_template("screening/sheet.html", appointment=appointment, sheet_html=html)
+
+
+@bp.route("/admin/outbox")
+@roles_required(Role.ADMIN)
+def outbox_index():
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    entries, total = outbox.page(number, PER_PAGE)
+    record("outbox.list", "outbox", None, None, {"page": number, "names": [e.name for e in entries]})
+    db.session.commit()
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template("screening/outbox_index.html", entries=entries, total=total, page=number, pages=pages,
+                           folder=str(outbox.folder()), modified=_modified)
+
+
+@bp.route("/admin/outbox/<name>")
+@roles_required(Role.ADMIN)
+def outbox_show(name: str):
+    message = outbox.read(name) or abort(404)
+    record("outbox.read", "outbox", name[:100])
+    db.session.commit()
+    return render_template("screening/outbox_show.html", message=message)
+
+
+def _modified(timestamp: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC)
