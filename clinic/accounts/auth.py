@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request, session
+from flask import g, has_request_context, request, session
 from flask_login import LoginManager, current_user
 
 from clinic.accounts.models import ApiToken, User
@@ -47,6 +47,8 @@ def user_from_bearer() -> User | None:
 
 def select_locale() -> str:
     """The interface language: the user's choice, then the session's, then the browser's."""
+    if not has_request_context():
+        return "en"  # outside a request (dispatcher, CLI) messages choose their own language
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
