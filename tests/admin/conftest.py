@@ -29,7 +29,7 @@ def book(db, make_patient):
         end = start + dt.timedelta(minutes=minutes)
         appointment = Appointment(
             patient=make_patient(), site=site, room=room or site.rooms[0], physician=physician,
-            procedure_code="esi-lumbar-tf", start_at=start, end_at=end,
+            procedure_code="esi-transforaminal", start_at=start, end_at=end,
             block_end_at=end + dt.timedelta(minutes=site.turnover_minutes), region="lumbar", side="left",
             status=AppointmentStatus(status),
         )

@@ -23,7 +23,7 @@ def booked(db, make_user, make_patient, paris):
     physician = make_user("physician", sites=[paris])
     start = local_to_utc(dt.date(2026, 3, 4), dt.time(10), paris.tz)
     appointment = Appointment(patient=make_patient(), site=paris, room=paris.rooms[0], physician=physician,
-                              procedure_code="esi-lumbar-tf", start_at=start, end_at=start + dt.timedelta(minutes=30),
+                              procedure_code="esi-transforaminal", start_at=start, end_at=start + dt.timedelta(minutes=30),
                               block_end_at=start + dt.timedelta(minutes=40))
     db.session.add(appointment)
     db.session.commit()
