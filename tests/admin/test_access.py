@@ -46,3 +46,11 @@ def test_unknown_ids_are_404(db, client, login_as):
     login_as("admin")
     for path in ("/admin/sites/999999/edit", "/admin/physicians/999999/hours", "/admin/users/999999"):
         assert client.get(path).status_code == 404, path
+
+
+def test_admin_pages_in_french(db, client, login_as, paris, post_form):
+    """The administration speaks French when the user chooses it (catalog compiled by make)."""
+    login_as("admin")
+    post_form("/language/fr", {"next": "/"}, token_from="/")
+    html = client.get(f"/admin/sites/{paris.id}/calendar").get_data(as_text=True)
+    assert "Jours fériés à venir" in html and "Lundi de Pâques" in html
