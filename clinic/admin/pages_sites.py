@@ -146,9 +146,11 @@ def room_form(site_id: int, room_id: int | None = None):
     return render_template("admin/room_form.html", form=form, site=site, room=room), 422 if form.errors else 200
 
 
-@bp.route("/sites/<int:site_id>/rooms/<int:room_id>/<any(activate, deactivate):action>", methods=["POST"])
+@bp.route("/sites/<int:site_id>/rooms/<int:room_id>/<action>", methods=["POST"])
 @roles_required(*ADMIN)
 def room_active(site_id: int, room_id: int, action: str):
+    if action not in ("activate", "deactivate"):
+        abort(404)
     site = _site(site_id)
     room = room_services.get_room(site, room_id)
     form = ConfirmForm()
