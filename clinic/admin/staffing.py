@@ -61,7 +61,7 @@ def check_intervals(schedule: Mapping[int, Sequence[Interval]]) -> dict[int, lis
     errors, clean = {}, {}
     for weekday in range(7):
         intervals = sorted(schedule.get(weekday, ()))
-        for (s1, e1), (s2, _e2) in zip(intervals, intervals[1:]):
+        for (_s1, e1), (s2, _e2) in zip(intervals, intervals[1:], strict=False):
             if s2 < e1:
                 errors[f"day{weekday}"] = "Intervals of one day must not overlap."
         if any(start >= end for start, end in intervals):
