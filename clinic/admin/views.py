@@ -1,0 +1,67 @@
+"""Administration pages (blueprint "admin", under /admin) and the front desk's to-reschedule list.
+
+The pages live in pages_sites.py, pages_staffing.py and pages_users.py, which attach to `bp`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from clinic import navigation
+from clinic.access import roles_required
+from clinic.accounts.models import Role
+from clinic.admin import affected as affected_services
+from clinic.errors import ValidationFailed
+from clinic.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+ADMIN = (Role.ADMIN,)
+DESK = (Role.FRONT_DESK, Role.ADMIN)
+navigation.add("admin.index", _l("Administration"), ADMIN,
+               _l("Sites, rooms, working hours, time off, closures, users"), order=80)
+navigation.add("admin.to_reschedule", _l("To reschedule"), DESK,
+               _l("Appointments left outside working time by a change"), order=35)
+
+
+def show_errors(form, err: ValidationFailed, aliases: dict[str, str] | None = None) -> None:
+    """Put the service's field errors on the form's fields (others as a flash message)."""
+    aliases = aliases or {}
+    for name, message in err.details.items():
+        field = getattr(form, aliases.get(name, name), None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        else:
+            flash(message, "error")
+    flash(_("Please correct the marked fields."), "error")
+
+
+def affected_rows(err: affected_services.AppointmentsAffected) -> list:
+    """The refused change is rolled back; the appointments shown to the admin are audited reads."""
+    db.session.rollback()
+    appointments = err.appointments
+    affected_services.audit_reads(appointments, "appointment.read_affected")
+    db.session.commit()
+    flash(_("This change would leave %(num)s booked appointment(s) outside working time. "
+            "Confirm to save it and put them on the to-reschedule list.", num=len(appointments)), "warning")
+    return appointments
+
+
+@bp.route("/")
+@roles_required(*ADMIN)
+def index():
+    return render_template("admin/index.html")
+
+
+@bp.route("/to-reschedule")
+@roles_required(*DESK)
+def to_reschedule():
+    appointments = affected_services.to_reschedule(current_user.site_ids())
+    affected_services.audit_reads(appointments, "appointment.read_to_reschedule")
+    db.session.commit()
+    return render_template("admin/to_reschedule.html", appointments=appointments)
+
+
+from clinic.admin import pages_sites, pages_staffing, pages_users  # noqa: E402,F401  (routes on bp)

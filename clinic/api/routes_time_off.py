@@ -1,0 +1,40 @@
+"""Physicians' time off over the API, for HR and rota systems (admin only)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import jsonify
+
+from clinic.access import current_actor, roles_required
+from clinic.accounts.models import Role
+from clinic.admin import staffing
+from clinic.api.parsing import Body
+from clinic.api.routes_reference import site_by_code
+from clinic.api.views import bp
+from clinic.errors import ValidationFailed
+from clinic.extensions import db
+from clinic.timeutil import iso_local
+
+
+@bp.route("/v1/physicians/<int:physician_id>/time-off", methods=["POST"])
+@roles_required(Role.ADMIN)
+def add_time_off(physician_id: int):
+    physician = staffing.get_physician(physician_id)
+    body = Body()
+    start, end = body.instant("start"), body.instant("end")
+    reason = body.string("reason", required=False, max_length=200) or ""
+    code = body.string("location", required=False, max_length=40)
+    confirm = body.boolean("confirm", default=False)
+    body.done()
+    site = site_by_code(code, required=False)
+    if start >= end:
+        raise ValidationFailed({"end": "The end must come after the start."})
+    actor = current_actor()
+    time_off = staffing.add_time_off(physician, start, end, reason, site, confirm=bool(confirm), user_id=actor.id)
+    db.session.commit()
+    tz = site.tz if site else physician.sites[0].tz if physician.sites else ZoneInfo("UTC")
+    return jsonify({
+        "id": time_off.id, "start": iso_local(time_off.start_at, tz), "end": iso_local(time_off.end_at, tz),
+        "physician_id": physician.id, "location": site.code if site else None, "reason": time_off.reason,
+    }), 201
