@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from clinic.outcomes import reference
 from clinic.outcomes.services import MOMENTS, Report
 
 WIDTH, HEIGHT = 720, 340
@@ -86,8 +87,8 @@ def responder_chart(report: Report, labels: dict[str, str], group_label: str) ->
     """Responder rate per group: a bar, its 95% interval as a whisker, the published range as a band."""
     rows = report.rows
     chart = Chart("chart-responders", _("Responder rate by %(group)s", group=group_label.lower()),
-                  _("Share of evaluable cases with at least 50% relief at follow-up; whiskers show the 95% "
-                    "confidence interval; shaded bands show the published range."))
+                  _("Share of evaluable cases with at least %(pct)s%% relief at follow-up; whiskers show the 95%% "
+                    "confidence interval; shaded bands show the published range.", pct=f"{reference.min_relief() * 100:.0f}"))
     frame = _Frame(1.0, len(rows))
     _axes(chart, frame, [(v / 100, f"{v}%") for v in (0, 25, 50, 75, 100)], _("Responders (%)"),
           group_label)
@@ -114,7 +115,7 @@ def responder_chart(report: Report, labels: dict[str, str], group_label: str) ->
         for yy in (low, high):
             chart.add("line", "whisker", x1=cx - 8, x2=cx + 8, y1=yy, y2=yy)
         chart.add("text", "value", _pct(row.responder_rate), x=cx + bar_w / 2 + 4, y=y + 14)
-    chart.legend = [("bar", _("Responder rate")), ("whisker", _("95% confidence interval")),
+    chart.legend = [("bar", _("Responder rate")), ("whisker", _("%(level)s confidence interval", level="95%")),
                     ("band", _("Published range"))]
     return chart
 

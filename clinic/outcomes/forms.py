@@ -7,7 +7,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 MAX_SPAN_DAYS = 3 * 366
 
@@ -22,8 +22,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[InputRequired()], default=lambda: _today() - dt.timedelta(days=90))
-    date_to = DateField(_l("To"), validators=[InputRequired()], default=_today)
+    date_from = DateField(_l("From"), validators=[DataRequired()], default=lambda: _today() - dt.timedelta(days=90))
+    date_to = DateField(_l("To"), validators=[DataRequired()], default=_today)
     site = SelectField(_l("Site"), choices=[], default="")
 
     def validate_date_to(self, field) -> None:
@@ -34,14 +34,17 @@ class PeriodForm(FlaskForm):
                 raise ValidationError(_l("The period may not exceed three years."))
 
 
-class ReportForm(PeriodForm):
+class SafetyForm(PeriodForm):
     procedure = SelectField(_l("Procedure"), choices=[], default="")
     physician = SelectField(_l("Physician"), choices=[], default="")
+
+
+class ReportForm(SafetyForm):
     group = SelectField(_l("Group by"), choices=GROUP_CHOICES, default="procedure")
 
 
 class DeliveryForm(PeriodForm):
     """Two weeks back and one ahead by default: what went out, and what is waiting."""
 
-    date_from = DateField(_l("From"), validators=[InputRequired()], default=lambda: _today() - dt.timedelta(days=13))
-    date_to = DateField(_l("To"), validators=[InputRequired()], default=lambda: _today() + dt.timedelta(days=7))
+    date_from = DateField(_l("From"), validators=[DataRequired()], default=lambda: _today() - dt.timedelta(days=13))
+    date_to = DateField(_l("To"), validators=[DataRequired()], default=lambda: _today() + dt.timedelta(days=7))

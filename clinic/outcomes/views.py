@@ -15,7 +15,7 @@ from clinic.accounts.models import Role, User, user_sites
 from clinic.catalog import load_procedures
 from clinic.extensions import db
 from clinic.outcomes import charts, delivery, reference, safety, services
-from clinic.outcomes.forms import GROUP_CHOICES, DeliveryForm, PeriodForm, ReportForm
+from clinic.outcomes.forms import GROUP_CHOICES, DeliveryForm, PeriodForm, ReportForm, SafetyForm
 from clinic.sites.models import Site
 
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
@@ -49,9 +49,9 @@ def _language() -> str:
     return str(get_locale())[:2]
 
 
-def _report_form() -> tuple[ReportForm, dict[str, dict[str, str]]]:
+def _report_form(cls: type[SafetyForm] = ReportForm) -> tuple[SafetyForm, dict[str, dict[str, str]]]:
     """The filter form with its choices, and the display names of sites, physicians, procedures."""
-    form = ReportForm(flask_request.args)
+    form = cls(flask_request.args)
     sites = _sites()
     physicians = _physicians(sites)
     names = {
@@ -75,10 +75,11 @@ def _filters(form: PeriodForm, **extra) -> services.ReportFilter:
     )
 
 
-def _report_filters(form: ReportForm) -> services.ReportFilter:
+def _report_filters(form: SafetyForm) -> services.ReportFilter:
+    group = form.group.data if isinstance(form, ReportForm) else "procedure"
     return _filters(
         form, procedure_code=form.procedure.data or None,
-        physician_id=int(form.physician.data) if form.physician.data else None, group=form.group.data,
+        physician_id=int(form.physician.data) if form.physician.data else None, group=group,
     )
 
 
@@ -120,7 +121,7 @@ def report_csv():
 @bp.route("/safety")
 @roles_required(*READERS)
 def safety_view():
-    form, names = _report_form()
+    form, names = _report_form(SafetyForm)
     if not form.validate():
         db.session.commit()
         return render_template("outcomes/safety.html", form=form, view=None), 422
