@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from clinic.outcomes import reference
 from clinic.outcomes.services import MOMENTS, Report
 
-WIDTH, HEIGHT = 720, 340
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 48, 84
+WIDTH, HEIGHT = 600, 340
+LEFT, RIGHT, TOP, BOTTOM = 60, 12, 48, 84
+LINE_CHARS = 22
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Shape:
     attrs: dict[str, str]
     text: str = ""
     title: str = ""
+    lines: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -78,9 +80,24 @@ def _axes(chart: Chart, frame: _Frame, ticks: list[tuple[float, str]], y_label: 
     chart.add("text", "axis-label", x_label, x=LEFT + frame.plot_w / 2, y=HEIGHT - 8, text_anchor="middle")
 
 
+def wrap(label: str, width: int = LINE_CHARS, max_lines: int = 2) -> list[str]:
+    """Words of a label on at most `max_lines` lines of about `width` characters (… when cut)."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1].rstrip(" ,") + "…"
+    return [line if len(line) <= width else line[: width - 1] + "…" for line in lines]
+
+
 def _x_label(chart: Chart, frame: _Frame, i: int, label: str) -> None:
-    chart.add("text", "x-label", label[:28], title=label, x=frame.centre(i), y=TOP + frame.plot_h + 18,
-              text_anchor="middle")
+    x = frame.centre(i)
+    chart.add("text", "x-label", title=label, x=x, y=TOP + frame.plot_h + 18, text_anchor="middle")
+    chart.shapes[-1].lines = wrap(label)
 
 
 def responder_chart(report: Report, labels: dict[str, str], group_label: str) -> Chart:
