@@ -1,0 +1,104 @@
+"""Reading the audit log: filters, pages and a streamed export. Nothing here changes an event.
+
+The log is append-only: no function of the app updates or deletes an AuditEvent. The ORM refuses
+it too (the listeners below), and on PostgreSQL a trigger (migration 0007) refuses UPDATE and
+DELETE statements on audit_events whatever their origin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from clinic.audit.models import AuditEvent
+from clinic.extensions import db
+
+PER_PAGE = 50
+EXPORT_BATCH = 500
+CSV_COLUMNS = ["id", "at_utc", "user_id", "actor", "action", "object_type", "object_id", "patient_id",
+               "channel", "ip", "details"]
+
+
+class AppendOnly(Exception):
+    """Raised when code tries to change or remove an audit event."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(_mapper, _connection, target) -> None:
+    raise AppendOnly(f"audit event {target.id} cannot be changed: the audit log is append-only")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(_mapper, _connection, target) -> None:
+    raise AppendOnly(f"audit event {target.id} cannot be deleted: the audit log is append-only")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    user_id: int | None = None
+    patient_id: int | None = None
+    action: str = ""
+    date_from: dt.date | None = None  # UTC dates, inclusive
+    date_to: dt.date | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "user_id": self.user_id, "patient_id": self.patient_id, "action": self.action,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+        }
+
+
+def _query(f: AuditFilter) -> sa.Select:
+    query = sa.select(AuditEvent)
+    if f.user_id is not None:
+        query = query.where(AuditEvent.user_id == f.user_id)
+    if f.patient_id is not None:
+        query = query.where(AuditEvent.patient_id == f.patient_id)
+    if f.action:
+        # A prefix: "patient." finds every patient action; an exact name finds that one.
+        escaped = f.action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(AuditEvent.action.like(escaped + "%", escape="\\"))
+    if f.date_from is not None:
+        query = query.where(AuditEvent.at >= dt.datetime.combine(f.date_from, dt.time(0), dt.UTC))
+    if f.date_to is not None:
+        query = query.where(AuditEvent.at < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time(0), dt.UTC))
+    return query
+
+
+def search(f: AuditFilter, page: int = 1) -> tuple[list[AuditEvent], int]:
+    """One page of events, newest first, and the number of matching events."""
+    page = max(1, page)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(_query(f).subquery())) or 0
+    rows = db.session.scalars(
+        _query(f).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    )
+    return list(rows), total
+
+
+def action_names() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def export_rows(f: AuditFilter) -> Iterator[list[str]]:
+    """The header, then every matching event oldest first, read in batches (keyset pagination)."""
+    yield CSV_COLUMNS
+    last_id = 0
+    while True:
+        batch = list(db.session.scalars(
+            _query(f).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(EXPORT_BATCH)
+        ))
+        for e in batch:
+            yield [
+                str(e.id), e.at.astimezone(dt.UTC).isoformat(), "" if e.user_id is None else str(e.user_id), e.actor,
+                e.action, e.object_type, e.object_id or "", "" if e.patient_id is None else str(e.patient_id),
+                e.channel, e.ip or "", json.dumps(e.details or {}, ensure_ascii=False, sort_keys=True),
+            ]
+        if len(batch) < EXPORT_BATCH:
+            return
+        last_id = batch[-1].id

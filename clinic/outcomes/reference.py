@@ -1,0 +1,92 @@
+"""Reference values for outcome and safety reports, read from clinic/catalog/data/outcomes.toml.
+
+Site steroid limits come from clinic/catalog/data/policies.toml when that file names one for the
+site's policy; otherwise from the default in outcomes.toml (with its source).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from statistics import NormalDist
+from typing import Any
+
+from clinic.catalog import DATA
+
+
+@dataclass(frozen=True)
+class PublishedRange:
+    low: float
+    high: float
+    label: dict[str, str]
+    source: str
+
+    def text(self, language: str) -> str:
+        return self.label.get(language) or self.label.get("en", "")
+
+
+@dataclass(frozen=True)
+class SteroidLimit:
+    mg: float
+    source: str
+
+
+@cache
+def load(path: Path | None = None) -> dict[str, Any]:
+    return tomllib.loads((path or DATA / "outcomes.toml").read_text(encoding="utf-8"))
+
+
+def min_relief() -> float:
+    return float(load()["response"]["min_relief"])
+
+
+def z_value() -> float:
+    """The two-sided normal quantile for the configured confidence level (1.96 for 95%)."""
+    confidence = float(load()["response"]["confidence"])
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def published(code: str) -> PublishedRange | None:
+    row = load()["published"].get(code)
+    if row is None:
+        return None
+    return PublishedRange(float(row["low"]), float(row["high"]), dict(row["label"]), row["source"])
+
+
+def record_codes() -> dict[str, Any]:
+    return load()["procedure_record"]
+
+
+def _find_key(table: Any, keys: list[str]) -> Any:
+    if not isinstance(table, dict):
+        return None
+    for key in keys:
+        if key in table and isinstance(table[key], int | float):
+            return table[key]
+    for value in table.values():
+        found = _find_key(value, keys)
+        if found is not None:
+            return found
+    return None
+
+
+@cache
+def _policies(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def steroid_limit(policy: str | None, path: Path | None = None) -> SteroidLimit:
+    """The yearly triamcinolone-equivalent limit of a site policy, or the documented default."""
+    conf = load()["steroid_exposure"]
+    raw = _policies(path or DATA / "policies.toml")
+    if raw is not None and policy:
+        tables = [raw.get("policies", {}).get(policy), raw.get(policy)]
+        for table in tables:
+            value = _find_key(table, list(conf["policy_keys"]))
+            if value is not None:
+                return SteroidLimit(float(value), f"policies.toml [{policy}]")
+    return SteroidLimit(float(conf["default_yearly_limit_mg"]), conf["source"])
