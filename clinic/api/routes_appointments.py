@@ -53,6 +53,7 @@ def _appointment(appointment_id: int) -> Appointment:
 
 def _idempotent(handler: Callable[[], tuple[dict, int]]):
     """Run a write once per Idempotency-Key: a retry with the same body replays the first answer."""
+    services.begin_write()
     key = request.headers.get("Idempotency-Key")
     if key is None:
         body, code = handler()
@@ -217,6 +218,7 @@ def cancel(appointment_id: int):
 @bp.route("/v1/appointments/<int:appointment_id>/check-in", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
 def check_in(appointment_id: int):
+    services.begin_write()
     appt = _appointment(appointment_id)
     status.check_in(appt, current_actor())
     db.session.commit()
@@ -226,6 +228,7 @@ def check_in(appointment_id: int):
 @bp.route("/v1/appointments/<int:appointment_id>/no-show", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def no_show(appointment_id: int):
+    services.begin_write()
     appt = _appointment(appointment_id)
     status.mark_no_show(appt, current_actor())
     db.session.commit()

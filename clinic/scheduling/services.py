@@ -125,9 +125,29 @@ def preview(inp: BookingInput, user: User | None, now: dt.datetime | None = None
     return slot, screen(inp, procedure, slot.end_at)
 
 
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def begin_write() -> None:
+    """Call first in a request that books, moves or cancels: on SQLite, take the write lock now.
+
+    A SQLite transaction that has read cannot safely upgrade to a writer while another writer
+    commits (it fails at once instead of waiting). So the request's read-only transaction is
+    ended and the lock is the first statement of the next one: writers then queue here.
+    """
+    if not _is_sqlite():
+        return
+    if not (db.session.new or db.session.dirty or db.session.deleted):
+        db.session.commit()
+    table = Site.__table__
+    # Matches no row, but an UPDATE takes the database's write lock all the same.
+    db.session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))
+
+
 def _serialise_writes(site: Site) -> None:
-    """On SQLite, take the database's write lock now (writers queue here) before re-checking."""
-    if db.session.get_bind().dialect.name == "sqlite":
+    """On SQLite, hold the write lock (writers queue) before re-checking for an overlap."""
+    if _is_sqlite():
         table = Site.__table__
         db.session.execute(sa.update(table).where(table.c.id == site.id).values(id=table.c.id))
 
