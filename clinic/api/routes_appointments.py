@@ -25,7 +25,7 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling import services, status
 from clinic.scheduling.availability import find_slots
-from clinic.scheduling.models import Appointment, AppointmentStatus, IdempotencyKey
+from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey
 from clinic.sites.models import Room, Site
 
 STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
@@ -150,8 +150,8 @@ def book():
         inp = dict(
             procedure_code=body.string("procedure", max_length=40), start_at=body.instant("start"),
             physician_id=body.integer("physician_id", required=False, minimum=1),
-            region=body.string("region", required=False, max_length=20),
-            side=body.string("side", required=False, max_length=20),
+            region=body.string("region", required=False, max_length=20, choices=REGIONS),
+            side=body.string("side", required=False, max_length=20, choices=SIDES),
             levels=tuple(body.string_list("levels", max_items=6, max_length=10)),
             sedation=body.boolean("sedation", default=False), answers=_screening(body), override_reason=_override(body),
         )
