@@ -151,3 +151,13 @@ def test_other_site_appointment_is_forbidden(client, make_site, make_user, login
     appt = book(other, "2026-03-02T09:00:00+01:00")
     login_as("front_desk")
     assert client.get(f"/appointments/{appt.id}").status_code == 403
+
+
+def test_booking_page_in_french(client, db, paris, make_user, login, make_patient):
+    """A French-speaking user sees the booking page in French."""
+    desk = make_user("front_desk", sites=[paris])
+    desk.language = "fr"
+    db.session.flush()
+    login(desk)
+    html = client.get(f"/appointments/book/{make_patient().id}").get_data(as_text=True)
+    assert "Chercher les créneaux libres" in html and "Questions de dépistage" in html
