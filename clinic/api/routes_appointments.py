@@ -69,7 +69,15 @@ def _idempotent(handler: Callable[[], tuple[dict, int]]):
     replay = _replay(user.id, key, digest)
     if replay is not None:
         return replay
-    body, code = handler()
+    try:
+        body, code = handler()
+    except DomainError:
+        # A simultaneous twin may have just booked this very request: answer as it did.
+        db.session.rollback()
+        replay = _replay(user.id, key, digest)
+        if replay is None:
+            raise
+        return replay
     try:
         with db.session.begin_nested():
             db.session.add(IdempotencyKey(user_id=user.id, key=key, request_hash=digest, status_code=code, body=body))

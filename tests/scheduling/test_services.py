@@ -19,14 +19,14 @@ UTC = dt.UTC
 def caught():
     """Record the appointment signals sent during a test."""
     seen = []
-    receivers = []
+    receivers = {}
     for name in ("appointment_booked", "appointment_rescheduled", "appointment_cancelled"):
         def receiver(sender, _name=name, **kw):
             seen.append((_name, sender, kw))
-        receivers.append(receiver)
+        receivers[name] = receiver
         getattr(signals, name).connect(receiver)
     yield seen
-    for name, receiver in zip(("appointment_booked", "appointment_rescheduled", "appointment_cancelled"), receivers):
+    for name, receiver in receivers.items():
         getattr(signals, name).disconnect(receiver)
 
 
