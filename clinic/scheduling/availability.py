@@ -174,10 +174,12 @@ def find_slots(site: Site, procedure_code: str, start_date: dt.date, days: int =
     now = now or utcnow()
     tz = site.tz
     days = max(1, days)
-    last = start_date + dt.timedelta(days=days - 1)
-    window = (local_day_bounds(start_date, tz)[0], local_day_bounds(last, tz)[1])
     earliest = now + dt.timedelta(hours=site.min_notice_hours)
     latest = now + dt.timedelta(days=site.horizon_days)
+    if start_date > latest.date() + dt.timedelta(days=1) or start_date < earliest.date() - dt.timedelta(days=days + 1):
+        return []   # wholly outside the bookable window (also keeps far-off dates from overflowing)
+    last = start_date + dt.timedelta(days=days - 1)
+    window = (local_day_bounds(start_date, tz)[0], local_day_bounds(last, tz)[1])
     if window[1] <= earliest or window[0] > latest:
         return []
     data = _load(site, procedure, start_date, last, window, physician_id, exclude_appointment_id)

@@ -32,6 +32,8 @@ class Week:
 def week_of(site: Site, procedure_code: str, day: dt.date, physician_id: int | None = None,
             exclude_appointment_id: int | None = None) -> Week:
     """The Monday-to-Sunday week holding `day`, each day's free starts in local time."""
+    if not dt.date(1900, 1, 8) <= day <= dt.date(9000, 1, 1):
+        day = dt.date.today()   # nonsense typed or posted: show the current week
     monday = day - dt.timedelta(days=day.weekday())
     try:
         slots = find_slots(site, procedure_code, monday, 7, physician_id,

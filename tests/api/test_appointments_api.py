@@ -204,3 +204,10 @@ def test_openapi_describes_the_routes(client):
         assert path in doc["paths"]
     assert "reminders" in doc["components"]["schemas"]["Appointment"]["required"]
     assert "201" in doc["paths"]["/api/v1/appointments"]["post"]["responses"]
+
+
+@pytest.mark.parametrize("query", ["date=9999-12-31&days=120", "date=0001-01-01", "date=2026-03-02&physician=abc"])
+def test_availability_far_dates_never_fail(client, setup, query):
+    """Dates at the ends of the calendar answer an empty list or 422, never a 500."""
+    r = client.get(f"/api/v1/availability?location=paris-test&procedure=esi-interlaminar&{query}", headers=setup["h"])
+    assert r.status_code in (200, 422) and (r.status_code == 422 or r.get_json()["slots"] == [])

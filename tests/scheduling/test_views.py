@@ -161,3 +161,11 @@ def test_booking_page_in_french(client, db, paris, make_user, login, make_patien
     login(desk)
     html = client.get(f"/appointments/book/{make_patient().id}").get_data(as_text=True)
     assert "Chercher les créneaux libres" in html and "Questions de dépistage" in html
+
+
+def test_far_week_never_fails(client, paris, make_user, login_as, make_patient):
+    """A week at the end of the calendar shows a week, not an error page."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    r = post(client, f"/appointments/book/{make_patient().id}", form_data(paris, goto="9999-12-31"))
+    assert r.status_code == 200
