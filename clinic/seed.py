@@ -17,6 +17,7 @@ from clinic.cli import clinic_cli
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.patients.models import Patient, PatientMedication
+from clinic.scheduling.availability import public_holiday
 from clinic.scheduling.models import Appointment, AppointmentStatus, WorkingHours
 from clinic.sites.models import Room, Site
 from clinic.timeutil import local_to_utc
@@ -135,7 +136,7 @@ def _appointments(sites: dict[str, Site], patients: list[Patient], today_utc: dt
         local_today = today_utc.astimezone(tz).date()
         for offset in range(-2, 6):
             day = local_today + dt.timedelta(days=offset)
-            if day.weekday() >= 5:
+            if day.weekday() >= 5 or public_holiday(site, day):   # closed days take no booking
                 continue
             for slot, time in enumerate(times):
                 proc = procedures[(offset + slot + site_index) % len(procedures)]

@@ -1,0 +1,62 @@
+"""The JSON shape of an appointment (api-v1.md, "The appointment"), times in the site's offset."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from clinic.extensions import db
+from clinic.reminders.models import Reminder
+from clinic.scheduling.models import Appointment
+from clinic.timeutil import iso_local
+
+
+def _reminders_by_appointment(ids: list[int]) -> dict[int, list[Reminder]]:
+    found: dict[int, list[Reminder]] = defaultdict(list)
+    if ids:
+        rows = db.session.execute(
+            sa.select(Reminder).where(Reminder.appointment_id.in_(ids)).order_by(Reminder.send_at, Reminder.id)
+        ).scalars()
+        for row in rows:
+            found[row.appointment_id].append(row)
+    return found
+
+
+def appointment_json(appt: Appointment, reminders: list[Reminder] | None = None) -> dict:
+    tz = appt.site.tz
+    if reminders is None:
+        reminders = _reminders_by_appointment([appt.id])[appt.id]
+    return {
+        "id": appt.id,
+        "patient_id": appt.patient_id,
+        "status": appt.status.value,
+        "start": iso_local(appt.start_at, tz),
+        "end": iso_local(appt.end_at, tz),
+        "location": appt.site.code,
+        "procedure": appt.procedure_code,
+        "physician_id": appt.physician_id,
+        "room": appt.room.name,
+        "room_id": appt.room_id,
+        "region": appt.region,
+        "side": appt.side,
+        "levels": list(appt.levels or []),
+        "sedation": bool(appt.sedation),
+        "needs_reschedule": bool(appt.needs_reschedule),
+        "warnings": list(appt.warnings or []),
+        "medication_holds": list(appt.medication_holds or []),
+        "preparation": list(appt.preparation or []),
+        "reminders": [
+            {"kind": r.kind, "send_at": iso_local(r.send_at, tz), "status": r.status.value} for r in reminders
+        ],
+        "screening": dict(appt.screening or {}),
+        "override_reason": appt.override_reason,
+        "cancel_reason": appt.cancel_reason,
+        "ical_sequence": appt.ical_sequence,
+    }
+
+
+def appointments_json(appts: list[Appointment]) -> list[dict]:
+    """Several appointments with their reminders loaded in one query."""
+    reminders = _reminders_by_appointment([a.id for a in appts])
+    return [appointment_json(a, reminders.get(a.id, [])) for a in appts]

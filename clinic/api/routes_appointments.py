@@ -1,0 +1,243 @@
+"""Availability and appointments over the API: find slots, book, reschedule, cancel, check in.
+
+Errors follow the contract's order: 401, 403 (role, then site), 404, 409, 422.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from clinic.access import current_actor, ensure_site, roles_required
+from clinic.accounts.models import Role, User
+from clinic.api.appointment_json import appointment_json, appointments_json
+from clinic.api.parsing import Body, query_date, query_int
+from clinic.api.routes_reference import site_by_code
+from clinic.api.views import bp
+from clinic.catalog import get_procedure
+from clinic.errors import Conflict, DomainError, ValidationFailed
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.scheduling import services, status
+from clinic.scheduling.availability import find_slots
+from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey
+from clinic.sites.models import Room, Site
+
+STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
+BOOKERS = (Role.FRONT_DESK, Role.PHYSICIAN, Role.ADMIN)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _physician_at(site: Site, physician_id: int | None, field: str = "physician_id") -> None:
+    if physician_id is None:
+        return
+    user = db.session.get(User, physician_id)
+    if user is None or user.role != Role.PHYSICIAN or not user.can_access_site(site.id):
+        raise ValidationFailed({field: "Not a physician of this location."})
+
+
+def _appointment(appointment_id: int) -> Appointment:
+    appt = services.get_appointment(appointment_id)
+    if appt is None:
+        raise DomainError("not_found", f"No appointment with id {appointment_id}.", status=404)
+    ensure_site(appt.site_id)
+    return appt
+
+
+def _idempotent(handler: Callable[[], tuple[dict, int]]):
+    """Run a write once per Idempotency-Key: a retry with the same body replays the first answer."""
+    services.begin_write()
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        body, code = handler()
+        db.session.commit()
+        return jsonify(body), code
+    if not 0 < len(key) <= 200:
+        raise ValidationFailed({"Idempotency-Key": "From 1 to 200 characters."})
+    user = current_actor()
+    payload = request.get_json(silent=True)
+    digest = hashlib.sha256(
+        json.dumps([request.method, request.path, payload], sort_keys=True, default=str).encode()
+    ).hexdigest()
+    replay = _replay(user.id, key, digest)
+    if replay is not None:
+        return replay
+    try:
+        body, code = handler()
+    except DomainError:
+        # A simultaneous twin may have just booked this very request: answer as it did.
+        db.session.rollback()
+        replay = _replay(user.id, key, digest)
+        if replay is None:
+            raise
+        return replay
+    try:
+        with db.session.begin_nested():
+            db.session.add(IdempotencyKey(user_id=user.id, key=key, request_hash=digest, status_code=code, body=body))
+        db.session.commit()
+    except IntegrityError:
+        # The same key won a race in another request: its answer stands, this work is undone.
+        db.session.rollback()
+        replay = _replay(user.id, key, digest)
+        if replay is None:
+            raise
+        return replay
+    return jsonify(body), code
+
+
+def _replay(user_id: int, key: str, digest: str):
+    row = db.session.execute(
+        sa.select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise DomainError("idempotency_key_reused", "This Idempotency-Key was used with another request.",
+                          {"Idempotency-Key": key})
+    return jsonify(row.body), row.status_code
+
+
+def _screening(body: Body) -> dict:
+    return dict(body.obj("screening") or {})
+
+
+def _override(body: Body) -> str | None:
+    raw = body.obj("override")
+    if raw is None:
+        return None
+    reason = raw.get("reason")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
+        body.errors["override.reason"] = "An override needs a reason (1 to 1000 characters)."
+        return None
+    return reason.strip()
+
+
+# ---------------------------------------------------------------- routes
+
+
+@bp.route("/v1/availability")
+@roles_required(*STAFF)
+def availability():
+    site = site_by_code(request.args.get("location"))
+    code = request.args.get("procedure", "")
+    if get_procedure(code) is None:
+        raise ValidationFailed({"procedure": "Unknown procedure code."})
+    day = query_date("date")
+    days = query_int("days", 1, 1, 120)
+    physician = query_int("physician", 0, 1, 2**31 - 1) if request.args.get("physician") else None
+    _physician_at(site, physician, "physician")
+    rooms = {r.id: r.name for r in db.session.execute(sa.select(Room).where(Room.site_id == site.id)).scalars()}
+    tz = site.tz
+    slots = find_slots(site, code, day, days, physician)
+    return jsonify({"slots": [
+        {"start": s.start_at.astimezone(tz).isoformat(), "end": s.end_at.astimezone(tz).isoformat(),
+         "physician_id": s.physician_id, "room": rooms[s.room_id], "room_id": s.room_id}
+        for s in slots
+    ]})
+
+
+@bp.route("/v1/appointments", methods=["POST"])
+@roles_required(*BOOKERS)
+def book():
+    def handler() -> tuple[dict, int]:
+        body = Body()
+        code = body.string("location", max_length=40)
+        site = site_by_code(code) if code else None
+        if body.data.get("override") is not None and current_actor().role != Role.PHYSICIAN:
+            raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
+        patient_id = body.integer("patient_id", minimum=1)
+        if patient_id is not None and site is not None and db.session.get(Patient, patient_id) is None:
+            raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
+        inp = dict(
+            procedure_code=body.string("procedure", max_length=40), start_at=body.instant("start"),
+            physician_id=body.integer("physician_id", required=False, minimum=1),
+            region=body.string("region", required=False, max_length=20, choices=REGIONS),
+            side=body.string("side", required=False, max_length=20, choices=SIDES),
+            levels=tuple(body.string_list("levels", max_items=6, max_length=10)),
+            sedation=body.boolean("sedation", default=False), answers=_screening(body), override_reason=_override(body),
+        )
+        body.done()
+        _physician_at(site, inp["physician_id"])
+        appt = services.book(services.BookingInput(patient=db.session.get(Patient, patient_id), site=site, **inp),
+                             current_actor())
+        return appointment_json(appt), 201
+
+    return _idempotent(handler)
+
+
+@bp.route("/v1/appointments")
+@roles_required(*STAFF)
+def list_appointments():
+    site = site_by_code(request.args.get("location"))
+    day = query_date("date")
+    physician = query_int("physician", 0, 1, 2**31 - 1) if request.args.get("physician") else None
+    appts = services.day_list(site, day, physician)
+    db.session.commit()
+    return jsonify({"appointments": appointments_json(appts)})
+
+
+@bp.route("/v1/appointments/<int:appointment_id>")
+@roles_required(*STAFF)
+def get_appointment(appointment_id: int):
+    appt = _appointment(appointment_id)
+    db.session.commit()
+    return jsonify(appointment_json(appt))
+
+
+@bp.route("/v1/appointments/<int:appointment_id>/reschedule", methods=["POST"])
+@roles_required(*BOOKERS)
+def reschedule(appointment_id: int):
+    def handler() -> tuple[dict, int]:
+        appt = _appointment(appointment_id)
+        body = Body()
+        start = body.instant("start")
+        physician = body.integer("physician_id", required=False, minimum=1)
+        if appt.status != AppointmentStatus.BOOKED:
+            raise Conflict("invalid_state", f"An appointment that is {appt.status.value} cannot be rescheduled.",
+                           {"status": appt.status.value})
+        body.done()
+        _physician_at(appt.site, physician)
+        services.reschedule(appt, start, current_actor(), physician)
+        return appointment_json(appt), 200
+
+    return _idempotent(handler)
+
+
+@bp.route("/v1/appointments/<int:appointment_id>/cancel", methods=["POST"])
+@roles_required(*BOOKERS)
+def cancel(appointment_id: int):
+    def handler() -> tuple[dict, int]:
+        appt = _appointment(appointment_id)
+        data = request.get_json(silent=True)
+        reason = data.get("reason") if isinstance(data, dict) else None
+        services.cancel(appt, reason if isinstance(reason, str) else None, current_actor())
+        return appointment_json(appt), 200
+
+    return _idempotent(handler)
+
+
+@bp.route("/v1/appointments/<int:appointment_id>/check-in", methods=["POST"])
+@roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
+def check_in(appointment_id: int):
+    services.begin_write()
+    appt = _appointment(appointment_id)
+    status.check_in(appt, current_actor())
+    db.session.commit()
+    return jsonify(appointment_json(appt))
+
+
+@bp.route("/v1/appointments/<int:appointment_id>/no-show", methods=["POST"])
+@roles_required(Role.FRONT_DESK, Role.ADMIN)
+def no_show(appointment_id: int):
+    services.begin_write()
+    appt = _appointment(appointment_id)
+    status.mark_no_show(appt, current_actor())
+    db.session.commit()
+    return jsonify(appointment_json(appt))

@@ -1,0 +1,210 @@
+"""The availability engine: free (physician, room) slots for a procedure at a site. No Flask here.
+
+Everything is loaded for the whole date range in a fixed number of queries (physicians, working
+hours, time off, calendar exceptions, rooms, appointments), then computed in Python. Working
+hours and closures are local wall-clock times at the site; each local day is turned into UTC
+instants with the site's zone, so days on which the clocks change are handled per country.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
+import sqlalchemy as sa
+
+from clinic.accounts.models import Role, User, user_sites
+from clinic.catalog import Procedure, get_procedure
+from clinic.db import utcnow
+from clinic.extensions import db
+from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, TimeOff, WorkingHours
+from clinic.sites.models import CalendarExceptionKind, Room, Site, SiteCalendarException
+from clinic.timeutil import local_day_bounds, local_to_utc
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+class UnknownProcedure(ValueError):
+    """The procedure code is not in the catalog."""
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    start_at: dt.datetime       # UTC, aware
+    end_at: dt.datetime         # UTC, aware: end of the procedure (turnover not included)
+    physician_id: int
+    room_id: int
+
+
+@lru_cache(maxsize=64)
+def _holidays(country: str, subdivision: str | None, year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+
+
+def public_holiday(site: Site, day: dt.date) -> str | None:
+    """The name of the public holiday at the site's country and subdivision on that day, if any."""
+    return _holidays(site.country, site.subdivision, day.year).get(day)
+
+
+class _Busy:
+    """Disjoint, sorted busy intervals of one resource, asked 'is [s, e) free?' with bisect."""
+
+    def __init__(self, intervals: list[Interval]):
+        merged: list[list[dt.datetime]] = []
+        for start, end in sorted(intervals):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+
+    def free(self, start: dt.datetime, end: dt.datetime) -> bool:
+        # The first busy interval ending after `start`; [start, end) overlaps it when it starts before `end`.
+        i = bisect.bisect_right(self.ends, start)
+        return not (i < len(self.starts) and self.starts[i] < end)
+
+
+@dataclass
+class _Data:
+    physicians: list[int]
+    hours: dict[int, list[WorkingHours]]
+    busy_physician: dict[int, _Busy]
+    busy_room: dict[int, _Busy]
+    rooms: list[int]
+    exceptions: dict[dt.date, list[SiteCalendarException]]
+
+
+def _load(site: Site, procedure: Procedure, first: dt.date, last: dt.date, window: Interval,
+          physician_id: int | None, exclude_appointment_id: int | None) -> _Data:
+    stmt = (sa.select(User.id).join(user_sites, user_sites.c.user_id == User.id)
+            .where(user_sites.c.site_id == site.id, User.role == Role.PHYSICIAN, User.active.is_(True)))
+    if physician_id is not None:
+        stmt = stmt.where(User.id == physician_id)
+    physicians = sorted(db.session.execute(stmt).scalars())
+
+    hours: dict[int, list[WorkingHours]] = defaultdict(list)
+    rows = db.session.execute(sa.select(WorkingHours).where(
+        WorkingHours.site_id == site.id, WorkingHours.physician_id.in_(physicians),
+        WorkingHours.valid_from <= last,
+        sa.or_(WorkingHours.valid_until.is_(None), WorkingHours.valid_until >= first),
+    )).scalars()
+    for row in rows:
+        hours[row.physician_id].append(row)
+
+    busy: dict[int, list[Interval]] = defaultdict(list)
+    for off in db.session.execute(sa.select(TimeOff).where(
+        TimeOff.physician_id.in_(physicians), TimeOff.start_at < window[1], TimeOff.end_at > window[0],
+        sa.or_(TimeOff.site_id.is_(None), TimeOff.site_id == site.id),
+    )).scalars():
+        busy[off.physician_id].append((off.start_at, off.end_at))
+
+    room_rows = db.session.execute(sa.select(Room).where(Room.site_id == site.id, Room.active.is_(True))
+                                   .order_by(Room.id)).scalars()
+    rooms = [r.id for r in room_rows if r.supports(procedure.imaging)]
+
+    room_busy: dict[int, list[Interval]] = defaultdict(list)
+    appt_stmt = sa.select(Appointment.physician_id, Appointment.room_id, Appointment.start_at,
+                          Appointment.block_end_at).where(
+        Appointment.status.in_(ACTIVE_STATUSES), Appointment.start_at < window[1],
+        Appointment.block_end_at > window[0],
+        sa.or_(Appointment.physician_id.in_(physicians), Appointment.room_id.in_(rooms)),
+    )
+    if exclude_appointment_id is not None:
+        appt_stmt = appt_stmt.where(Appointment.id != exclude_appointment_id)
+    for phys, room, start, end in db.session.execute(appt_stmt):
+        busy[phys].append((start, end))
+        room_busy[room].append((start, end))
+
+    exceptions: dict[dt.date, list[SiteCalendarException]] = defaultdict(list)
+    for exc in db.session.execute(sa.select(SiteCalendarException).where(
+        SiteCalendarException.site_id == site.id, SiteCalendarException.day.between(first, last),
+    )).scalars():
+        exceptions[exc.day].append(exc)
+
+    return _Data(physicians, hours, {p: _Busy(busy[p]) for p in physicians},
+                 {r: _Busy(room_busy[r]) for r in rooms}, rooms, exceptions)
+
+
+def _day_closures(site: Site, day: dt.date, exceptions: list[SiteCalendarException]) -> list[Interval] | None:
+    """The closed intervals of a local day (UTC), or None when the whole day is closed."""
+    tz = site.tz
+    opens = [e for e in exceptions if e.kind == CalendarExceptionKind.OPEN]
+    closed: list[Interval] = []
+    if public_holiday(site, day) and not opens:
+        return None
+    for exc in exceptions:
+        if exc.kind != CalendarExceptionKind.CLOSED:
+            continue
+        if exc.start_time is None:
+            return None
+        closed.append((local_to_utc(day, exc.start_time, tz), local_to_utc(day, exc.end_time, tz)))
+    if public_holiday(site, day):
+        # Open on a holiday: only within the opening's hours when it gives some.
+        timed = [e for e in opens if e.start_time is not None]
+        if timed and len(timed) == len(opens):
+            start, end = local_day_bounds(day, tz)
+            cursor = start
+            for e in sorted(timed, key=lambda e: e.start_time):
+                closed.append((cursor, local_to_utc(day, e.start_time, tz)))
+                cursor = local_to_utc(day, e.end_time, tz)
+            closed.append((cursor, end))
+    return closed
+
+
+def _valid_on(row: WorkingHours, day: dt.date) -> bool:
+    return row.weekday == day.weekday() and row.valid_from <= day and (row.valid_until is None or day <= row.valid_until)
+
+
+def find_slots(site: Site, procedure_code: str, start_date: dt.date, days: int = 1,
+               physician_id: int | None = None, now: dt.datetime | None = None, *,
+               exclude_appointment_id: int | None = None) -> list[Slot]:
+    """Free slots over `days` local days from `start_date`, sorted by start then physician.
+
+    One Slot per free (physician, suitable room) pair. `exclude_appointment_id` ignores one
+    appointment (the one being rescheduled) when looking at who is busy.
+    """
+    procedure = get_procedure(procedure_code)
+    if procedure is None:
+        raise UnknownProcedure(procedure_code)
+    now = now or utcnow()
+    tz = site.tz
+    days = max(1, days)
+    earliest = now + dt.timedelta(hours=site.min_notice_hours)
+    latest = now + dt.timedelta(days=site.horizon_days)
+    if start_date > latest.date() + dt.timedelta(days=1) or start_date < earliest.date() - dt.timedelta(days=days + 1):
+        return []   # wholly outside the bookable window (also keeps far-off dates from overflowing)
+    last = start_date + dt.timedelta(days=days - 1)
+    window = (local_day_bounds(start_date, tz)[0], local_day_bounds(last, tz)[1])
+    if window[1] <= earliest or window[0] > latest:
+        return []
+    data = _load(site, procedure, start_date, last, window, physician_id, exclude_appointment_id)
+    if not data.rooms or not data.physicians:
+        return []
+    duration = dt.timedelta(minutes=procedure.duration_minutes)
+    block = duration + dt.timedelta(minutes=site.turnover_minutes)
+    step = dt.timedelta(minutes=site.slot_interval_minutes)
+    slots: list[Slot] = []
+    for offset in range(days):
+        day = start_date + dt.timedelta(days=offset)
+        closures = _day_closures(site, day, data.exceptions.get(day, []))
+        if closures is None:
+            continue
+        closed = _Busy(closures)
+        for phys in data.physicians:
+            for row in data.hours.get(phys, []):
+                if not _valid_on(row, day):
+                    continue
+                start = local_to_utc(day, row.start_time, tz)
+                end = local_to_utc(day, row.end_time, tz)
+                while start + duration <= end:
+                    if earliest <= start <= latest and closed.free(start, start + duration) \
+                            and data.busy_physician[phys].free(start, start + block):
+                        slots.extend(Slot(start, start + duration, phys, room) for room in data.rooms
+                                     if data.busy_room[room].free(start, start + block))
+                    start += step
+    return sorted(set(slots))

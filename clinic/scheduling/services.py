@@ -1,0 +1,296 @@
+"""Booking, rescheduling and cancelling appointments. Services flush, never commit.
+
+No double booking is guaranteed by the database: on PostgreSQL by the exclusion constraints of
+migration 0001 (a violation becomes 409 slot_unavailable), on SQLite by taking the database's
+write lock before re-checking for an overlap. The checks made before are for friendly answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from clinic.accounts.models import Role, User
+from clinic.audit.services import record
+from clinic.catalog import Procedure, get_procedure
+from clinic.db import utcnow
+from clinic.errors import Conflict, DomainError, ValidationFailed
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.scheduling.availability import Slot, find_slots
+from clinic.scheduling.models import (
+    ACTIVE_STATUSES, REGIONS, SIDES, Appointment, AppointmentChange, AppointmentStatus,
+)
+from clinic.scheduling.signals import appointment_booked, appointment_cancelled, appointment_rescheduled
+from clinic.screening.services import BookingContext, ScreeningResult, evaluate
+from clinic.sites.models import Site
+from clinic.timeutil import local_date
+
+LEVEL_PATTERN = re.compile(r"^[CTLS]\d{1,2}(-[CTLS]\d{1,2})?$")
+BOOLEAN_ANSWERS = ("possible_pregnancy", "active_infection", "fever", "recent_imaging")
+NUMBER_ANSWERS = {"conservative_care_weeks": (0, 520)}
+EXCLUSION_VIOLATION = "23P01"
+
+
+@dataclass
+class BookingInput:
+    patient: Patient
+    site: Site
+    procedure_code: str
+    start_at: dt.datetime
+    physician_id: int | None = None
+    region: str | None = None
+    side: str | None = None
+    levels: tuple[str, ...] = ()
+    sedation: bool = False
+    answers: dict = field(default_factory=dict)
+    override_reason: str | None = None
+
+
+def check_input(inp: BookingInput) -> Procedure:
+    """Refuse unknown codes and malformed answers, naming each bad field (422 invalid)."""
+    errors: dict[str, str] = {}
+    procedure = get_procedure(inp.procedure_code)
+    if procedure is None:
+        errors["procedure"] = "Unknown procedure code."
+    if inp.region is not None and (inp.region not in REGIONS or (procedure and inp.region not in procedure.regions)):
+        errors["region"] = "This region is not one of the procedure's regions."
+    if inp.side is not None and inp.side not in SIDES:
+        errors["side"] = f"Expected one of: {', '.join(SIDES)}."
+    if any(not LEVEL_PATTERN.match(level) for level in inp.levels) or len(inp.levels) > 6:
+        errors["levels"] = "Levels look like L4-L5 or S1 (at most 6)."
+    answers = inp.answers or {}
+    for name, value in answers.items():
+        if name in BOOLEAN_ANSWERS:
+            if not isinstance(value, bool):
+                errors[f"screening.{name}"] = "Expected true or false."
+        elif name in NUMBER_ANSWERS:
+            low, high = NUMBER_ANSWERS[name]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                errors[f"screening.{name}"] = f"Expected a number from {low} to {high}."
+        else:
+            errors[f"screening.{name}"] = "Unknown screening question."
+    if inp.override_reason is not None and not inp.override_reason.strip():
+        errors["override.reason"] = "An override needs a reason."
+    if errors:
+        raise ValidationFailed(errors)
+    return procedure
+
+
+def _check_override(inp_reason: str | None, user: User | None) -> None:
+    if inp_reason and (user is None or user.role != Role.PHYSICIAN):
+        raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
+
+
+def offered_slot(site: Site, procedure_code: str, start_at: dt.datetime, physician_id: int | None,
+                 now: dt.datetime | None = None, exclude_appointment_id: int | None = None) -> Slot:
+    """The free slot starting at `start_at` (first free physician and room), or the refusal."""
+    now = now or utcnow()
+    if start_at < now + dt.timedelta(hours=site.min_notice_hours) or start_at > now + dt.timedelta(days=site.horizon_days):
+        raise DomainError("outside_booking_window",
+                          f"Bookings are taken from {site.min_notice_hours} hours to {site.horizon_days} days ahead.",
+                          {"min_notice_hours": site.min_notice_hours, "horizon_days": site.horizon_days})
+    slots = find_slots(site, procedure_code, local_date(start_at, site.tz), 1, physician_id, now,
+                       exclude_appointment_id=exclude_appointment_id)
+    for slot in slots:
+        if slot.start_at == start_at:
+            return slot
+    raise Conflict("slot_unavailable", "This time is not free for this procedure.",
+                   {"start": start_at.astimezone(site.tz).isoformat()})
+
+
+def screen(inp: BookingInput, procedure: Procedure, slot_end: dt.datetime,
+           exclude_appointment_id: int | None = None) -> ScreeningResult:
+    """Run the screening rules; a refusal (not overridden) answers 422 with its code."""
+    result = evaluate(BookingContext(
+        patient=inp.patient, procedure=procedure, site=inp.site, start_at=inp.start_at, end_at=slot_end,
+        region=inp.region, side=inp.side, sedation=inp.sedation, answers=dict(inp.answers or {}),
+        override_reason=inp.override_reason, exclude_appointment_id=exclude_appointment_id,
+    ))
+    if result.refused:
+        first = result.refusals[0]
+        raise DomainError(first.code, first.message, {"refusals": [f.as_json() for f in result.refusals]})
+    return result
+
+
+def preview(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -> tuple[Slot, ScreeningResult]:
+    """What booking would do, without writing: the slot taken and the screening result."""
+    _check_override(inp.override_reason, user)
+    procedure = check_input(inp)
+    slot = offered_slot(inp.site, inp.procedure_code, inp.start_at, inp.physician_id, now)
+    return slot, screen(inp, procedure, slot.end_at)
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def begin_write() -> None:
+    """Call first in a request that books, moves or cancels: on SQLite, take the write lock now.
+
+    A SQLite transaction that has read cannot safely upgrade to a writer while another writer
+    commits (it fails at once instead of waiting). So the request's read-only transaction is
+    ended and the lock is the first statement of the next one: writers then queue here.
+    """
+    if not _is_sqlite():
+        return
+    if not (db.session.new or db.session.dirty or db.session.deleted):
+        db.session.commit()
+    table = Site.__table__
+    # Matches no row, but an UPDATE takes the database's write lock all the same.
+    db.session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))
+
+
+def _serialise_writes(site: Site) -> None:
+    """On SQLite, hold the write lock (writers queue) before re-checking for an overlap."""
+    if _is_sqlite():
+        table = Site.__table__
+        db.session.execute(sa.update(table).where(table.c.id == site.id).values(id=table.c.id))
+
+
+def _ensure_free(appt: Appointment, exclude_id: int | None) -> None:
+    stmt = sa.select(Appointment.id).where(
+        Appointment.status.in_(ACTIVE_STATUSES), Appointment.start_at < appt.block_end_at,
+        Appointment.block_end_at > appt.start_at,
+        sa.or_(Appointment.physician_id == appt.physician_id, Appointment.room_id == appt.room_id),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Appointment.id != exclude_id)
+    if db.session.execute(stmt.limit(1)).first() is not None:
+        raise Conflict("slot_unavailable", "This time was just taken.", {})
+
+
+def _write_guarded(appt: Appointment, site: Site, exclude_id: int | None) -> None:
+    """Write the appointment's times; an overlap found by the database answers 409."""
+    with db.session.no_autoflush:
+        _serialise_writes(site)
+        _ensure_free(appt, exclude_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(appt)
+            db.session.flush()
+    except IntegrityError as err:
+        if getattr(err.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
+            raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
+        raise
+
+
+def _times(appt: Appointment, slot: Slot, site: Site) -> None:
+    appt.start_at = slot.start_at
+    appt.end_at = slot.end_at
+    appt.block_end_at = slot.end_at + dt.timedelta(minutes=site.turnover_minutes)
+    appt.physician_id = slot.physician_id
+    appt.room_id = slot.room_id
+
+
+def _store_screening(appt: Appointment, result: ScreeningResult) -> None:
+    appt.warnings = [w.as_json() for w in result.warnings]
+    appt.medication_holds = [h.as_json() for h in result.holds]
+    appt.preparation = list(result.preparation)
+
+
+def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -> Appointment:
+    """Book after checking input, the slot and the screening; 409 slot_unavailable if taken."""
+    slot, result = preview(inp, user, now)
+    appt = Appointment(
+        patient_id=inp.patient.id, site_id=inp.site.id, procedure_code=inp.procedure_code,
+        region=inp.region, side=inp.side, levels=list(inp.levels), sedation=inp.sedation,
+        screening=dict(inp.answers or {}), status=AppointmentStatus.BOOKED,
+        booked_by_id=user.id if user else None,
+        override_reason=inp.override_reason or None,
+        override_by_id=user.id if (inp.override_reason and user) else None,
+    )
+    _times(appt, slot, inp.site)
+    _store_screening(appt, result)
+    _write_guarded(appt, inp.site, None)
+    db.session.add(AppointmentChange(appointment_id=appt.id, user_id=user.id if user else None, action="booked",
+                                     new_start_at=appt.start_at, new_physician_id=appt.physician_id))
+    db.session.flush()
+    record("appointment.book", "appointment", appt.id, appt.patient_id,
+           {"start": appt.start_at.isoformat(), "override": bool(appt.override_reason)})
+    appointment_booked.send(appt)
+    return appt
+
+
+def reschedule(appt: Appointment, start_at: dt.datetime, user: User | None, physician_id: int | None = None,
+               now: dt.datetime | None = None) -> Appointment:
+    """Move a booked appointment, keeping its id; the old times go to its history."""
+    if appt.status != AppointmentStatus.BOOKED:
+        raise Conflict("invalid_state", f"An appointment that is {appt.status.value} cannot be rescheduled.",
+                       {"status": appt.status.value})
+    site = appt.site
+    inp = BookingInput(patient=appt.patient, site=site, procedure_code=appt.procedure_code, start_at=start_at,
+                       physician_id=physician_id, region=appt.region, side=appt.side,
+                       levels=tuple(appt.levels or ()), sedation=appt.sedation, answers=dict(appt.screening or {}),
+                       override_reason=appt.override_reason)
+    procedure = get_procedure(appt.procedure_code)
+    slot = offered_slot(site, appt.procedure_code, start_at, physician_id, now, exclude_appointment_id=appt.id)
+    result = screen(inp, procedure, slot.end_at, exclude_appointment_id=appt.id)
+    old_start, old_end, old_physician = appt.start_at, appt.end_at, appt.physician_id
+    _times(appt, slot, site)
+    _store_screening(appt, result)
+    appt.ical_sequence += 1
+    appt.needs_reschedule = False
+    _write_guarded(appt, site, appt.id)
+    db.session.add(AppointmentChange(appointment_id=appt.id, user_id=user.id if user else None,
+                                     action="rescheduled", old_start_at=old_start, new_start_at=appt.start_at,
+                                     old_physician_id=old_physician, new_physician_id=appt.physician_id))
+    db.session.flush()
+    record("appointment.reschedule", "appointment", appt.id, appt.patient_id,
+           {"old_start": old_start.isoformat(), "new_start": appt.start_at.isoformat()})
+    appointment_rescheduled.send(appt, old_start_at=old_start, old_end_at=old_end)
+    return appt
+
+
+def cancel(appt: Appointment, reason: str | None, user: User | None) -> Appointment:
+    """Cancel with a reason: 409 invalid_state when already over, 422 without a reason."""
+    if AppointmentStatus.CANCELLED not in _transitions(appt.status):
+        raise Conflict("invalid_state", f"An appointment that is {appt.status.value} cannot be cancelled.",
+                       {"status": appt.status.value})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": "A cancellation needs a reason."})
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": "At most 500 characters."})
+    appt.status = AppointmentStatus.CANCELLED
+    appt.cancel_reason = reason
+    appt.ical_sequence += 1
+    db.session.add(AppointmentChange(appointment_id=appt.id, user_id=user.id if user else None,
+                                     action="cancelled", old_start_at=appt.start_at, note=reason))
+    db.session.flush()
+    record("appointment.cancel", "appointment", appt.id, appt.patient_id, {"reason": reason})
+    appointment_cancelled.send(appt, reason=reason)
+    return appt
+
+
+def _transitions(status: AppointmentStatus) -> set[AppointmentStatus]:
+    from clinic.scheduling.status import TRANSITIONS
+
+    return TRANSITIONS[status]
+
+
+def get_appointment(appointment_id: int, action: str = "appointment.read") -> Appointment | None:
+    """One appointment, its read audited."""
+    appt = db.session.get(Appointment, appointment_id)
+    if appt is not None:
+        record(action, "appointment", appt.id, appt.patient_id)
+    return appt
+
+
+def day_list(site: Site, day: dt.date, physician_id: int | None = None) -> list[Appointment]:
+    """A local day's appointments at a site in start order, cancelled ones included."""
+    from clinic.timeutil import local_day_bounds
+
+    start, end = local_day_bounds(day, site.tz)
+    stmt = (sa.select(Appointment).where(Appointment.site_id == site.id, Appointment.start_at >= start,
+                                         Appointment.start_at < end)
+            .order_by(Appointment.start_at, Appointment.physician_id, Appointment.id))
+    if physician_id is not None:
+        stmt = stmt.where(Appointment.physician_id == physician_id)
+    appts = list(db.session.execute(stmt).scalars())
+    record("appointment.list", "site", site.id, None, {"date": day.isoformat(), "count": len(appts)})
+    return appts

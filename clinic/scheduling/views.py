@@ -1,0 +1,290 @@
+"""Front-desk pages: book from a patient's page through a week view, confirm after seeing the
+screening warnings, then reschedule, cancel, check in or mark a no-show; the day's list per site."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from clinic import navigation
+from clinic.access import current_actor, ensure_site, roles_required
+from clinic.accounts.models import Role, User
+from clinic.catalog import load_procedures
+from clinic.db import utcnow
+from clinic.errors import DomainError
+from clinic.extensions import db
+from clinic.patients.services import get_patient
+from clinic.scheduling import services, status
+from clinic.scheduling.forms import (
+    REGION_LABELS, SIDE_LABELS, STATUS_LABELS, BookingForm, CancelForm, DayForm, RescheduleForm,
+)
+from clinic.scheduling.models import AppointmentChange
+from clinic.scheduling.week import week_of
+from clinic.sites.models import Site
+from clinic.timeutil import local_date, parse_instant
+
+bp = Blueprint("scheduling", __name__, url_prefix="/appointments")
+STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
+BOOKERS = (Role.FRONT_DESK, Role.PHYSICIAN, Role.ADMIN)
+navigation.add("scheduling.day", _l("Appointments"), STAFF, _l("The day's appointments at each site"), order=30)
+
+
+@bp.app_context_processor
+def labels() -> dict:
+    return {"region_labels": REGION_LABELS, "side_labels": SIDE_LABELS, "status_labels": STATUS_LABELS}
+
+
+def _sites() -> list[Site]:
+    user = current_actor()
+    stmt = sa.select(Site).where(Site.active.is_(True)).order_by(Site.name)
+    ids = user.site_ids()
+    if ids is not None:
+        stmt = stmt.where(Site.id.in_(ids))
+    return list(db.session.execute(stmt).scalars())
+
+
+def _physicians(site: Site) -> list[User]:
+    return list(db.session.execute(sa.select(User).where(
+        User.role == Role.PHYSICIAN, User.active.is_(True), User.sites.any(Site.id == site.id)).order_by(User.name)).scalars())
+
+
+def _physician_choices(form, site: Site) -> None:
+    form.physician.choices = [("", _("Any physician"))] + [(str(u.id), u.name) for u in _physicians(site)]
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _chosen_start(site: Site) -> dt.datetime | None:
+    raw = request.form.get("start", "")
+    if request.form.get("back"):
+        return None
+    try:
+        return parse_instant(raw) if raw else None
+    except (ValueError, OverflowError):
+        flash(_("That time could not be read; please pick a slot again."), "error")
+        return None
+
+
+def _default_week(site: Site) -> dt.date:
+    return local_date(utcnow() + dt.timedelta(hours=site.min_notice_hours), site.tz)
+
+
+def _goto(form) -> None:
+    """Week navigation buttons post `goto` with the Monday to show."""
+    goto = request.form.get("goto")
+    if goto:
+        try:
+            form.week.data = dt.date.fromisoformat(goto)
+        except ValueError:
+            form.week.data = None
+
+
+def _booking_form(patient_id: int) -> tuple[BookingForm, Site]:
+    sites = _sites()
+    if not sites:
+        abort(403)
+    form = BookingForm()
+    lang = str(get_locale())
+    form.site.choices = [(s.code, s.name) for s in sites]
+    form.procedure.choices = [(p.code, p.label(lang)) for p in load_procedures().values()]
+    site = next((s for s in sites if s.code == form.site.data), sites[0])
+    _physician_choices(form, site)
+    _goto(form)
+    if form.week.data is None:
+        form.week.data = _default_week(site)
+    return form, site
+
+
+def _input(form: BookingForm, patient, site: Site) -> services.BookingInput:
+    return services.BookingInput(
+        patient=patient, site=site, procedure_code=form.procedure.data, start_at=_chosen_start(site),
+        physician_id=_int_or_none(form.physician.data), region=form.region.data or None,
+        side=form.side.data or None, levels=form.levels_list(), sedation=bool(form.sedation.data),
+        answers=form.answers(), override_reason=(form.override_reason.data or "").strip() or None,
+    )
+
+
+@bp.route("/book/<int:patient_id>", methods=["GET", "POST"])
+@roles_required(*BOOKERS)
+def book(patient_id: int):
+    if request.method == "POST" and request.form.get("confirm"):
+        services.begin_write()
+    patient = get_patient(patient_id) or abort(404)
+    form, site = _booking_form(patient_id)
+    context = {"form": form, "patient": patient, "site": site, "week": None}
+    if request.method == "GET":
+        db.session.commit()
+        return render_template("scheduling/book.html", **context)
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "error")
+        return render_template("scheduling/book.html", **context), 422
+    ensure_site(site.id)
+    inp = _input(form, patient, site)
+    code = 200
+    if inp.start_at is not None and request.form.get("confirm"):
+        try:
+            appt = services.book(inp, current_actor())
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            code = err.status
+        else:
+            flash(_("Appointment booked."), "success")
+            return redirect(url_for("scheduling.show", appointment_id=appt.id))
+    elif inp.start_at is not None:
+        try:
+            slot, result = services.preview(inp, current_actor())
+        except DomainError as err:
+            flash(err.message, "error")
+            code = err.status
+        else:
+            db.session.commit()
+            return render_template("scheduling/confirm.html", form=form, patient=patient, site=site, slot=slot,
+                                   result=result, physician=db.session.get(User, slot.physician_id),
+                                   action=url_for("scheduling.book", patient_id=patient.id))
+    context["week"] = week_of(site, form.procedure.data, form.week.data, _int_or_none(form.physician.data))
+    db.session.commit()
+    return render_template("scheduling/book.html", **context), code
+
+
+def _appointment(appointment_id: int, action: str = "appointment.read"):
+    appt = services.get_appointment(appointment_id, action) or abort(404)
+    ensure_site(appt.site_id)
+    return appt
+
+
+@bp.route("/<int:appointment_id>")
+@roles_required(*STAFF)
+def show(appointment_id: int):
+    appt = _appointment(appointment_id)
+    history = db.session.execute(sa.select(AppointmentChange).where(AppointmentChange.appointment_id == appt.id)
+                                 .order_by(AppointmentChange.at, AppointmentChange.id)).scalars().all()
+    people = {u.id: u.name for u in db.session.execute(sa.select(User).where(User.id.in_(
+        {c.user_id for c in history} | {c.new_physician_id for c in history} | {appt.physician_id}))).scalars()}
+    from clinic.api.appointment_json import appointment_json
+
+    data = appointment_json(appt)
+    db.session.commit()
+    return render_template("scheduling/show.html", appt=appt, data=data, history=history, people=people,
+                           procedure=load_procedures().get(appt.procedure_code), cancel_form=CancelForm())
+
+
+@bp.route("/<int:appointment_id>/reschedule", methods=["GET", "POST"])
+@roles_required(*BOOKERS)
+def reschedule(appointment_id: int):
+    if request.method == "POST" and request.form.get("confirm"):
+        services.begin_write()
+    appt = _appointment(appointment_id, "appointment.read_for_reschedule")
+    site = appt.site
+    form = RescheduleForm()
+    _physician_choices(form, site)
+    _goto(form)
+    if form.week.data is None:
+        form.week.data = max(_default_week(site), local_date(appt.start_at, site.tz)) if request.method == "GET" else _default_week(site)
+    code = 200
+    start = _chosen_start(site) if request.method == "POST" and form.validate() else None
+    physician_id = _int_or_none(form.physician.data)
+    if start is not None and request.form.get("confirm"):
+        try:
+            services.reschedule(appt, start, current_actor(), physician_id)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            appt = _appointment(appointment_id)
+            site = appt.site
+            flash(err.message, "error")
+            code = err.status
+        else:
+            flash(_("Appointment moved."), "success")
+            return redirect(url_for("scheduling.show", appointment_id=appt.id))
+    elif start is not None:
+        try:
+            slot = services.offered_slot(site, appt.procedure_code, start, physician_id, exclude_appointment_id=appt.id)
+        except DomainError as err:
+            flash(err.message, "error")
+            code = err.status
+        else:
+            db.session.commit()
+            return render_template("scheduling/confirm.html", form=form, patient=appt.patient, site=site, slot=slot,
+                                   appt=appt, result=None, physician=db.session.get(User, slot.physician_id),
+                                   action=url_for("scheduling.reschedule", appointment_id=appt.id))
+    week = week_of(site, appt.procedure_code, form.week.data, physician_id, exclude_appointment_id=appt.id)
+    db.session.commit()
+    return render_template("scheduling/reschedule.html", appt=appt, form=form, site=site, week=week), code
+
+
+@bp.route("/<int:appointment_id>/cancel", methods=["GET", "POST"])
+@roles_required(*BOOKERS)
+def cancel(appointment_id: int):
+    if request.method == "POST":
+        services.begin_write()
+    appt = _appointment(appointment_id)
+    form = CancelForm()
+    code = 200
+    if form.validate_on_submit():
+        try:
+            services.cancel(appt, form.reason.data, current_actor())
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(url_for("scheduling.show", appointment_id=appointment_id))
+        flash(_("Appointment cancelled."), "success")
+        return redirect(url_for("scheduling.show", appointment_id=appointment_id))
+    if request.method == "POST":
+        flash(_("Please give a reason."), "error")
+        code = 422
+    db.session.commit()
+    return render_template("scheduling/cancel.html", appt=appt, form=form), code
+
+
+def _status_action(appointment_id: int, change, done_message: str):
+    services.begin_write()
+    appt = _appointment(appointment_id, "appointment.status")
+    try:
+        change(appt, current_actor())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(done_message, "success")
+    return redirect(url_for("scheduling.show", appointment_id=appointment_id))
+
+
+@bp.route("/<int:appointment_id>/check-in", methods=["POST"])
+@roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
+def check_in(appointment_id: int):
+    return _status_action(appointment_id, status.check_in, _("Patient checked in."))
+
+
+@bp.route("/<int:appointment_id>/no-show", methods=["POST"])
+@roles_required(Role.FRONT_DESK, Role.ADMIN)
+def no_show(appointment_id: int):
+    return _status_action(appointment_id, status.mark_no_show, _("Marked as no-show."))
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def day():
+    sites = _sites()
+    form = DayForm(request.args)
+    form.site.choices = [(s.code, s.name) for s in sites]
+    site = next((s for s in sites if s.code == form.site.data), sites[0] if sites else None)
+    appts = []
+    if site is not None:
+        form.site.data = site.code
+        if not form.validate() or form.day.data is None:
+            form.day.data = local_date(utcnow(), site.tz)
+        appts = services.day_list(site, form.day.data)
+    db.session.commit()
+    return render_template("scheduling/day.html", form=form, site=site, appts=appts,
+                           physicians={u.id: u.name for u in _physicians(site)} if site else {})

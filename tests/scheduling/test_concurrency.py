@@ -1,0 +1,102 @@
+"""Fifty simultaneous bookings of one slot with real commits: one wins, the others get 409.
+
+Runs against the test database itself (not the rolled-back `db` fixture) and removes what it made.
+On PostgreSQL the exclusion constraint decides; on SQLite the serialised write does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from clinic.accounts.models import ApiToken, Role, User
+from clinic.audit.models import AuditEvent
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.scheduling.models import Appointment, AppointmentChange, IdempotencyKey, WorkingHours
+from clinic.sites.models import Room, Site
+
+THREADS = 50
+NOW = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def committed(app):
+    """A site, a physician with hours, a front-desk token and a patient, committed; removed afterwards."""
+    tag = uuid.uuid4().hex[:8]
+    with app.app_context():
+        site = Site(code=f"race-{tag}", name="Race", timezone="Europe/Paris", country="FR", language="fr", policy="fr")
+        site.rooms = [Room(name="Fluoro", modalities=["fluoroscopy"])]
+        doc = User(email=f"doc-{tag}@test.example", name="Doc", role=Role.PHYSICIAN, sites=[site])
+        desk = User(email=f"desk-{tag}@test.example", name="Desk", role=Role.FRONT_DESK, sites=[site])
+        for user in (doc, desk):
+            user.set_password("x-long-password-1")
+        patient = Patient(first_name="Race", last_name=tag, birth_date=dt.date(1970, 1, 1),
+                          email=f"race-{tag}@test.example", language="fr")
+        db.session.add_all([site, doc, desk, patient])
+        db.session.flush()
+        db.session.add_all(WorkingHours(physician_id=doc.id, site_id=site.id, weekday=d, start_time=dt.time(8),
+                                        end_time=dt.time(17), valid_from=dt.date(2020, 1, 1)) for d in range(5))
+        token, raw = ApiToken.issue(desk, "race")
+        db.session.add(token)
+        db.session.commit()
+        ids = {"site": site.id, "code": site.code, "doc": doc.id, "desk": desk.id, "patient": patient.id, "token": raw}
+    yield ids
+    with app.app_context():
+        users = [ids["doc"], ids["desk"]]
+        appts = sa.select(Appointment.id).where(Appointment.site_id == ids["site"])
+        for stmt in (
+            sa.delete(AppointmentChange).where(AppointmentChange.appointment_id.in_(appts)),
+            sa.delete(AuditEvent).where(sa.or_(AuditEvent.user_id.in_(users), AuditEvent.patient_id == ids["patient"])),
+            sa.delete(Appointment).where(Appointment.site_id == ids["site"]),
+            sa.delete(IdempotencyKey).where(IdempotencyKey.user_id.in_(users)),
+            sa.delete(ApiToken).where(ApiToken.user_id.in_(users)),
+            sa.delete(WorkingHours).where(WorkingHours.site_id == ids["site"]),
+            sa.delete(User).where(User.id.in_(users)),
+            sa.delete(Patient).where(Patient.id == ids["patient"]),
+            sa.delete(Room).where(Room.site_id == ids["site"]),
+            sa.delete(Site).where(Site.id == ids["site"]),
+        ):
+            db.session.execute(stmt)
+        db.session.commit()
+
+
+def test_fifty_threads_book_one_slot_once(app, committed):
+    """Exactly one 201, forty-nine 409 slot_unavailable, no 5xx, one row in the table."""
+    body = {"patient_id": committed["patient"], "location": committed["code"], "procedure": "esi-interlaminar",
+            "start": "2026-03-02T09:00:00+01:00"}
+    headers = {"Authorization": f"Bearer {committed['token']}"}
+    barrier = threading.Barrier(THREADS)
+    answers: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def attempt():
+        client = app.test_client()
+        barrier.wait()
+        try:
+            response = client.post("/api/v1/appointments", json=body, headers=headers)
+            result = (response.status_code, (response.get_json() or {}).get("error", {}).get("code", ""))
+        except Exception as err:  # an unexpected error is a failure to report, not to hide
+            result = (500, repr(err))
+        with lock:
+            answers.append(result)
+
+    with time_machine.travel(NOW, tick=True):
+        threads = [threading.Thread(target=attempt) for _ in range(THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    statuses = sorted(code for code, _ in answers)
+    assert len(answers) == THREADS
+    assert statuses.count(201) == 1, answers
+    assert all(a == (409, "slot_unavailable") for a in answers if a[0] != 201), answers
+    with app.app_context():
+        rows = db.session.execute(sa.select(sa.func.count(Appointment.id)).where(
+            Appointment.site_id == committed["site"])).scalar_one()
+    assert rows == 1

@@ -1,0 +1,171 @@
+"""Front-desk pages: book through the week view, confirm after the warnings, reschedule, cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from clinic.scheduling.models import Appointment, AppointmentStatus
+from tests.conftest import csrf_token
+
+UTC = dt.UTC
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(dt.datetime(2026, 2, 20, tzinfo=UTC), tick=False):
+        yield
+
+
+def form_data(site, **kw):
+    data = {"site": site.code, "procedure": "esi-interlaminar", "region": "lumbar", "side": "left",
+            "levels": "L4-L5", "physician": "", "week": "2026-03-02", "conservative_care_weeks": "8"}
+    data.update(kw)
+    return data
+
+
+def post(client, url, data):
+    return client.post(url, data={"csrf_token": csrf_token(client), **data})
+
+
+def test_patient_page_links_to_booking(client, login_as, make_patient):
+    """The patient page carries a Book link for the front desk."""
+    login_as("front_desk")
+    patient = make_patient()
+    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert f"/appointments/book/{patient.id}" in html
+
+
+def test_week_view_then_confirm_then_book(client, db, paris, make_user, login_as, make_patient):
+    """Search shows the week with 09:00 as a button; picking shows warnings; confirming books."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    patient = make_patient()
+    url = f"/appointments/book/{patient.id}"
+    assert client.get(url).status_code == 200
+    r = post(client, url, form_data(paris, search="1"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'value="2026-03-02T09:00:00+01:00"' in html and ">09:00<" in html
+    r = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", possible_pregnancy="y"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Screening warnings" in html and 'name="confirm"' in html
+    assert 'name="possible_pregnancy" value="y"' in html and 'value="L4-L5"' in html
+    r = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1"))
+    assert r.status_code == 302
+    appt = db.session.execute(sa.select(Appointment).where(Appointment.patient_id == patient.id)).scalar_one()
+    assert appt.start_at == dt.datetime(2026, 3, 2, 8, tzinfo=UTC) and appt.levels == ["L4-L5"]
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "09:00" in page and "Reschedule" in page
+
+
+def test_form_keeps_what_was_typed_on_error(client, paris, make_user, login_as, make_patient):
+    """Bad levels re-render the form with 422, the error, and every typed value kept."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    patient = make_patient()
+    r = post(client, f"/appointments/book/{patient.id}", form_data(paris, levels="L4/L5", fever="y", search="1"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'value="L4/L5"' in html and "L4-L5, L5-S1" in html
+    assert re.search(r'id="fever"[^>]*checked|checked[^>]*id="fever"', html)
+
+
+def test_refusal_and_taken_slot_show_the_message(client, paris, make_user, login_as, make_patient):
+    """A fever shows the refusal; a taken slot shows the conflict; nothing is booked."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    patient = make_patient()
+    url = f"/appointments/book/{patient.id}"
+    r = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", fever="y"))
+    assert r.status_code == 422 and "Fever" in r.get_data(as_text=True)
+    assert post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1")).status_code == 302
+    r = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1"))
+    assert r.status_code == 409 and "not free" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("day, site_name", [
+    ("2026-03-09", "paris"), ("2026-03-16", "paris"), ("2026-03-30", "paris"),
+    ("2026-03-09", "minnesota"), ("2026-03-16", "minnesota"), ("2026-03-30", "minnesota"),
+])
+def test_ui_shows_nine_local_on_dst_mondays(request, client, db, make_user, login_as, make_patient, day, site_name):
+    """The week view offers 09:00 and the appointment page shows 09:00 local on the DST Mondays."""
+    site = request.getfixturevalue(site_name)
+    make_user("physician", sites=[site])
+    login_as("front_desk", sites=[site])
+    patient = make_patient()
+    url = f"/appointments/book/{patient.id}"
+    r = post(client, url, form_data(site, week=day, search="1"))
+    match = re.search(rf'value="({day}T09:00:00[+-]\d\d:\d\d)"', r.get_data(as_text=True))
+    assert match, "09:00 is offered"
+    r = post(client, url, form_data(site, start=match.group(1), confirm="1"))
+    assert r.status_code == 302
+    appt = db.session.execute(sa.select(Appointment).where(Appointment.patient_id == patient.id)).scalar_one()
+    assert appt.start_at == dt.datetime.fromisoformat(match.group(1)).astimezone(UTC)
+    assert appt.start_at.astimezone(site.tz).hour == 9
+    assert "09:00" in client.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_reschedule_cancel_and_status_pages(client, db, paris, make_user, login_as, make_patient, book):
+    """Reschedule through the week view, then cancel with a reason; the history lists both."""
+    make_user("physician", sites=[paris])
+    appt = book(paris, "2026-03-02T09:00:00+01:00")
+    login_as("front_desk")
+    url = f"/appointments/{appt.id}"
+    r = client.get(f"{url}/reschedule")
+    assert r.status_code == 200 and 'value="2026-03-02T10:00:00+01:00"' in r.get_data(as_text=True)
+    r = post(client, f"{url}/reschedule", {"physician": "", "week": "2026-03-02", "start": "2026-03-02T10:00:00+01:00"})
+    assert r.status_code == 200 and "Confirm the new time" in r.get_data(as_text=True)
+    r = post(client, f"{url}/reschedule", {"physician": "", "week": "2026-03-02", "start": "2026-03-02T10:00:00+01:00", "confirm": "1"})
+    assert r.status_code == 302
+    db.session.refresh(appt)
+    assert appt.start_at == dt.datetime(2026, 3, 2, 9, tzinfo=UTC)
+    r = post(client, f"{url}/cancel", {"reason": ""})
+    assert r.status_code == 422
+    r = post(client, f"{url}/cancel", {"reason": "Patient called"})
+    assert r.status_code == 302
+    db.session.refresh(appt)
+    assert appt.status == AppointmentStatus.CANCELLED
+    html = client.get(url).get_data(as_text=True)
+    assert "rescheduled" in html and "Patient called" in html
+
+
+def test_check_in_refused_before_the_day_and_day_list(client, paris, make_user, login_as, book):
+    """Check-in before the day flashes the refusal; the day list shows the appointment at 09:00."""
+    make_user("physician", sites=[paris])
+    appt = book(paris, "2026-03-02T09:00:00+01:00")
+    login_as("front_desk")
+    r = post(client, f"/appointments/{appt.id}/check-in", {})
+    assert r.status_code == 302
+    assert "only possible on the day" in client.get(f"/appointments/{appt.id}").get_data(as_text=True)
+    html = client.get(f"/appointments/?site={paris.code}&day=2026-03-02").get_data(as_text=True)
+    assert "09:00–09:30" in html
+
+
+def test_other_site_appointment_is_forbidden(client, make_site, make_user, login_as, book):
+    """An appointment at a site the user does not work at answers 403."""
+    other = make_site(code="elsewhere")
+    make_user("physician", sites=[other])
+    appt = book(other, "2026-03-02T09:00:00+01:00")
+    login_as("front_desk")
+    assert client.get(f"/appointments/{appt.id}").status_code == 403
+
+
+def test_booking_page_in_french(client, db, paris, make_user, login, make_patient):
+    """A French-speaking user sees the booking page in French."""
+    desk = make_user("front_desk", sites=[paris])
+    desk.language = "fr"
+    db.session.flush()
+    login(desk)
+    html = client.get(f"/appointments/book/{make_patient().id}").get_data(as_text=True)
+    assert "Chercher les créneaux libres" in html and "Questions de dépistage" in html
+
+
+def test_far_week_never_fails(client, paris, make_user, login_as, make_patient):
+    """A week at the end of the calendar shows a week, not an error page."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    r = post(client, f"/appointments/book/{make_patient().id}", form_data(paris, goto="9999-12-31"))
+    assert r.status_code == 200
