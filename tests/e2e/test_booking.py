@@ -36,7 +36,7 @@ def test_front_desk_books_and_reschedules_through_the_week_view(page, live_serve
     expect(page.locator(".status")).to_have_text("Booked")
     expect(page.locator("strong.when")).to_contain_text(chosen)
 
-    page.get_by_role("link", name="Reschedule").click()
+    page.get_by_role("link", name="Reschedule", exact=True).click()
     page.get_by_role("button", name=re.compile("Next week")).click()
     slot = page.locator("button.slot").nth(3)
     new_time = slot.text_content()
