@@ -7,7 +7,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -20,6 +19,7 @@ from clinic.extensions import db
 from clinic.portal import services
 from clinic.portal.forms import CancelRequestForm, OptOutForm, PainScoreForm
 from clinic.portal.tokens import LinkExpired, LinkInvalid, read_token
+from clinic.reminders.composers import locale_of
 
 bp = Blueprint("portal", __name__)
 DESK = (Role.FRONT_DESK, Role.ADMIN)
@@ -59,7 +59,7 @@ def patient_link(purpose: str) -> Callable:
                 return _link_error(410)
             except LinkInvalid:
                 return _link_error(403)
-            with force_locale(patient.language or "en"):
+            with locale_of(patient.language or "en"):
                 return view(token, claims, patient, appointment)
 
         return public(wrapped)

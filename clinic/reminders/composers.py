@@ -7,10 +7,13 @@ the time and the site: never a procedure, drug, condition or body part.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
+from types import SimpleNamespace
 
 from babel.dates import format_date, format_time
-from flask import render_template
+from flask import g, render_template
 from flask_babel import force_locale
 
 from clinic.mail.composers import composer
@@ -20,6 +23,15 @@ from clinic.timeutil import parse_instant
 
 NOTICE_KINDS = ("confirmation", "cancellation")  # composed by the booking side (email + .ics)
 SCHEDULE_KINDS = tuple(k for k in rules() if k not in NOTICE_KINDS)
+
+
+@contextmanager
+def locale_of(lang: str) -> Iterator[None]:
+    """Render in this language, in a request or not (Flask-Babel's force_locale ignores an empty `g`)."""
+    if not hasattr(g, "_flask_babel"):
+        g._flask_babel = SimpleNamespace()
+    with force_locale(lang):
+        yield
 
 
 def _lang(reminder) -> str:
@@ -106,7 +118,7 @@ def body_context(reminder) -> dict:
 @composer(*SCHEDULE_KINDS)
 def compose_reminder(reminder) -> EmailMessage:
     lang = _lang(reminder)
-    with force_locale(lang):
+    with locale_of(lang):
         context = body_context(reminder)
         text = render_template("email/reminder.txt", **context)
         html = render_template("email/reminder.html", **context)

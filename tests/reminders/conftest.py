@@ -44,3 +44,26 @@ def smtp(app):
     finally:
         server.stop()
         app.config.update(saved)
+
+
+@pytest.fixture
+def notice_composers():
+    """Stand-in composers for confirmation and cancellation when the booking side's are absent."""
+    from email.message import EmailMessage
+
+    from clinic.mail.composers import COMPOSERS
+    from clinic.reminders.composers import subject_for
+
+    def stub(reminder):
+        msg = EmailMessage()
+        msg["To"] = reminder.patient.email
+        msg["Subject"] = subject_for(reminder) if reminder.kind in COMPOSERS else f"{reminder.kind}"
+        msg.set_content(reminder.kind)
+        return msg
+
+    added = [k for k in ("confirmation", "cancellation") if k not in COMPOSERS]
+    for kind in added:
+        COMPOSERS[kind] = stub
+    yield
+    for kind in added:
+        COMPOSERS.pop(kind, None)
