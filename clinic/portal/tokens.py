@@ -16,7 +16,11 @@ PURPOSES = ("prepare", "pain", "cancel", "optout")
 
 
 class LinkExpired(Exception):
-    """The link was genuine but is too old."""
+    """The link was genuine but is too old (its claims are kept, to answer in the patient's language)."""
+
+    def __init__(self, claims: LinkClaims | None = None):
+        super().__init__("link expired")
+        self.claims = claims
 
 
 class LinkInvalid(Exception):
@@ -45,12 +49,21 @@ def make_token(purpose: str, patient_id: int, appointment_id: int, moment: str |
 
 def read_token(purpose: str, token: str) -> LinkClaims:
     max_age = current_app.config["PATIENT_LINK_MAX_AGE_DAYS"] * 86400
+    serializer = _serializer(purpose)
     try:
-        data = _serializer(purpose).loads(token, max_age=max_age)
+        data = serializer.loads(token, max_age=max_age)
     except SignatureExpired as err:
-        raise LinkExpired() from err
+        try:
+            claims = _claims(serializer.load_payload(err.payload))
+        except (BadSignature, LinkInvalid, TypeError, ValueError):
+            claims = None
+        raise LinkExpired(claims) from err
     except BadSignature as err:
         raise LinkInvalid() from err
+    return _claims(data)
+
+
+def _claims(data) -> LinkClaims:
     if not isinstance(data, dict) or not isinstance(data.get("p"), int) or not isinstance(data.get("a"), int):
         raise LinkInvalid()
     return LinkClaims(data["p"], data["a"], data.get("m"))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -16,6 +17,7 @@ from clinic.accounts.forms import ConfirmForm
 from clinic.accounts.models import Role
 from clinic.errors import DomainError
 from clinic.extensions import db
+from clinic.patients.models import Patient
 from clinic.portal import services
 from clinic.portal.forms import CancelRequestForm, OptOutForm, PainScoreForm
 from clinic.portal.tokens import LinkExpired, LinkInvalid, read_token
@@ -40,9 +42,11 @@ def portal_when(value: str | None, site) -> str:
         return value or ""
 
 
-def _link_error(status: int):
+def _link_error(status: int, claims=None):
     db.session.rollback()
-    return render_template("portal/link_error.html", status=status), status
+    patient = db.session.get(Patient, claims.patient_id) if claims is not None else None
+    with locale_of(patient.language if patient else str(get_locale())):
+        return render_template("portal/link_error.html", status=status), status
 
 
 def patient_link(purpose: str) -> Callable:
@@ -55,8 +59,8 @@ def patient_link(purpose: str) -> Callable:
             try:
                 claims = read_token(purpose, token)
                 patient, appointment = services.view(purpose, claims)
-            except LinkExpired:
-                return _link_error(410)
+            except LinkExpired as err:
+                return _link_error(410, err.claims)
             except LinkInvalid:
                 return _link_error(403)
             with locale_of(patient.language or "en"):
