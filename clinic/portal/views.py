@@ -51,11 +51,14 @@ def _link_error(status: int, claims=None):
 
 def patient_link(purpose: str) -> Callable:
     """Check the token of a patient page; the view gets the claims, the patient and the
-    appointment, and renders in the patient's language. Expired: 410; altered or foreign: 403."""
+    appointment, and renders in the patient's language. Expired: 410; altered or foreign: 403;
+    not a token at all: 404."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(token: str):
+            if token.count(".") != 2:
+                abort(404)  # not the shape of any link we make: it names nothing
             try:
                 claims = read_token(purpose, token)
                 patient, appointment = services.view(purpose, claims)

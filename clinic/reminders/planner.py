@@ -96,9 +96,8 @@ def _applies(r: Rule, appointment: Appointment, now: dt.datetime) -> bool:
         return False
     if r.when and r.when != "sedation" and r.when not in (patient.conditions or []):
         return False
-    if r.min_lead_days is not None and appointment.start_at - now <= dt.timedelta(days=r.min_lead_days):
-        return False
-    return True
+    # "7 days before" only when booked further ahead than that.
+    return r.min_lead_days is None or appointment.start_at - now > dt.timedelta(days=r.min_lead_days)
 
 
 def _holds(appointment: Appointment) -> list[dict]:

@@ -17,6 +17,7 @@ from clinic import navigation
 from clinic.access import roles_required
 from clinic.accounts.forms import ConfirmForm
 from clinic.accounts.models import Role
+from clinic.audit.services import record
 from clinic.extensions import db
 from clinic.reminders import composers, planner  # noqa: F401  (signal receivers, composers)
 from clinic.reminders import services
@@ -64,5 +65,6 @@ def retry(reminder_id: int):
         flash(_("The message is queued again; the dispatcher sends it on its next pass."), "success")
         return redirect(url_for("reminders.outbox", status="failed"))
     row = services.get_reminder(reminder_id)
+    record("reminder.read", "reminder", row.id, row.patient_id)
     db.session.commit()
     return render_template("reminders/retry.html", row=row, form=form)

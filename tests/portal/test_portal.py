@@ -142,3 +142,8 @@ def test_patient_requests_page_is_for_the_front_desk(client, login_as):
     """A physician may not open the front desk's request list."""
     login_as("physician")
     assert client.get("/patient-requests").status_code == 403
+
+
+def test_something_that_is_not_a_token_is_not_found(client):
+    """A path segment without a token's shape names nothing: 404."""
+    assert client.get("/p/prepare/not-a-token").status_code == 404
