@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
 from clinic.scheduling.models import Appointment
+from clinic.sites.models import Room
 from clinic.timeutil import local_to_utc
 from tests.reminders.smtp import SMTPServer
+
+_rooms = itertools.count(100)
 
 
 @pytest.fixture
@@ -17,12 +21,15 @@ def make_appointment(db, make_user, make_patient, paris):
 
     def make(site=None, day=dt.date(2026, 6, 10), time=dt.time(10, 0), patient=None, minutes=30, **kw):
         site = site or paris
+        # Each appointment gets its own room and physician: no overlap constraint is ever in play.
+        room = Room(site_id=site.id, name=f"Room {next(_rooms)}", modalities=["fluoroscopy"])
+        db.session.add(room)
         physician = make_user("physician", sites=[site], hours=False)
         patient = patient or make_patient(language=site.language)
         start = local_to_utc(day, time, site.tz)
         end = start + dt.timedelta(minutes=minutes)
         appointment = Appointment(
-            patient=patient, site=site, room=site.rooms[0], physician=physician,
+            patient=patient, site=site, room=room, physician=physician,
             procedure_code=kw.pop("procedure_code", "esi-transforaminal"), start_at=start, end_at=end,
             block_end_at=end + dt.timedelta(minutes=10), region=kw.pop("region", "lumbar"),
             side=kw.pop("side", "left"), **kw)
