@@ -118,10 +118,13 @@ def _verdict(row: Reminder, now: dt.datetime) -> tuple[ReminderStatus, str] | No
     return None
 
 
-def _prepare(row_id: int, now: dt.datetime):
-    """Read the row and compose its message inside a short read, ended before any network I/O."""
+def _prepare(row_id: int, marker: str, now: dt.datetime):
+    """Read the row and compose its message inside a short read, ended before any network I/O.
+    Returns (message, attempts) to send, or a verdict; (None, None) when the claim is gone."""
     try:
         row = db.session.get(Reminder, row_id)
+        if row is None or row.status != ReminderStatus.SENDING or row.claimed_by != marker:
+            return None, None  # cancelled by a replan meanwhile, or taken back after a timeout
         verdict = _verdict(row, now)
         if verdict is not None:
             return None, verdict
@@ -151,12 +154,15 @@ def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime,
 
 def _process(row_id: int, marker: str, now: dt.datetime, counts: Counts) -> None:
     try:
-        prepared, verdict = _prepare(row_id, now)
+        prepared, verdict = _prepare(row_id, marker, now)
     except Exception as err:  # a composing error is a failed attempt, never a crashed pass
         log.exception("reminder %s could not be composed", row_id)
         attempts = db.session.execute(sa.select(Reminder.attempts).where(Reminder.id == row_id)).scalar_one()
         db.session.rollback()
         _fail(row_id, attempts, marker, f"compose: {type(err).__name__}: {err}", now, counts)
+        return
+    if prepared is None and verdict is None:
+        counts.lost_claims += 1
         return
     if verdict is not None:
         status, reason = verdict
@@ -174,7 +180,7 @@ def _process(row_id: int, marker: str, now: dt.datetime, counts: Counts) -> None
         counts.sent += 1
     else:
         counts.lost_claims += 1
-        log.warning("reminder %s was sent but its claim had been taken back", row_id)
+        log.warning("reminder %s was sent but meanwhile its claim was taken back or the row closed", row_id)
 
 
 def dispatch_once(batch_size: int | None = None, worker_id: str | None = None,

@@ -150,9 +150,10 @@ def pending_rows(appointment_id: int, statuses=PENDING_STATUSES) -> list[Reminde
 
 def close_pending(appointment: Appointment, status: ReminderStatus, phase: str | None = None,
                   reason: str = "") -> int:
-    """Cancel or skip the rows not yet sent (all of them, or one phase's); a cancellation notice stays."""
+    """Cancel or skip the rows not yet sent (all of them, or one phase's); a cancellation notice stays.
+    Rows being sent are closed too: a dispatcher that crashed with the claim never sends them later."""
     count = 0
-    for row in pending_rows(appointment.id):
+    for row in pending_rows(appointment.id, (*PENDING_STATUSES, ReminderStatus.SENDING)):
         if row.kind == "cancellation":
             continue
         if phase is None or (row.payload or {}).get("phase") == phase:

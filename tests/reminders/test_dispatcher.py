@@ -168,3 +168,23 @@ def test_after_max_attempts_the_row_fails_and_an_admin_retry_requeues_it(db, app
     retry_at = BOOKED_AT + dt.timedelta(hours=2)
     services.retry(row.id, now=retry_at)
     assert row.status == ReminderStatus.RETRYING and row.attempts == 0 and row.next_attempt_at == retry_at
+
+
+def test_row_claimed_when_the_appointment_is_rescheduled_is_not_sent(db, smtp, make_appointment, notice_composers):
+    """A replan between claim and send closes the claimed row: the dispatcher drops it unsent."""
+    from clinic.reminders.dispatcher import Counts, _process, claim
+
+    appointment = make_appointment()
+    book(appointment)
+    ids = claim(10, "slow#1", BOOKED_AT + dt.timedelta(minutes=1))
+    assert len(ids) == 1
+    old_start = appointment.start_at
+    for name in ("start_at", "end_at", "block_end_at"):
+        setattr(appointment, name, getattr(appointment, name) + dt.timedelta(days=1))
+    with time_machine.travel(BOOKED_AT + dt.timedelta(minutes=2), tick=False):
+        signals.appointment_rescheduled.send(appointment, old_start_at=old_start, old_end_at=None)
+    db.session.commit()  # the reschedule's own transaction
+    counts = Counts()
+    _process(ids[0], "slow#1", BOOKED_AT + dt.timedelta(minutes=2), counts)
+    assert counts.lost_claims == 1 and counts.sent == 0 and smtp.messages == []
+    assert db.session.get(Reminder, ids[0]).status == ReminderStatus.CANCELLED
