@@ -138,7 +138,10 @@ def plan_schedule(appointment: Appointment, now: dt.datetime | None = None) -> l
 
 
 def plan_notice(appointment: Appointment, kind: str, now: dt.datetime | None = None) -> Reminder:
-    return _row(appointment, rule(kind), now or utcnow())
+    """A notice due now (a confirmation, a cancellation), or at the end of the site's quiet hours."""
+    site = appointment.site
+    at = out_of_quiet_hours(now or utcnow(), site.tz, site.quiet_start, site.quiet_end)
+    return _row(appointment, rule(kind), at)
 
 
 def pending_rows(appointment_id: int, statuses=PENDING_STATUSES) -> list[Reminder]:

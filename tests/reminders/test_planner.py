@@ -214,3 +214,13 @@ def test_after_care_is_reanchored_on_the_actual_end(db, make_appointment, make_p
     restart = dt.datetime.fromisoformat(HOLD["restart_after"]) + delay
     assert rows["medication_restart"].send_at == restart
     assert local(rows["day_before"]) == dt.datetime(2026, 6, 9, 9, 0)  # before-rows untouched
+
+
+def test_booking_at_night_sends_the_confirmation_when_quiet_hours_end(db, make_appointment):
+    """Booked at 23:30 Paris time: the confirmation waits until 08:00."""
+    appointment = make_appointment()
+    night = dt.datetime(2026, 5, 1, 23, 30, tzinfo=PARIS)
+    with time_machine.travel(night, tick=False):
+        signals.appointment_booked.send(appointment)
+    confirmation = by_kind(rows_of(db, appointment))["confirmation"]
+    assert local(confirmation) == dt.datetime(2026, 5, 2, 8, 0)
