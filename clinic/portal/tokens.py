@@ -1,0 +1,81 @@
+"""Signed, expiring patient links: one salt per purpose, the patient and appointment inside.
+
+A token for one purpose is refused for another; a token older than PATIENT_LINK_MAX_AGE_DAYS is
+expired; a token whose signature does not match was tampered with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+PURPOSES = ("prepare", "pain", "cancel", "optout")
+
+
+class LinkExpired(Exception):
+    """The link was genuine but is too old (its claims are kept, to answer in the patient's language)."""
+
+    def __init__(self, claims: LinkClaims | None = None):
+        super().__init__("link expired")
+        self.claims = claims
+
+
+class LinkInvalid(Exception):
+    """The link was altered, or made for another purpose."""
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    patient_id: int
+    appointment_id: int
+    moment: str | None = None
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"clinic.portal.{purpose}")
+
+
+def make_token(purpose: str, patient_id: int, appointment_id: int, moment: str | None = None) -> str:
+    data = {"p": patient_id, "a": appointment_id}
+    if moment:
+        data["m"] = moment
+    return _serializer(purpose).dumps(data)
+
+
+def read_token(purpose: str, token: str) -> LinkClaims:
+    max_age = current_app.config["PATIENT_LINK_MAX_AGE_DAYS"] * 86400
+    serializer = _serializer(purpose)
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired as err:
+        try:
+            claims = _claims(serializer.load_payload(err.payload))
+        except (BadSignature, LinkInvalid, TypeError, ValueError):
+            claims = None
+        raise LinkExpired(claims) from err
+    except BadSignature as err:
+        raise LinkInvalid() from err
+    return _claims(data)
+
+
+def _claims(data) -> LinkClaims:
+    if not isinstance(data, dict) or not isinstance(data.get("p"), int) or not isinstance(data.get("a"), int):
+        raise LinkInvalid()
+    return LinkClaims(data["p"], data["a"], data.get("m"))
+
+
+ENDPOINTS = {"prepare": "portal.prepare", "pain": "portal.pain", "cancel": "portal.cancel",
+             "optout": "portal.optout"}
+
+
+def link(purpose: str, patient_id: int, appointment_id: int, moment: str | None = None) -> str:
+    """An absolute link built on BASE_URL (works outside any request: in the dispatcher)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
+    token = make_token(purpose, patient_id, appointment_id, moment)
+    return adapter.build(ENDPOINTS[purpose], {"token": token}, force_external=True)

@@ -1,0 +1,131 @@
+"""Messages for the scheduled reminder kinds: subject, plain text and HTML in the patient's language.
+
+Texts and red flags are data (clinic/catalog/data/reminders.toml). Subjects carry only the date,
+the time and the site: never a procedure, drug, condition or body part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+from types import SimpleNamespace
+
+from babel.dates import format_date, format_time
+from flask import g, render_template
+from flask_babel import force_locale
+
+from clinic.mail.composers import composer
+from clinic.portal.tokens import link
+from clinic.reminders.schedule import load_data, rule, rules
+from clinic.timeutil import parse_instant
+
+NOTICE_KINDS = ("confirmation", "cancellation")  # composed by the booking side (email + .ics)
+SCHEDULE_KINDS = tuple(k for k in rules() if k not in NOTICE_KINDS)
+
+
+@contextmanager
+def locale_of(lang: str) -> Iterator[None]:
+    """Render in this language, in a request or not (Flask-Babel's force_locale ignores an empty `g`)."""
+    if not hasattr(g, "_flask_babel"):
+        g._flask_babel = SimpleNamespace()
+    with force_locale(lang):
+        yield
+
+
+def _lang(reminder) -> str:
+    return reminder.language if reminder.language in ("en", "fr") else "en"
+
+
+def day_label(instant: dt.datetime, tz, lang: str) -> str:
+    return format_date(instant.astimezone(tz).date(), "EEEE d MMMM", locale=lang)
+
+
+def time_label(instant: dt.datetime, tz, lang: str) -> str:
+    return format_time(instant.astimezone(tz), "HH:mm", locale=lang)
+
+
+def subject_for(reminder) -> str:
+    """'Your appointment on Tuesday 30 March at 09:00, Clinique Drouot' and its kin."""
+    lang = _lang(reminder)
+    appointment, site = reminder.appointment, reminder.site
+    template = load_data()["subjects"][lang][rule(reminder.kind).subject]
+    return template.format(date=day_label(appointment.start_at, site.tz, lang),
+                           time=time_label(appointment.start_at, site.tz, lang), site=site.name)
+
+
+def _hold(reminder) -> dict:
+    holds = reminder.appointment.medication_holds or []
+    index = (reminder.payload or {}).get("hold", 0)
+    return holds[index] if isinstance(index, int) and index < len(holds) else {}
+
+
+def local_value(value: str | None, tz, lang: str) -> str:
+    """A hold's date (YYYY-MM-DD) or instant, written for people."""
+    if not value:
+        return ""
+    if len(value) == 10:
+        return format_date(dt.date.fromisoformat(value), "EEEE d MMMM", locale=lang)
+    instant = parse_instant(value)
+    at = "à" if lang == "fr" else "at"
+    return f"{day_label(instant, tz, lang)} {at} {time_label(instant, tz, lang)}"
+
+
+def _values(reminder, lang: str) -> dict:
+    appointment, site = reminder.appointment, reminder.site
+    hold = _hold(reminder)
+    fasting = load_data()["fasting"]
+    return {
+        "date": day_label(appointment.start_at, site.tz, lang),
+        "time": time_label(appointment.start_at, site.tz, lang),
+        "site": site.name, "address": site.address, "phone": site.phone,
+        "drug": hold.get("drug", ""),
+        "stop": local_value(hold.get("stop_on"), site.tz, lang),
+        "restart": local_value(hold.get("restart_after"), site.tz, lang),
+        "solids_hours": fasting["solids_hours"].get(site.policy, max(fasting["solids_hours"].values())),
+        "clear_liquids_hours": fasting["clear_liquids_hours"],
+    }
+
+
+def _links(reminder) -> dict:
+    r = rule(reminder.kind)
+    ids = (reminder.patient_id, reminder.appointment_id)
+    links = {}
+    if r.phase == "before":
+        links["prepare"] = link("prepare", *ids)
+        links["cancel"] = link("cancel", *ids)
+    if r.link == "pain_score":
+        links["pain"] = link("pain", *ids, moment=r.moment)
+    if not r.essential:
+        links["optout"] = link("optout", *ids)
+    return links
+
+
+def body_context(reminder) -> dict:
+    lang = _lang(reminder)
+    data = load_data()
+    values = _values(reminder, lang)
+    r = rule(reminder.kind)
+    return {
+        "reminder": reminder, "patient": reminder.patient, "site": reminder.site,
+        "paragraphs": [p.format(**values) for p in data["texts"][reminder.kind][lang]],
+        "red_flags": data["red_flags"][lang] if r.red_flags else [],
+        "links": _links(reminder), "lang": lang,
+    }
+
+
+@composer(*SCHEDULE_KINDS)
+def compose_reminder(reminder) -> EmailMessage:
+    lang = _lang(reminder)
+    with locale_of(lang):
+        context = body_context(reminder)
+        text = render_template("email/reminder.txt", **context)
+        html = render_template("email/reminder.html", **context)
+    msg = EmailMessage()
+    msg["To"] = reminder.patient.email
+    msg["Subject"] = subject_for(reminder)
+    msg["Content-Language"] = lang
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg

@@ -1,0 +1,210 @@
+"""The dispatcher: claim due outbox rows in a short transaction, send each outside of it, mark it.
+
+A claim is a status change to `sending` with a claim marker (worker id plus a per-pass nonce) and
+a time. PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED then UPDATE, so concurrent dispatchers take
+disjoint rows. SQLite: one atomic UPDATE ... WHERE id IN (...) AND <still due>, then a re-read of
+the rows carrying this pass's marker. Every later write is guarded by the marker, so a dispatcher
+whose claim was taken back after the claim timeout cannot overwrite the new owner's outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from email.utils import make_msgid
+
+import sqlalchemy as sa
+from flask import current_app
+
+from clinic.db import utcnow
+from clinic.extensions import db
+from clinic.mail import composers, transport
+from clinic.reminders.models import Reminder, ReminderStatus
+from clinic.scheduling.models import AppointmentStatus
+
+log = logging.getLogger(__name__)
+ROW_HEADER = "X-Clinic-Reminder"
+DUE_STATUSES = ("planned", "retrying")
+
+
+@dataclass
+class Counts:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    lost_claims: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k != "errors"}
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _due_condition(now: dt.datetime, stale_before: dt.datetime):
+    t = Reminder.__table__.c
+    return sa.or_(
+        sa.and_(t.status.in_(DUE_STATUSES), t.next_attempt_at <= now),
+        sa.and_(t.status == "sending", t.claimed_at < stale_before),
+    )
+
+
+def claim(batch_size: int, marker: str, now: dt.datetime) -> list[int]:
+    """Claim up to batch_size due rows for this pass, commit the claim, return their ids."""
+    t = Reminder.__table__.c
+    stale = now - dt.timedelta(seconds=current_app.config["DISPATCH_CLAIM_TIMEOUT_SECONDS"])
+    due = _due_condition(now, stale)
+    pick = sa.select(t.id).where(due).order_by(t.next_attempt_at, t.id).limit(batch_size)
+    values = {"status": "sending", "claimed_by": marker, "claimed_at": now}
+    session = db.session
+    try:
+        if db.engine.dialect.name == "postgresql":
+            ids = list(session.execute(pick.with_for_update(skip_locked=True)).scalars())
+            if ids:
+                session.execute(sa.update(Reminder.__table__).where(t.id.in_(ids)).values(**values))
+        else:
+            session.execute(sa.update(Reminder.__table__)
+                            .where(t.id.in_(pick.scalar_subquery()), due).values(**values))
+            ids = []
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    if db.engine.dialect.name != "postgresql":
+        ids = list(session.execute(
+            sa.select(t.id).where(t.claimed_by == marker, t.status == "sending").order_by(t.id)).scalars())
+        session.commit()
+    return ids
+
+
+def _guarded_update(row_id: int, marker: str, **values) -> bool:
+    t = Reminder.__table__.c
+    result = db.session.execute(
+        sa.update(Reminder.__table__).where(t.id == row_id, t.claimed_by == marker, t.status == "sending")
+        .values(**values))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Exponential: base, 2*base, 4*base ... capped (seconds from config)."""
+    base = current_app.config.get("DISPATCH_BACKOFF_BASE_SECONDS", 60)
+    cap = current_app.config.get("DISPATCH_BACKOFF_CAP_SECONDS", 3600)
+    return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def _verdict(row: Reminder, now: dt.datetime) -> tuple[ReminderStatus, str] | None:
+    """Why a claimed row must not be sent now (status and reason), or None to send it."""
+    appointment = row.appointment
+    phase = (row.payload or {}).get("phase")
+    if appointment is not None:
+        if appointment.status == AppointmentStatus.CANCELLED and row.kind != "cancellation":
+            return ReminderStatus.CANCELLED, "appointment cancelled"
+        if phase == "before" and now >= appointment.start_at:
+            return ReminderStatus.SKIPPED, "unsent at the procedure's start"
+        if phase == "after" and appointment.status == AppointmentStatus.NO_SHOW:
+            return ReminderStatus.SKIPPED, "no-show"
+    if not row.essential and row.patient.non_essential_opt_out:
+        return ReminderStatus.SKIPPED, "patient stopped non-essential messages"
+    return None
+
+
+def _prepare(row_id: int, marker: str, now: dt.datetime):
+    """Read the row and compose its message inside a short read, ended before any network I/O.
+    Returns (message, attempts) to send, or a verdict; (None, None) when the claim is gone."""
+    try:
+        row = db.session.get(Reminder, row_id)
+        if row is None or row.status != ReminderStatus.SENDING or row.claimed_by != marker:
+            return None, None  # cancelled by a replan meanwhile, or taken back after a timeout
+        verdict = _verdict(row, now)
+        if verdict is not None:
+            return None, verdict
+        msg = composers.compose(row)
+        msg[ROW_HEADER] = str(row.id)
+        domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ") or "clinic.local"
+        if msg.get("Message-ID"):
+            del msg["Message-ID"]
+        msg["Message-ID"] = make_msgid(idstring=f"r{row.id}.{row.attempts}", domain=domain)
+        return (msg, row.attempts), None
+    finally:
+        db.session.rollback()  # release the read transaction (SQLite: its shared lock)
+
+
+def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime, counts: Counts) -> None:
+    attempts += 1
+    if attempts >= current_app.config["DISPATCH_MAX_ATTEMPTS"]:
+        status, next_at = "failed", now
+        counts.failed += 1
+    else:
+        status, next_at = "retrying", now + backoff(attempts)
+        counts.retrying += 1
+    counts.errors.append(error)
+    _guarded_update(row_id, marker, status=status, attempts=attempts, next_attempt_at=next_at,
+                    last_error=error[:2000])
+
+
+def _process(row_id: int, marker: str, now: dt.datetime, counts: Counts) -> None:
+    try:
+        prepared, verdict = _prepare(row_id, marker, now)
+    except Exception as err:  # a composing error is a failed attempt, never a crashed pass
+        log.exception("reminder %s could not be composed", row_id)
+        attempts = db.session.execute(sa.select(Reminder.attempts).where(Reminder.id == row_id)).scalar_one()
+        db.session.rollback()
+        _fail(row_id, attempts, marker, f"compose: {type(err).__name__}: {err}", now, counts)
+        return
+    if prepared is None and verdict is None:
+        counts.lost_claims += 1
+        return
+    if verdict is not None:
+        status, reason = verdict
+        if _guarded_update(row_id, marker, status=status.value, last_error=reason):
+            setattr(counts, status.value, getattr(counts, status.value) + 1)
+        return
+    msg, attempts = prepared
+    try:
+        message_id = transport.send(msg)
+    except transport.TransportError as err:
+        _fail(row_id, attempts, marker, str(err), now, counts)
+        return
+    if _guarded_update(row_id, marker, status="sent", sent_at=utcnow(), message_id=message_id[:255],
+                       attempts=attempts + 1, last_error=None):
+        counts.sent += 1
+    else:
+        counts.lost_claims += 1
+        log.warning("reminder %s was sent but meanwhile its claim was taken back or the row closed", row_id)
+
+
+def dispatch_once(batch_size: int | None = None, worker_id: str | None = None,
+                  now: dt.datetime | None = None) -> Counts:
+    """One pass: claim a batch of due rows, send each, mark each. Returns the counts."""
+    batch_size = batch_size or current_app.config["DISPATCH_BATCH_SIZE"]
+    marker = f"{(worker_id or default_worker_id())[:60]}#{uuid.uuid4().hex[:12]}"
+    now = now or utcnow()
+    counts = Counts()
+    ids = claim(batch_size, marker, now)
+    counts.claimed = len(ids)
+    for row_id in ids:
+        _process(row_id, marker, now, counts)
+    return counts
+
+
+def dispatch_until_empty(batch_size: int | None = None, worker_id: str | None = None,
+                         max_passes: int = 10_000) -> Counts:
+    """Passes until a pass claims nothing (operators, tests)."""
+    total = Counts()
+    for _ in range(max_passes):
+        counts = dispatch_once(batch_size, worker_id)
+        for key, value in counts.as_dict().items():
+            setattr(total, key, getattr(total, key) + value)
+        if counts.claimed == 0 or counts.claimed == counts.retrying + counts.failed:
+            break
+    return total

@@ -1,0 +1,233 @@
+"""Planning reminder rows from the schedule, on the appointment signals.
+
+Receivers run inside the transaction that changes the appointment: they only add or update rows
+in the same session, so the change and its reminders commit (or roll back) together. Nothing is
+sent from here; dispatchers send the rows after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from clinic.db import utcnow
+from clinic.extensions import db
+from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
+from clinic.reminders.schedule import Rule, local_at, out_of_quiet_hours, rule, rules
+from clinic.scheduling import signals
+from clinic.scheduling.models import Appointment, AppointmentStatus
+from clinic.timeutil import parse_instant
+
+AFTER_ANCHORS = ("end", "medication_restart")
+
+
+# ---------------------------------------------------------------- send times
+
+
+def _parse_local(value: str | None, tz) -> tuple[dt.date | None, dt.datetime | None]:
+    """A hold's date field: a local date (YYYY-MM-DD) or an instant with an offset."""
+    if not value:
+        return None, None
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value), None
+        instant = parse_instant(value)
+        return instant.astimezone(tz).date(), instant
+    except ValueError:
+        return None, None
+
+
+def _stop_time(r: Rule, hold: dict, tz) -> dt.datetime | None:
+    day, instant = _parse_local(hold.get("stop_on"), tz)
+    if day is None:
+        return None
+    at = dt.datetime.combine(day, r.at, tzinfo=tz).astimezone(dt.UTC)
+    if instant is not None and at >= instant:
+        at -= dt.timedelta(days=1)  # the stop instant is early: remind the morning before
+    return at
+
+
+def _restart_time(hold: dict, appointment: Appointment, end: dt.datetime, tz) -> dt.datetime | None:
+    _day, instant = _parse_local(hold.get("restart_after"), tz)
+    if instant is None:
+        return None
+    # Restart times were computed from the planned end; follow the actual end when it differs.
+    return instant + (end - appointment.end_at)
+
+
+def _raw_time(r: Rule, appointment: Appointment, end: dt.datetime, hold: dict | None) -> dt.datetime | None:
+    tz = appointment.site.tz
+    if r.anchor == "start":
+        return local_at(appointment.start_at, r.days, r.at, tz)
+    if r.anchor == "end":
+        at = local_at(end, r.days, r.at, tz)
+        return max(at, end + dt.timedelta(minutes=r.not_before_end_minutes))
+    if r.anchor == "medication_stop":
+        return _stop_time(r, hold or {}, tz)
+    if r.anchor == "medication_restart":
+        return _restart_time(hold or {}, appointment, end, tz)
+    return None
+
+
+def send_time(r: Rule, appointment: Appointment, end: dt.datetime, hold: dict | None, now: dt.datetime
+              ) -> dt.datetime | None:
+    """When a rule's row goes out (UTC), or None when it must not be planned."""
+    at = _raw_time(r, appointment, end, hold)
+    if at is None:
+        return None
+    site = appointment.site
+    at = out_of_quiet_hours(at, site.tz, site.quiet_start, site.quiet_end)
+    if r.phase == "before":
+        if at <= now or at >= appointment.start_at:
+            return None  # already passed at booking, or would arrive after the start
+        return at
+    return max(at, now)
+
+
+# ---------------------------------------------------------------- which rules apply
+
+
+def _applies(r: Rule, appointment: Appointment, now: dt.datetime) -> bool:
+    patient = appointment.patient
+    if not r.essential and patient.non_essential_opt_out:
+        return False
+    if r.when == "sedation" and not appointment.sedation:
+        return False
+    if r.when and r.when != "sedation" and r.when not in (patient.conditions or []):
+        return False
+    # "7 days before" only when booked further ahead than that.
+    return r.min_lead_days is None or appointment.start_at - now > dt.timedelta(days=r.min_lead_days)
+
+
+def _holds(appointment: Appointment) -> list[dict]:
+    return [h for h in (appointment.medication_holds or []) if isinstance(h, dict) and h.get("drug")]
+
+
+def _row(appointment: Appointment, r: Rule, at: dt.datetime, extra: dict | None = None) -> Reminder:
+    payload = {"phase": r.phase, "anchor": r.anchor, **(extra or {})}
+    if r.moment:
+        payload["moment"] = r.moment
+    row = Reminder(
+        appointment_id=appointment.id, patient_id=appointment.patient_id, site_id=appointment.site_id,
+        kind=r.kind, essential=r.essential, language=appointment.patient.language or "en",
+        send_at=at, next_attempt_at=at, status=ReminderStatus.PLANNED, attempts=0, payload=payload,
+    )
+    db.session.add(row)
+    return row
+
+
+def plan_schedule(appointment: Appointment, now: dt.datetime | None = None) -> list[Reminder]:
+    """Rows for every rule of the schedule that applies to this appointment."""
+    now = now or utcnow()
+    end = appointment.actual_end_at or appointment.end_at
+    rows = []
+    for r in rules().values():
+        if r.phase == "notice" or not _applies(r, appointment, now):
+            continue
+        if r.anchor in ("medication_stop", "medication_restart"):
+            for index, hold in enumerate(_holds(appointment)):
+                at = send_time(r, appointment, end, hold, now)
+                if at is not None:
+                    rows.append(_row(appointment, r, at, {"hold": index, "drug": hold["drug"]}))
+            continue
+        at = send_time(r, appointment, end, None, now)
+        if at is not None:
+            rows.append(_row(appointment, r, at))
+    return rows
+
+
+def plan_notice(appointment: Appointment, kind: str, now: dt.datetime | None = None) -> Reminder:
+    """A notice due now (a confirmation, a cancellation), or at the end of the site's quiet hours."""
+    site = appointment.site
+    at = out_of_quiet_hours(now or utcnow(), site.tz, site.quiet_start, site.quiet_end)
+    return _row(appointment, rule(kind), at)
+
+
+def pending_rows(appointment_id: int, statuses=PENDING_STATUSES) -> list[Reminder]:
+    return list(db.session.execute(
+        sa.select(Reminder).where(Reminder.appointment_id == appointment_id, Reminder.status.in_(statuses))
+        .order_by(Reminder.id)
+    ).scalars())
+
+
+def close_pending(appointment: Appointment, status: ReminderStatus, phase: str | None = None,
+                  reason: str = "") -> int:
+    """Cancel or skip the rows not yet sent (all of them, or one phase's); a cancellation notice stays.
+    Rows being sent are closed too: a dispatcher that crashed with the claim never sends them later."""
+    count = 0
+    for row in pending_rows(appointment.id, (*PENDING_STATUSES, ReminderStatus.SENDING)):
+        if row.kind == "cancellation":
+            continue
+        if phase is None or (row.payload or {}).get("phase") == phase:
+            row.status = status
+            row.last_error = reason or None
+            count += 1
+    return count
+
+
+# ---------------------------------------------------------------- signal receivers
+
+
+def on_booked(appointment: Appointment, **_kw) -> None:
+    now = utcnow()
+    plan_notice(appointment, "confirmation", now)
+    plan_schedule(appointment, now)
+    db.session.flush()
+
+
+def on_rescheduled(appointment: Appointment, **_kw) -> None:
+    close_pending(appointment, ReminderStatus.CANCELLED, reason="rescheduled")
+    on_booked(appointment)
+
+
+def on_cancelled(appointment: Appointment, **_kw) -> None:
+    close_pending(appointment, ReminderStatus.CANCELLED, reason="appointment cancelled")
+    already = db.session.execute(
+        sa.select(sa.func.count(Reminder.id)).where(
+            Reminder.appointment_id == appointment.id, Reminder.kind == "cancellation",
+            Reminder.status != ReminderStatus.CANCELLED)
+    ).scalar_one()
+    if not already:
+        plan_notice(appointment, "cancellation")
+    db.session.flush()
+
+
+def on_status_changed(appointment: Appointment, new_status=None, **_kw) -> None:
+    if new_status == AppointmentStatus.NO_SHOW:
+        close_pending(appointment, ReminderStatus.SKIPPED, phase="after", reason="no-show")
+    elif new_status == AppointmentStatus.CANCELLED:
+        close_pending(appointment, ReminderStatus.CANCELLED, reason="appointment cancelled")
+    db.session.flush()
+
+
+def on_procedure_ended(appointment: Appointment, ended_at: dt.datetime | None = None, **_kw) -> None:
+    """Re-anchor the after-care rows not yet sent on the procedure's actual end."""
+    end = ended_at or appointment.actual_end_at or utcnow()
+    now = utcnow()
+    for row in pending_rows(appointment.id, (ReminderStatus.PLANNED,)):
+        payload = row.payload or {}
+        r = rules().get(row.kind)
+        if r is None or r.anchor not in AFTER_ANCHORS:
+            continue
+        hold = None
+        if r.anchor == "medication_restart":
+            holds = _holds(appointment)
+            index = payload.get("hold", 0)
+            hold = holds[index] if index < len(holds) else None
+        at = send_time(r, appointment, end, hold, now)
+        if at is not None:
+            row.send_at = row.next_attempt_at = at
+            row.payload = {**payload, "anchored_on": end.isoformat()}
+    db.session.flush()
+
+
+def connect() -> None:
+    signals.appointment_booked.connect(on_booked)
+    signals.appointment_rescheduled.connect(on_rescheduled)
+    signals.appointment_cancelled.connect(on_cancelled)
+    signals.appointment_status_changed.connect(on_status_changed)
+    signals.appointment_procedure_ended.connect(on_procedure_ended)
+
+
+connect()

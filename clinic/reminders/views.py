@@ -1,0 +1,70 @@
+"""The admin outbox page (delivery by status, site and date; retry of failed rows).
+
+Importing this module at start-up (blueprint discovery) also connects the planner to the
+appointment signals and registers the reminder composers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from clinic import navigation
+from clinic.access import roles_required
+from clinic.accounts.forms import ConfirmForm
+from clinic.accounts.models import Role
+from clinic.audit.services import record
+from clinic.extensions import db
+from clinic.reminders import composers, planner  # noqa: F401  (signal receivers, composers)
+from clinic.reminders import services
+from clinic.reminders.models import ReminderStatus
+from clinic.sites.models import Site
+
+bp = Blueprint("reminders", __name__, url_prefix="/admin/outbox")
+navigation.add("reminders.outbox", _l("Outbox"), (Role.ADMIN,), _l("Reminder delivery by status, site and date"),
+               order=80)
+
+
+def _filter() -> services.OutboxFilter:
+    status = request.args.get("status") or None
+    if status not in {s.value for s in ReminderStatus}:
+        status = None
+    try:
+        day = dt.date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else None
+    except ValueError:
+        flash(_("The date was not understood (YYYY-MM-DD); it was ignored."), "warning")
+        day = None
+    return services.OutboxFilter(status=status, site_id=request.args.get("site", type=int), day=day)
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN)
+def outbox():
+    flt = _filter()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total, by_status = services.list_outbox(flt, page)
+    sites = db.session.execute(sa.select(Site).order_by(Site.name)).scalars().all()
+    db.session.commit()
+    pages = max(1, -(-total // services.PER_PAGE))
+    return render_template("reminders/outbox.html", rows=rows, total=total, by_status=by_status, flt=flt,
+                           sites=sites, statuses=[s.value for s in ReminderStatus], page=page, pages=pages,
+                           form=ConfirmForm())
+
+
+@bp.route("/<int:reminder_id>/retry", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def retry(reminder_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.retry(reminder_id)
+        db.session.commit()
+        flash(_("The message is queued again; the dispatcher sends it on its next pass."), "success")
+        return redirect(url_for("reminders.outbox", status="failed"))
+    row = services.get_reminder(reminder_id)
+    record("reminder.read", "reminder", row.id, row.patient_id)
+    db.session.commit()
+    return render_template("reminders/retry.html", row=row, form=form)

@@ -1,0 +1,97 @@
+"""Reminder messages: subjects free of health information, bodies in the patient's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from clinic.catalog import load_procedures
+from clinic.mail.composers import compose
+from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS
+from clinic.patients.models import ALLERGIES, CONDITIONS
+from clinic.reminders.composers import SCHEDULE_KINDS, locale_of
+from clinic.reminders.models import Reminder
+from clinic.scheduling import signals
+
+DRUGS = ("aspirin", "ibuprofen", "diclofenac", "ketorolac", "naproxen", "meloxicam", "warfarin", "acenocoumarol",
+         "heparin", "enoxaparin", "dalteparin", "clopidogrel", "prasugrel", "ticagrelor", "dabigatran",
+         "rivaroxaban", "edoxaban", "apixaban", "fondaparinux", "cilostazol", "dipyridamole", "steroid",
+         "corticoïde", "dexamethasone", "triamcinolone", "prednisolone", "insulin", "anticoag")
+BODY_AND_CARE = ("spine", "spinal", "back", "neck", "lumbar", "cervical", "thoracic", "sacral", "sacro",
+                 "epidural", "épidurale", "facet", "nerve", "injection", "infiltration", "block", "bloc",
+                 "ablation", "dos", "rachis", "colonne", "lombaire", "pain", "douleur", "diabet", "glucose",
+                 "glycémie", "sedation", "sédation", "fasting", "jeûne", "bleeding", "saignement", "medication",
+                 "médicament", "drug", "fever", "fièvre")
+HOLD = {"drug": "warfarin", "stop_on": "2026-06-05", "restart_after": "2026-06-11T10:30:00+02:00", "note": ""}
+
+
+def forbidden_words(app) -> set[str]:
+    words = {w.lower() for w in DRUGS + BODY_AND_CARE}
+    for proc in load_procedures().values():
+        for name in proc.name.values():
+            words.update(w.lower() for w in re.findall(r"[\w'-]{4,}", name))
+        words.add(proc.code)
+    words.update(c.replace("_", " ") for c in CONDITIONS + ALLERGIES)
+    for lang in ("en", "fr"):
+        with app.test_request_context(), locale_of(lang):
+            for label in list(CONDITION_LABELS.values()) + list(ALLERGY_LABELS.values()):
+                words.update(w.lower() for w in re.findall(r"[\w-]{5,}", str(label)))
+    return words
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("code", sorted(load_procedures()))
+def test_no_subject_names_a_procedure_drug_condition_or_body_part(db, app, make_appointment, make_patient, paris,
+                                                                 code, language):
+    """Every kind, every procedure, both languages: the subject is only date, time and site."""
+    patient = make_patient(language=language, conditions=["diabetes"], medications=["warfarin"])
+    appointment = make_appointment(patient=patient, procedure_code=code, sedation=True, medication_holds=[HOLD],
+                                   region="cervical")
+    with time_machine.travel(dt.datetime(2026, 5, 1, tzinfo=dt.UTC), tick=False):
+        signals.appointment_booked.send(appointment)
+    rows = db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id,
+                                                        Reminder.kind.in_(SCHEDULE_KINDS))).scalars().all()
+    assert {r.kind for r in rows} == set(SCHEDULE_KINDS)
+    banned = forbidden_words(app)
+    for row in rows:
+        subject = compose(row)["Subject"].lower()
+        hits = [w for w in banned if re.search(rf"(?<!\w){re.escape(w)}", subject)]
+        assert not hits, (row.kind, subject, hits)
+        assert paris.name.lower() in subject
+
+
+def test_subject_style_in_both_languages(db, make_appointment, make_patient, make_site):
+    """'Your appointment on Tuesday 30 March at 09:00, Clinique Drouot' and its French twin."""
+    drouot = make_site(name="Clinique Drouot")
+    for language, expected in (("en", "Your appointment on Monday 30 March at 09:00, Clinique Drouot"),
+                               ("fr", "Votre rendez-vous du lundi 30 mars à 09:00, Clinique Drouot")):
+        appointment = make_appointment(site=drouot, patient=make_patient(language=language),
+                                       day=dt.date(2026, 3, 30), time=dt.time(9, 0))
+        with time_machine.travel(dt.datetime(2026, 3, 1, tzinfo=dt.UTC), tick=False):
+            signals.appointment_booked.send(appointment)
+        row = db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id,
+                                                           Reminder.kind == "day_before")).scalar_one()
+        assert compose(row)["Subject"] == expected
+
+
+def test_body_in_patient_language_with_red_flags_and_links(db, make_appointment, make_patient, app):
+    """The evening message carries the after-care text and red flags; day 7 carries a pain-score link."""
+    patient = make_patient(language="fr")
+    appointment = make_appointment(patient=patient, medication_holds=[HOLD])
+    with time_machine.travel(dt.datetime(2026, 5, 1, tzinfo=dt.UTC), tick=False):
+        signals.appointment_booked.send(appointment)
+    rows = {r.kind: r for r in db.session.execute(
+        sa.select(Reminder).where(Reminder.appointment_id == appointment.id)).scalars()}
+    evening = compose(rows["aftercare_evening"])
+    text = evening.get_body(("plain",)).get_content()
+    assert "Reposez-vous" in text and "38,3 °C" in text and "Bonjour" in text
+    html = evening.get_body(("html",)).get_content()
+    assert "<li>" in html and 'lang="fr"' in html
+    day7 = compose(rows["pain_score_day7"]).get_body(("plain",)).get_content()
+    assert f"{app.config['BASE_URL']}/p/pain/" in day7 and "/p/optout/" in day7
+    stop = compose(rows["medication_stop"]).get_body(("plain",)).get_content()
+    assert "warfarin" in stop and "vendredi 5 juin" in stop
