@@ -24,7 +24,7 @@ __all__ = ["bp", "render_sheet"]
 bp = Blueprint("screening", __name__)
 STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
 PER_PAGE = 20
-navigation.add("screening.outbox_index", _l("Outbox"), (Role.ADMIN,), _l("Messages written in development"),
+navigation.add("screening.outbox_index", _l("Mail folder"), (Role.ADMIN,), _l("Messages written in development"),
                order=90)
 
 
@@ -39,7 +39,7 @@ def sheet(appointment_id: int):
     return render_template("screening/sheet.html", appointment=appointment, sheet_html=html)
 
 
-@bp.route("/admin/outbox")
+@bp.route("/admin/mail-folder")
 @roles_required(Role.ADMIN)
 def outbox_index():
     number = max(1, request.args.get("page", 1, type=int) or 1)
@@ -51,7 +51,7 @@ def outbox_index():
                            folder=str(outbox.folder()), modified=_modified)
 
 
-@bp.route("/admin/outbox/<name>")
+@bp.route("/admin/mail-folder/<name>")
 @roles_required(Role.ADMIN)
 def outbox_show(name: str):
     message = outbox.read(name) or abort(404)

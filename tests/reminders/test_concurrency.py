@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.cleanup import purge
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role, User
@@ -62,14 +64,7 @@ def committed_rows(app):
     yield make
     if made:
         with app.app_context():
-            for stmt in (sa.delete(Reminder).where(Reminder.appointment_id == made["appointment"]),
-                         sa.delete(Appointment).where(Appointment.id == made["appointment"]),
-                         sa.delete(Patient).where(Patient.id == made["patient"]),
-                         sa.delete(User).where(User.id == made["user"]),
-                         sa.delete(Room).where(Room.site_id == made["site"]),
-                         sa.delete(Site).where(Site.id == made["site"])):
-                _db.session.execute(stmt)
-            _db.session.commit()
+            purge(site_ids=[made["site"]], user_ids=[made["user"]], patient_ids=[made["patient"]])
 
 
 def statuses(app, ids: list[int]) -> dict[str, int]:

@@ -11,14 +11,15 @@ import threading
 import uuid
 
 import pytest
+
+from tests.cleanup import purge
 import sqlalchemy as sa
 import time_machine
 
 from clinic.accounts.models import ApiToken, Role, User
-from clinic.audit.models import AuditEvent
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.scheduling.models import Appointment, AppointmentChange, IdempotencyKey, WorkingHours
+from clinic.scheduling.models import Appointment, WorkingHours
 from clinic.sites.models import Room, Site
 
 THREADS = 50
@@ -48,22 +49,7 @@ def committed(app):
         ids = {"site": site.id, "code": site.code, "doc": doc.id, "desk": desk.id, "patient": patient.id, "token": raw}
     yield ids
     with app.app_context():
-        users = [ids["doc"], ids["desk"]]
-        appts = sa.select(Appointment.id).where(Appointment.site_id == ids["site"])
-        for stmt in (
-            sa.delete(AppointmentChange).where(AppointmentChange.appointment_id.in_(appts)),
-            sa.delete(AuditEvent).where(sa.or_(AuditEvent.user_id.in_(users), AuditEvent.patient_id == ids["patient"])),
-            sa.delete(Appointment).where(Appointment.site_id == ids["site"]),
-            sa.delete(IdempotencyKey).where(IdempotencyKey.user_id.in_(users)),
-            sa.delete(ApiToken).where(ApiToken.user_id.in_(users)),
-            sa.delete(WorkingHours).where(WorkingHours.site_id == ids["site"]),
-            sa.delete(User).where(User.id.in_(users)),
-            sa.delete(Patient).where(Patient.id == ids["patient"]),
-            sa.delete(Room).where(Room.site_id == ids["site"]),
-            sa.delete(Site).where(Site.id == ids["site"]),
-        ):
-            db.session.execute(stmt)
-        db.session.commit()
+        purge(site_ids=[ids["site"]], user_ids=[ids["doc"], ids["desk"]], patient_ids=[ids["patient"]])
 
 
 def test_fifty_threads_book_one_slot_once(app, committed):

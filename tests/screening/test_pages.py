@@ -86,16 +86,16 @@ def test_outbox_lists_newest_first_paginated_and_shows_escaped(app, client, logi
     app.config["OUTBOX_DIR"] = str(tmp_path)
     try:
         login_as("admin")
-        first = client.get("/admin/outbox").get_data(as_text=True)
+        first = client.get("/admin/mail-folder").get_data(as_text=True)
         assert first.index("Subject 22") < first.index("Subject 21") and "Subject 02" not in first
-        second = client.get("/admin/outbox?page=2").get_data(as_text=True)
+        second = client.get("/admin/mail-folder?page=2").get_data(as_text=True)
         assert "Subject 02" in second and "&lt;script&gt;" in second and "<script>alert" not in second
-        shown = client.get("/admin/outbox/evil.eml").get_data(as_text=True)
+        shown = client.get("/admin/mail-folder/evil.eml").get_data(as_text=True)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "Hello &lt;b&gt;there&lt;/b&gt;" in shown
         assert "invite.ics" in shown
-        assert client.get("/admin/outbox/nope.eml").status_code == 404
-        assert client.get("/admin/outbox/..%2Fsecret.eml").status_code == 404
-        assert client.get("/admin/outbox?page=abc").status_code == 200
+        assert client.get("/admin/mail-folder/nope.eml").status_code == 404
+        assert client.get("/admin/mail-folder/..%2Fsecret.eml").status_code == 404
+        assert client.get("/admin/mail-folder?page=abc").status_code == 200
     finally:
         app.config["OUTBOX_DIR"] = saved
 
@@ -103,4 +103,4 @@ def test_outbox_lists_newest_first_paginated_and_shows_escaped(app, client, logi
 def test_outbox_is_admin_only(client, login_as):
     """Front desk users may not read the outbox."""
     login_as("front_desk")
-    assert client.get("/admin/outbox").status_code == 403
+    assert client.get("/admin/mail-folder").status_code == 403
