@@ -59,34 +59,13 @@ def record_codes() -> dict[str, Any]:
     return load()["procedure_record"]
 
 
-def _find_key(table: Any, keys: list[str]) -> Any:
-    if not isinstance(table, dict):
-        return None
-    for key in keys:
-        if key in table and isinstance(table[key], int | float):
-            return table[key]
-    for value in table.values():
-        found = _find_key(value, keys)
-        if found is not None:
-            return found
-    return None
-
-
-@cache
-def _policies(path: Path) -> dict[str, Any] | None:
-    if not path.exists():
-        return None
-    return tomllib.loads(path.read_text(encoding="utf-8"))
-
-
-def steroid_limit(policy: str | None, path: Path | None = None) -> SteroidLimit:
+def steroid_limit(policy: str | None) -> SteroidLimit:
     """The yearly triamcinolone-equivalent limit of a site policy, or the documented default."""
+    from clinic.catalog.rules import load_policies
+
+    known = load_policies().get(policy or "")
+    if known is not None and "max_triamcinolone_eq_mg_per_year" in known.steroid:
+        return SteroidLimit(float(known.steroid["max_triamcinolone_eq_mg_per_year"]),
+                            known.steroid.get("source", f"policies.toml [{policy}]"))
     conf = load()["steroid_exposure"]
-    raw = _policies(path or DATA / "policies.toml")
-    if raw is not None and policy:
-        tables = [raw.get("policies", {}).get(policy), raw.get(policy)]
-        for table in tables:
-            value = _find_key(table, list(conf["policy_keys"]))
-            if value is not None:
-                return SteroidLimit(float(value), f"policies.toml [{policy}]")
     return SteroidLimit(float(conf["default_yearly_limit_mg"]), conf["source"])

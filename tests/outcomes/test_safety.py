@@ -120,14 +120,15 @@ def test_empty_complication_values(value, empty):
     assert safety.is_empty_value(value) is empty
 
 
-def test_site_limit_from_policies_file(tmp_path):
-    """A yearly limit named in policies.toml for the site's policy wins over the default."""
-    path = tmp_path / "policies.toml"
-    path.write_text("[policies.fr.steroids]\nsteroid_yearly_limit_mg = 160\n", encoding="utf-8")
-    limit = reference.steroid_limit("fr", path)
-    assert limit.mg == 160 and "policies.toml" in limit.source
-    assert reference.steroid_limit("us", path).mg == 200
-    assert reference.steroid_limit("fr", tmp_path / "missing.toml").mg == 200
+def test_site_limit_comes_from_the_site_policy(monkeypatch):
+    """The yearly limit of the site's policy in policies.toml wins over the default."""
+    from clinic.catalog import rules
+
+    policy = rules.load_policies()["fr"]
+    assert reference.steroid_limit("fr").mg == policy.steroid["max_triamcinolone_eq_mg_per_year"]
+    monkeypatch.setitem(policy.steroid, "max_triamcinolone_eq_mg_per_year", 160)
+    assert reference.steroid_limit("fr").mg == 160
+    assert reference.steroid_limit("no-such-policy").mg == reference.load()["steroid_exposure"]["default_yearly_limit_mg"]
 
 
 def test_safety_page(client, login, world):
