@@ -20,7 +20,7 @@ from clinic.accounts.models import User
 from clinic.audit.services import record
 from clinic.extensions import db
 from clinic.outcomes import reference, stats
-from clinic.outcomes.services import ReportFilter, _utc_window
+from clinic.outcomes.services import ReportFilter, _utc_window, filter_appointments
 from clinic.patients.models import InjectionRecord, Patient
 from clinic.procedures.models import Checklist, ChecklistEntry
 from clinic.scheduling.models import Appointment
@@ -118,14 +118,7 @@ def _appointments(f: ReportFilter):
         .join(Patient, Patient.id == Appointment.patient_id)
         .where(Appointment.start_at >= start, Appointment.start_at < end)
     )
-    if f.site_id is not None:
-        query = query.where(Appointment.site_id == f.site_id)
-    if f.visible_site_ids is not None:
-        query = query.where(Appointment.site_id.in_(f.visible_site_ids or {-1}))
-    if f.procedure_code:
-        query = query.where(Appointment.procedure_code == f.procedure_code)
-    if f.physician_id is not None:
-        query = query.where(Appointment.physician_id == f.physician_id)
+    query = filter_appointments(query, f)
     found = {}
     for appt, site, patient in db.session.execute(query):
         day = local_date(appt.start_at, ZoneInfo(site.timezone))

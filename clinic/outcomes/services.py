@@ -102,6 +102,19 @@ class Report:
     total: Row
 
 
+
+def filter_appointments(query, f):
+    """Narrow an appointment query to the report's site, visible sites, procedure and physician."""
+    if f.site_id is not None:
+        query = query.where(Appointment.site_id == f.site_id)
+    if f.visible_site_ids is not None:
+        query = query.where(Appointment.site_id.in_(f.visible_site_ids or {-1}))
+    if f.procedure_code:
+        query = query.where(Appointment.procedure_code == f.procedure_code)
+    if f.physician_id is not None:
+        query = query.where(Appointment.physician_id == f.physician_id)
+    return query
+
 def _utc_window(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """UTC instants wide enough to hold every local day of the period in any zone."""
     start = dt.datetime.combine(date_from - dt.timedelta(days=1), dt.time(0), dt.UTC)
@@ -119,14 +132,7 @@ def completed_cases(f: ReportFilter) -> list[Case]:
         .where(Appointment.start_at >= start, Appointment.start_at < end)
         .order_by(Appointment.start_at, Appointment.id)
     )
-    if f.site_id is not None:
-        query = query.where(Appointment.site_id == f.site_id)
-    if f.visible_site_ids is not None:
-        query = query.where(Appointment.site_id.in_(f.visible_site_ids or {-1}))
-    if f.procedure_code:
-        query = query.where(Appointment.procedure_code == f.procedure_code)
-    if f.physician_id is not None:
-        query = query.where(Appointment.physician_id == f.physician_id)
+    query = filter_appointments(query, f)
     cases: dict[int, Case] = {}
     for appt, tz in db.session.execute(query):
         day = local_date(appt.start_at, ZoneInfo(tz))
