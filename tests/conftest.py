@@ -140,9 +140,11 @@ def minnesota(make_site):
 
 @pytest.fixture
 def make_user(db):
-    def make(role="front_desk", sites=(), email=None, name=None, password=PASSWORD, hours=True):
+    def make(role="front_desk", sites=(), email=None, name=None, password=PASSWORD, hours=True, language="en"):
+        """A user; English interface unless `language` says otherwise (None: the site's language)."""
         n = next(_counter)
-        user = User(email=email or f"user{n}@test.example", name=name or f"User {n}", role=Role(role), sites=list(sites))
+        user = User(email=email or f"user{n}@test.example", name=name or f"User {n}", role=Role(role),
+                    sites=list(sites), language=language)
         user.set_password(password)
         db.session.add(user)
         db.session.flush()

@@ -74,3 +74,16 @@ def test_french_interface_on_choice(client, post_form):
     response = post_form("/language/fr", {"next": "/login"}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert 'lang="fr"' in html
+
+
+def test_french_interface_translates_the_login_page(client, post_form):
+    """Choosing French translates the interface (compiled catalogs are loaded)."""
+    post_form("/language/fr", {"next": "/login"})
+    html = client.get("/login").get_data(as_text=True)
+    assert "Mot de passe" in html and "Se connecter" in html
+
+
+def test_site_language_is_the_default_for_a_user(client, make_user, login, paris):
+    """A Paris user who chose nothing sees French."""
+    login(make_user("nurse", sites=[paris], language=None))
+    assert "Se déconnecter" in client.get("/").get_data(as_text=True)
