@@ -38,8 +38,9 @@ def test_procedures_carry_catalog_codes_and_language(client, api_as):
     assert rfa["steroid"] is False and rfa["imaging"] == ["fluoroscopy"] and rfa["duration_minutes"] == 60
 
 
-def test_procedure_names_follow_language(client, api_as):
-    headers = api_as("nurse") | {"Accept-Language": "fr"}
+def test_procedure_names_follow_language(client, make_user, api_token, paris):
+    """The caller's language (a French-speaking user) names the procedures."""
+    headers = api_token(make_user("nurse", sites=[paris], language="fr"))
     body = client.get("/api/v1/procedures", headers=headers).get_json()
     names = {p["code"]: p["name"] for p in body["procedures"]}
     assert names["si-joint"] == "Infiltration sacro-iliaque"
