@@ -76,6 +76,12 @@ class Case:
         return max(0, math.ceil((until - now).total_seconds() / 60))
 
     @property
+    def clock_overridden(self) -> bool:
+        """A physician already overrode the monitoring clock for this discharge."""
+        return any(self.entries[i.code].override_reason for i in self.phase_items("discharge")
+                   if i.code in self.entries)
+
+    @property
     def signed(self) -> bool:
         return self.checklist.state == ChecklistState.SIGNED
 
@@ -145,7 +151,7 @@ def gate(case: Case, item: Item, user: User, now: dt.datetime, override_reason: 
         raise Conflict("out_of_order", "Required items of an earlier phase are still open.", {"open": open_items})
     if item.phase == "discharge" and case.checklist.state in (ChecklistState.MONITORING, ChecklistState.IN_PROCEDURE):
         left = case.minutes_left(now)
-        if left:
+        if left and not case.clock_overridden:
             if override_reason and user.role == Role.PHYSICIAN:
                 return True
             raise Conflict("monitoring_time", f"Discharge is possible in {left} min (minimum observation time).",
