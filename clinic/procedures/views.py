@@ -18,6 +18,7 @@ from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
+from clinic.procedures.retry import retry_when_locked
 from clinic.procedures import board as board_service
 from clinic.procedures import forms, services
 from clinic.procedures.services import Case
@@ -86,6 +87,7 @@ def _monitoring_message(case: Case, now: dt.datetime) -> str:
 
 @bp.route("/cases/<int:appointment_id>")
 @roles_required(*CLINICAL)
+@retry_when_locked
 def case(appointment_id: int):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -96,6 +98,7 @@ def case(appointment_id: int):
 
 @bp.route("/cases/<int:appointment_id>/items/<item_code>", methods=["POST"])
 @roles_required(Role.PHYSICIAN, Role.NURSE)
+@retry_when_locked
 def record_item(appointment_id: int, item_code: str):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -125,6 +128,7 @@ def _safe_next(default: str) -> str:
 
 @bp.route("/cases/<int:appointment_id>/check-in", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
+@retry_when_locked
 def check_in(appointment_id: int):
     appointment = _appointment(appointment_id)
     from clinic.accounts.forms import ConfirmForm
@@ -145,6 +149,7 @@ def check_in(appointment_id: int):
 
 @bp.route("/cases/<int:appointment_id>/report")
 @roles_required(*CLINICAL)
+@retry_when_locked
 def report(appointment_id: int):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -183,16 +188,20 @@ def _user_sites() -> list[Site]:
 
 @bp.route("/board")
 @roles_required(*STAFF)
+@retry_when_locked
 def board():
     site, day = _board_args()
     data = board_service.day_board(site, day, utcnow())
     db.session.commit()
+    refresh = request.args.get("refresh", 30, type=int) or 30
     return render_template("procedures/board.html", board=data, sites=_user_sites(), now=utcnow(),
+                           refresh_ms=min(max(refresh, 2), 300) * 1000,
                            can_check_in=current_user.role in (Role.FRONT_DESK, Role.NURSE, Role.ADMIN))
 
 
 @bp.route("/board/fragment")
 @roles_required(*STAFF)
+@retry_when_locked
 def board_fragment():
     site, day = _board_args()
     data = board_service.day_board(site, day, utcnow())
@@ -203,6 +212,7 @@ def board_fragment():
 
 @bp.route("/my-day")
 @roles_required(Role.PHYSICIAN)
+@retry_when_locked
 def worklist():
     tz = current_user.sites[0].tz if current_user.sites else dt.UTC
     raw = request.args.get("date", "")
