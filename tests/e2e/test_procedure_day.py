@@ -50,9 +50,23 @@ def todays_case(live_app):
     return appointment_id, today.isoformat()
 
 
-def open_as(browser, live_server, who: str):
-    """A new browser context signed in as a demo user."""
-    context = browser.new_context(locale="en-GB")
+@pytest.fixture
+def open_as(browser, live_server):
+    """Open a new browser context signed in as a demo user; every context is closed afterwards
+    (a day board left open would keep polling the server during later tests)."""
+    contexts = []
+
+    def do(who: str):
+        context = browser.new_context(locale="en-GB")
+        contexts.append(context)
+        return _sign_in(context, live_server, who)
+
+    yield do
+    for context in contexts:
+        context.close()
+
+
+def _sign_in(context, live_server, who: str):
     page = context.new_page()
     email, password = DEMO[who]
     page.goto(f"{live_server}/login")
@@ -88,17 +102,17 @@ def board_status(board, appointment_id: int, status: str) -> None:
 VITALS = {"systolic": 126, "diastolic": 78, "pulse": 70, "spo2": 98}
 
 
-def test_case_from_check_in_to_discharge(browser, live_server, live_app, todays_case):
+def test_case_from_check_in_to_discharge(open_as, live_server, live_app, todays_case):
     """Nurse and physician complete a case; the day board shows booked, checked in, in procedure,
     monitoring with minutes left, ready, and discharged; the injection is on the patient's record."""
     appointment_id, day = todays_case
-    board = open_as(browser, live_server, "front_desk_fr")
+    board = open_as("front_desk_fr")
     board.goto(f"{live_server}/procedures/board?site={SITE}&date={day}&refresh=2")
     board_status(board, appointment_id, "booked")
     expect(board.locator(f"#case-{appointment_id} .case-warnings")).to_contain_text("conservative_care")
     loads = board.evaluate("performance.getEntriesByType('navigation').length")
 
-    nurse = open_as(browser, live_server, "nurse_fr")
+    nurse = open_as("nurse_fr")
     nurse.goto(f"{live_server}/procedures/board?site={SITE}&date={day}")
     with nurse.expect_navigation():
         nurse.locator(f"#case-{appointment_id} form button[type=submit]").click()
@@ -111,7 +125,7 @@ def test_case_from_check_in_to_discharge(browser, live_server, live_app, todays_
     record(nurse, "vitals_before", VITALS)
     record(nurse, "pain_before", 7)
 
-    doctor = open_as(browser, live_server, "physician_fr")
+    doctor = open_as("physician_fr")
     doctor.goto(f"{live_server}/procedures/cases/{appointment_id}")
     for code in ("timeout_patient", "timeout_procedure_level_side", "timeout_images_displayed",
                  "timeout_contrast_checked", "timeout_steroid_checked", "timeout_sterile_prep"):

@@ -9,6 +9,7 @@ import pytest
 from clinic.db import utcnow
 from clinic.procedures import services
 from clinic.scheduling.models import Appointment, AppointmentStatus
+from clinic.sites.models import Room
 
 ANSWERS = {
     "yes_no": True, "number": 1, "choice": None, "text": "Siemens Cios Alpha",
@@ -37,8 +38,10 @@ def make_appointment(db, paris, make_user, make_patient):
         physician = physician or make_user("physician", sites=[site])
         patient = patient or make_patient(**patient_kw)
         start = start or utcnow().replace(microsecond=0)
+        # A room of its own (like the site's first one), so that no two test cases overlap in a room.
+        room = Room(site=site, name=f"Room {len(site.rooms) + 1}", modalities=list(site.rooms[0].modalities))
         appointment = Appointment(
-            patient=patient, site=site, room=site.rooms[0], physician=physician, procedure_code=procedure,
+            patient=patient, site=site, room=room, physician=physician, procedure_code=procedure,
             start_at=start, end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40),
             region="lumbar", side="left", levels=["L4-L5"], sedation=sedation, status=status,
             screening=screening or {},
