@@ -11,7 +11,11 @@ import time_machine
 from clinic.audit.models import AuditEvent
 from clinic.procedures import services
 from clinic.scheduling.models import AppointmentStatus
-from tests.procedures.conftest import answer, complete_phase, make_appointment  # noqa: F401  (fixtures)
+from tests.procedures import conftest as procedure_fixtures
+
+# The procedure tests' fixtures, shared here: appointments made directly with the models.
+make_appointment = procedure_fixtures.make_appointment
+complete_phase = procedure_fixtures.complete_phase
 
 ITEM_KEYS = {"code", "label", "type", "roles", "required", "done", "value", "done_by", "done_at"}
 STATES = {"open", "in_procedure", "monitoring", "ready_for_discharge", "discharged", "signed"}
@@ -47,7 +51,7 @@ def test_get_shape(client, make_appointment, staff):
     assert [p["code"] for p in body["phases"]] == ["sign_in", "time_out", "procedure", "monitoring", "discharge", "signature"]
     items = {i["code"]: i for p in body["phases"] for i in p["items"]}
     for item in items.values():
-        assert ITEM_KEYS <= set(item)
+        assert set(item) >= ITEM_KEYS
     inr = items["inr"]
     assert (inr["type"], inr["unit"], inr["min"], inr["max"]) == ("number", "INR", 0.5, 10)
     assert items["steroid"]["choices"][0] == "dexamethasone" and items["steroid"]["roles"] == ["physician"]
@@ -135,7 +139,7 @@ def test_422_for_a_body_that_is_not_an_object(client, make_appointment, staff):
     assert error(client.post(url(appointment, "pain_before"), json=[1], headers=headers)) == (422, "invalid_value")
 
 
-def test_monitoring_time_override_and_signed(client, make_appointment, staff, complete_phase):  # noqa: F811
+def test_monitoring_time_override_and_signed(client, make_appointment, staff, complete_phase):
     """409 monitoring_time with minutes_left; a physician's override_reason passes; after the
     signature plain changes answer 409 signed and amendments need a reason."""
     appointment = make_appointment()
