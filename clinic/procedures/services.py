@@ -86,8 +86,10 @@ class Case:
         return self.checklist.state == ChecklistState.SIGNED
 
 
-def _checklist_for(appointment: Appointment, template_code: str) -> Checklist:
+def _checklist_for(appointment: Appointment, template_code: str, lock: bool = False) -> Checklist:
     query = sa.select(Checklist).where(Checklist.appointment_id == appointment.id)
+    if lock:  # writers of one checklist queue on its row (PostgreSQL; SQLite serialises writes)
+        query = query.with_for_update().execution_options(populate_existing=True)
     checklist = db.session.execute(query).scalar_one_or_none()
     if checklist is not None:
         return checklist
@@ -101,10 +103,12 @@ def _checklist_for(appointment: Appointment, template_code: str) -> Checklist:
     return checklist
 
 
-def load_case(appointment: Appointment) -> Case:
+def load_case(appointment: Appointment, lock: bool = False) -> Case:
     """The appointment's checklist (created on first access) with its applicable items."""
     template = catalog.load_template()
-    checklist = _checklist_for(appointment, template.code)
+    checklist = _checklist_for(appointment, template.code, lock)
+    if lock:
+        db.session.refresh(checklist, ["entries"])
     entries = {e.item_code: e for e in checklist.entries if e.superseded_by_id is None}
     items = catalog.items_for(Booking.of(appointment), template)
     known = {i.code for i in items}
@@ -182,7 +186,7 @@ def record(appointment: Appointment, item_code: str, value: Any, user: User, ove
     now = now or utcnow()
     if user.role not in CLINICAL_ROLES:
         raise DomainError("forbidden", "Only a nurse or a physician records checklist items.", status=403)
-    case = refresh(load_case(appointment), now)
+    case = refresh(load_case(appointment, lock=True), now)
     item = case.item(item_code)
     if item is None:
         raise DomainError("not_found", f"No checklist item {item_code} for this appointment.", status=404)
