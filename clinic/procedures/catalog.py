@@ -1,0 +1,250 @@
+"""The checklist template (clinic/catalog/data/checklists.toml): phases, typed items, the
+conditions that make an item apply to a booking, and the checks on a recorded value."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any
+
+from clinic.catalog import DATA, Procedure, get_procedure
+
+TYPES = ("yes_no", "number", "choice", "text", "vitals", "pain_score")
+TEXT_MAX = 500
+
+
+@dataclass(frozen=True)
+class Phase:
+    code: str
+    label: dict[str, str]
+    source: str
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    phase: str
+    label: dict[str, str]
+    type: str
+    roles: tuple[str, ...]
+    required: bool
+    source: str
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    choice_labels: dict = field(default_factory=dict)
+    when: dict = field(default_factory=dict)
+    policy: dict = field(default_factory=dict)
+    pain_moment: str | None = None
+    check: str | None = None
+    unconfirmed: bool = False
+
+    def text(self, language: str) -> str:
+        return self.label.get(language) or self.label["en"]
+
+    def choice_text(self, choice: str, language: str) -> str:
+        labels = self.choice_labels.get(choice)
+        return (labels.get(language) or labels["en"]) if labels else choice
+
+    def for_policy(self, policy: str | None) -> Item:
+        """The item with the site policy's overrides (unit, range, required) applied."""
+        overrides = self.policy.get(policy or "") or {}
+        return replace(self, **overrides) if overrides else self
+
+
+@dataclass(frozen=True)
+class Template:
+    code: str
+    source: str
+    phases: tuple[Phase, ...]
+    items: tuple[Item, ...]
+    observation_minutes: int
+    observation_minutes_sedation: int
+    observation_source: str
+    vitals: dict
+    steroids: dict
+
+    def phase_index(self, code: str) -> int:
+        return next(i for i, p in enumerate(self.phases) if p.code == code)
+
+    def item(self, code: str) -> Item | None:
+        return next((i for i in self.items if i.code == code), None)
+
+
+@cache
+def load_template() -> Template:
+    raw = tomllib.loads((DATA / "checklists.toml").read_text(encoding="utf-8"))
+    phases = tuple(Phase(p["code"], p["label"], p["source"]) for p in raw["phases"])
+    phase_codes = {p.code for p in phases}
+    steroids = raw["steroids"]
+    items = []
+    for row in raw["items"]:
+        row = dict(row)
+        if row["type"] not in TYPES or row["phase"] not in phase_codes:
+            raise ValueError(f"checklist item {row['code']}: bad type or phase")
+        row["roles"] = tuple(row["roles"])
+        row["choices"] = tuple(row.get("choices", ()))
+        if row["code"] == "steroid":
+            row["choice_labels"] = {code: s["label"] for code, s in steroids.items()}
+        items.append(Item(**row))
+    codes = [i.code for i in items]
+    if len(codes) != len(set(codes)):
+        raise ValueError("checklist item codes must be unique")
+    obs = raw["observation"]
+    vitals = {k: v for k, v in raw["vitals"].items() if isinstance(v, dict)}
+    return Template(
+        code=raw["template"]["code"], source=raw["template"]["source"], phases=phases, items=tuple(items),
+        observation_minutes=obs["minutes"], observation_minutes_sedation=obs["minutes_after_sedation"],
+        observation_source=obs["source"], vitals=vitals, steroids=steroids,
+    )
+
+
+# ---------------------------------------------------------------- conditions
+
+
+@dataclass(frozen=True)
+class Booking:
+    """What the conditions of the template look at, taken from an appointment."""
+
+    procedure: Procedure | None
+    procedure_code: str
+    drugs: frozenset[str]
+    allergies: frozenset[str]
+    conditions: frozenset[str]
+    screening: dict
+    sedation: bool
+    room_modalities: frozenset[str]
+    policy: str | None
+
+    @classmethod
+    def of(cls, appointment) -> Booking:
+        patient = appointment.patient
+        return cls(
+            procedure=get_procedure(appointment.procedure_code),
+            procedure_code=appointment.procedure_code,
+            drugs=frozenset(m.drug for m in patient.medications),
+            allergies=frozenset(patient.allergies or ()),
+            conditions=frozenset(patient.conditions or ()),
+            screening=dict(appointment.screening or {}),
+            sedation=bool(appointment.sedation),
+            room_modalities=frozenset(appointment.room.modalities or ()) if appointment.room else frozenset(),
+            policy=appointment.site.policy if appointment.site else None,
+        )
+
+
+def _holds(key: str, expected: Any, b: Booking) -> bool:
+    proc = b.procedure
+    if key == "medication_any":
+        return bool(b.drugs & set(expected))
+    if key == "allergy_any":
+        return bool(b.allergies & set(expected))
+    if key == "condition_any":
+        return bool(b.conditions & set(expected))
+    if key == "screening_any":
+        return any(b.screening.get(k) is True for k in expected)
+    if key == "imaging":
+        in_procedure = proc is None or expected in proc.imaging
+        return in_procedure and (not b.room_modalities or expected in b.room_modalities)
+    if key == "sedation":
+        return b.sedation == bool(expected)
+    if key == "procedure_flag":
+        return bool(getattr(proc, expected, False)) if proc else False
+    if key == "procedure_any":
+        return b.procedure_code in expected
+    raise ValueError(f"unknown checklist condition {key}")
+
+
+def applies(item: Item, booking: Booking) -> bool:
+    return all(_holds(k, v, booking) for k, v in item.when.items())
+
+
+def items_for(booking: Booking, template: Template | None = None) -> list[Item]:
+    """The template's items that apply to this booking, with the site policy's overrides."""
+    template = template or load_template()
+    return [i.for_policy(booking.policy) for i in template.items if applies(i, booking)]
+
+
+def observation_minutes(sedation: bool, template: Template | None = None) -> int:
+    template = template or load_template()
+    return template.observation_minutes_sedation if sedation else template.observation_minutes
+
+
+def triamcinolone_equivalent(steroid: str | None, dose_mg: float | None) -> float | None:
+    if not steroid or dose_mg is None:
+        return None
+    row = load_template().steroids.get(steroid)
+    return None if row is None else round(dose_mg * row["triamcinolone_factor"], 2)
+
+
+def is_particulate(steroid: Any) -> bool:
+    row = load_template().steroids.get(steroid) if isinstance(steroid, str) else None
+    return bool(row and row["particulate"])
+
+
+# ---------------------------------------------------------------- values
+
+
+class InvalidValue(ValueError):
+    """A value of the wrong type or out of range for its item."""
+
+
+def _number(value: Any, low: float | None, high: float | None, integer: bool = False) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or (integer and not isinstance(value, int)):
+        raise InvalidValue("Expected an integer." if integer else "Expected a number.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidValue("Expected a finite number.")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidValue(f"Expected a value from {low:g} to {high:g}.")
+    return value
+
+
+def check_value(item: Item, value: Any, template: Template | None = None) -> Any:
+    """The value, normalised, or InvalidValue naming what is wrong."""
+    template = template or load_template()
+    if value is None:
+        raise InvalidValue("A value is required.")
+    if item.type == "yes_no":
+        if not isinstance(value, bool):
+            raise InvalidValue("Expected true or false.")
+        return value
+    if item.type == "number":
+        return _number(value, item.min, item.max)
+    if item.type == "pain_score":
+        return _number(value, 0, 10, integer=True)
+    if item.type == "choice":
+        if not isinstance(value, str) or value not in item.choices:
+            raise InvalidValue(f"Expected one of: {', '.join(item.choices)}.")
+        return value
+    if item.type == "text":
+        if not isinstance(value, str) or len(value) > TEXT_MAX:
+            raise InvalidValue(f"Expected a text of at most {TEXT_MAX} characters.")
+        return value.strip()
+    return _vitals(value, template.vitals)
+
+
+def _vitals(value: Any, limits: dict) -> dict:
+    if not isinstance(value, dict) or set(value) - set(limits):
+        raise InvalidValue(f"Expected an object with {', '.join(limits)}.")
+    checked = {}
+    for name, rule in limits.items():
+        try:
+            checked[name] = _number(value.get(name), rule["min"], rule["max"], integer=True)
+        except InvalidValue as err:
+            raise InvalidValue(f"{name}: {err}") from None
+    if checked["diastolic"] >= checked["systolic"]:
+        raise InvalidValue("The diastolic pressure must be below the systolic.")
+    return checked
+
+
+def is_done(item: Item, value: Any) -> bool:
+    """A recorded value completes its item; a required yes/no item only when true."""
+    if value is None:
+        return False
+    if item.type == "yes_no":
+        return value is True or not item.required
+    if item.type == "text":
+        return bool(value.strip())
+    return True

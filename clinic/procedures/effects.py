@@ -1,0 +1,77 @@
+"""What a recorded checklist item changes elsewhere: the patient's pain scores (before and after)
+and, once the patient is discharged, the injection record that feeds the steroid count."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from clinic.audit.services import record as audit
+from clinic.extensions import db
+from clinic.outcomes.models import PainMoment, PainScore
+from clinic.patients.models import InjectionRecord
+from clinic.procedures import catalog
+from clinic.procedures.models import ChecklistEntry, ChecklistState
+from clinic.timeutil import local_date
+
+if TYPE_CHECKING:
+    from clinic.procedures.catalog import Item
+    from clinic.procedures.services import Case
+
+# Items whose change after discharge rewrites the injection record.
+RECORD_ITEMS = ("steroid", "steroid_dose_mg")
+AFTER_DISCHARGE = (ChecklistState.DISCHARGED, ChecklistState.SIGNED)
+
+
+def after_record(case: Case, item: Item, entry: ChecklistEntry) -> None:
+    if item.pain_moment:
+        _pain_score(case, PainMoment(item.pain_moment), int(entry.value))
+    if item.code in RECORD_ITEMS and case.checklist.state in AFTER_DISCHARGE:
+        write_injection_record(case)
+
+
+def _pain_score(case: Case, moment: PainMoment, score: int) -> None:
+    appt = case.appointment
+    row = db.session.execute(
+        sa.select(PainScore).where(PainScore.appointment_id == appt.id, PainScore.moment == moment)
+    ).scalar_one_or_none()
+    if row is None:
+        row = PainScore(appointment_id=appt.id, patient_id=appt.patient_id, moment=moment, source="checklist")
+        db.session.add(row)
+    row.score = score
+    db.session.flush()
+    audit("pain_score.record", "pain_score", row.id, appt.patient_id,
+          {"appointment_id": appt.id, "moment": moment.value, "score": score})
+
+
+def _value(case: Case, code: str):
+    entry = case.entries.get(code)
+    return None if entry is None else entry.value
+
+
+def write_injection_record(case: Case) -> InjectionRecord:
+    """Create or update the appointment's InjectionRecord from the procedure record."""
+    appt = case.appointment
+    steroid = _value(case, "steroid")
+    dose = _value(case, "steroid_dose_mg")
+    if steroid in (None, "none"):
+        steroid, dose = None, None
+    row = db.session.execute(
+        sa.select(InjectionRecord).where(InjectionRecord.appointment_id == appt.id)
+    ).scalar_one_or_none()
+    created = row is None
+    if created:
+        row = InjectionRecord(appointment_id=appt.id, patient_id=appt.patient_id)
+        db.session.add(row)
+    row.performed_on = local_date(case.checklist.procedure_started_at or appt.start_at, appt.site.tz)
+    row.procedure_code = appt.procedure_code
+    row.region = appt.region
+    row.steroid = steroid
+    row.dose_mg = float(dose) if dose is not None else None
+    row.triamcinolone_eq_mg = catalog.triamcinolone_equivalent(steroid, row.dose_mg)
+    db.session.flush()
+    audit("injection_record.create" if created else "injection_record.update", "injection_record", row.id,
+          appt.patient_id, {"appointment_id": appt.id, "steroid": steroid, "dose_mg": row.dose_mg,
+                            "triamcinolone_eq_mg": row.triamcinolone_eq_mg})
+    return row

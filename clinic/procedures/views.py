@@ -1,0 +1,225 @@
+"""Procedure-day pages: the case with its checklist, check-in, the printable report, the day
+board per site and date (with a fragment the board's script reloads), the physician's worklist."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from clinic import navigation
+from clinic.access import ensure_site, roles_required
+from clinic.accounts.models import Role
+from clinic.catalog import get_procedure
+from clinic.db import utcnow
+from clinic.errors import DomainError
+from clinic.extensions import db
+from clinic.procedures.retry import retry_when_locked
+from clinic.procedures import board as board_service
+from clinic.procedures import forms, services
+from clinic.procedures.services import Case
+from clinic.scheduling import status as status_service
+from clinic.scheduling.models import Appointment
+from clinic.sites.models import Site
+from clinic.timeutil import local_date
+
+bp = Blueprint("procedures", __name__, url_prefix="/procedures")
+STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
+CLINICAL = (Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
+navigation.add("procedures.board", _l("Day board"), STAFF, _l("Today's cases per room, live"), order=30)
+navigation.add("procedures.worklist", _l("My day"), (Role.PHYSICIAN,), _l("Your own cases of the day"), order=31)
+
+@bp.context_processor
+def helpers() -> dict:
+    def procedure_label(code: str, language: str | None = None) -> str:
+        proc = get_procedure(code)
+        return proc.label(language or _language()) if proc else code
+
+    return {"procedure_label": procedure_label}
+
+
+BLOCK_MESSAGES = {
+    "forbidden": _l("Recorded by another role."),
+    "signed": _l("The record is signed."),
+    "not_checked_in": _l("The patient is not checked in yet."),
+    "out_of_order": _l("Complete the earlier phases first."),
+    "monitoring_time": _l("Observation time not over yet."),
+}
+
+
+def _appointment(appointment_id: int) -> Appointment:
+    appointment = db.session.get(Appointment, appointment_id) or abort(404)
+    ensure_site(appointment.site_id)
+    return appointment
+
+
+def _language() -> str:
+    return str(get_locale())
+
+
+def _render_case(case: Case, now: dt.datetime, failed: str | None = None, error: DomainError | None = None,
+                 status: int = 200):
+    language = _language()
+    item_forms, blocked = {}, {}
+    for item in case.items:
+        entry = case.entries.get(item.code)
+        if item.code == failed:
+            item_forms[item.code] = forms.make_form(item, language, formdata=request.form)
+        else:
+            item_forms[item.code] = forms.make_form(item, language, entry.value if entry else None)
+        code, message = services.blocked_reason(case, item, current_user, now)
+        if code:
+            blocked[item.code] = _monitoring_message(case, now) if code == "monitoring_time" else BLOCK_MESSAGES.get(code, message)
+    return render_template(
+        "procedures/case.html", case=case, appointment=case.appointment, forms=item_forms, blocked=blocked,
+        failed=failed, error=error, now=now, language=language, minutes_left=case.minutes_left(now),
+    ), status
+
+
+def _monitoring_message(case: Case, now: dt.datetime) -> str:
+    return _("Discharge possible in %(minutes)s min (minimum observation %(total)s min).",
+             minutes=case.minutes_left(now), total=case.observation_minutes)
+
+
+@bp.route("/cases/<int:appointment_id>")
+@roles_required(*CLINICAL)
+@retry_when_locked
+def case(appointment_id: int):
+    appointment = _appointment(appointment_id)
+    now = utcnow()
+    case = services.open_case(appointment, now)
+    db.session.commit()
+    return _render_case(case, now)
+
+
+@bp.route("/cases/<int:appointment_id>/items/<item_code>", methods=["POST"])
+@roles_required(Role.PHYSICIAN, Role.NURSE)
+@retry_when_locked
+def record_item(appointment_id: int, item_code: str):
+    appointment = _appointment(appointment_id)
+    now = utcnow()
+    case = services.load_case(appointment)
+    item = case.item(item_code) or abort(404)
+    form = forms.make_form(item, _language(), formdata=request.form)
+    if not form.validate_on_submit():
+        db.session.rollback()
+        error = DomainError("invalid_value", _("Please correct the marked field."))
+        return _render_case(services.load_case(_appointment(appointment_id)), now, item_code, error, 422)
+    try:
+        services.record(appointment, item_code, forms.value_of(item, form), current_user,
+                        override_reason=form.override_reason.data, amendment_reason=form.amendment_reason.data, now=now)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        case = services.refresh(services.load_case(_appointment(appointment_id)), now)
+        return _render_case(case, now, item_code, err, err.status)
+    flash(_("Recorded: %(item)s.", item=item.text(_language())), "success")
+    return redirect(url_for("procedures.case", appointment_id=appointment_id, _anchor=f"item-{item_code}"))
+
+
+def _safe_next(default: str) -> str:
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.route("/cases/<int:appointment_id>/check-in", methods=["POST"])
+@roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
+@retry_when_locked
+def check_in(appointment_id: int):
+    appointment = _appointment(appointment_id)
+    from clinic.accounts.forms import ConfirmForm
+
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    default = url_for("procedures.board", site=appointment.site.code,
+                      date=local_date(appointment.start_at, appointment.site.tz).isoformat())
+    try:
+        status_service.check_in(appointment, current_user)
+        db.session.commit()
+        flash(_("%(name)s is checked in.", name=appointment.patient.full_name), "success")
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    return redirect(_safe_next(default))
+
+
+@bp.route("/cases/<int:appointment_id>/report")
+@roles_required(*CLINICAL)
+@retry_when_locked
+def report(appointment_id: int):
+    appointment = _appointment(appointment_id)
+    now = utcnow()
+    case = services.open_case(appointment, now, action="checklist.report")
+    db.session.commit()
+    language = appointment.site.language
+    with force_locale(language):
+        return render_template("procedures/report.html", case=case, appointment=appointment, language=language,
+                               now=now)
+
+
+# ---------------------------------------------------------------- day board and worklist
+
+
+def _board_args() -> tuple[Site, dt.date]:
+    sites = list(current_user.sites) if not current_user.is_admin else db.session.scalars(
+        db.select(Site).where(Site.active).order_by(Site.name)).all()
+    code = request.args.get("site")
+    site = next((s for s in sites if s.code == code), None) if code else (sites[0] if sites else None)
+    if site is None:
+        abort(404 if code else 403)
+    ensure_site(site.id)
+    raw = request.args.get("date", "")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else local_date(utcnow(), site.tz)
+    except ValueError:
+        day = local_date(utcnow(), site.tz)
+    return site, day
+
+
+def _user_sites() -> list[Site]:
+    if current_user.is_admin:
+        return db.session.scalars(db.select(Site).where(Site.active).order_by(Site.name)).all()
+    return list(current_user.sites)
+
+
+@bp.route("/board")
+@roles_required(*STAFF)
+@retry_when_locked
+def board():
+    site, day = _board_args()
+    data = board_service.day_board(site, day, utcnow())
+    db.session.commit()
+    refresh = request.args.get("refresh", 30, type=int) or 30
+    return render_template("procedures/board.html", board=data, sites=_user_sites(), now=utcnow(),
+                           refresh_ms=min(max(refresh, 2), 300) * 1000,
+                           can_check_in=current_user.role in (Role.FRONT_DESK, Role.NURSE, Role.ADMIN))
+
+
+@bp.route("/board/fragment")
+@roles_required(*STAFF)
+@retry_when_locked
+def board_fragment():
+    site, day = _board_args()
+    data = board_service.day_board(site, day, utcnow())
+    db.session.commit()
+    return render_template("procedures/_board_table.html", board=data, now=utcnow(),
+                           can_check_in=current_user.role in (Role.FRONT_DESK, Role.NURSE, Role.ADMIN))
+
+
+@bp.route("/my-day")
+@roles_required(Role.PHYSICIAN)
+@retry_when_locked
+def worklist():
+    tz = current_user.sites[0].tz if current_user.sites else dt.UTC
+    raw = request.args.get("date", "")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else local_date(utcnow(), tz)
+    except ValueError:
+        day = local_date(utcnow(), tz)
+    cases = board_service.worklist(current_user, day, utcnow())
+    db.session.commit()
+    return render_template("procedures/worklist.html", cases=cases, day=day)
