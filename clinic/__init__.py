@@ -91,7 +91,10 @@ def _sqlite_pragmas(db) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: a transaction takes the write lock when it starts, so concurrent requests
+        # queue (busy_timeout) instead of failing when a reader later needs to write. Writes on
+        # the embedded database are serialised; PostgreSQL is for concurrency.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -11,7 +11,6 @@ from clinic.api.views import bp
 from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
-from clinic.procedures.retry import retry_when_locked
 from clinic.procedures import services
 from clinic.procedures.serialize import checklist_json, item_json
 from clinic.scheduling.models import Appointment
@@ -27,7 +26,6 @@ def _appointment(appointment_id: int) -> Appointment:
 
 @bp.route("/v1/appointments/<int:appointment_id>/checklist")
 @roles_required(Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
-@retry_when_locked
 def get_checklist(appointment_id: int):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -44,7 +42,6 @@ def _optional_text(data: dict, name: str) -> str | None:
 
 @bp.route("/v1/appointments/<int:appointment_id>/checklist/<item_code>", methods=["POST"])
 @roles_required(Role.PHYSICIAN, Role.NURSE)
-@retry_when_locked
 def record_item(appointment_id: int, item_code: str):
     appointment = _appointment(appointment_id)
     # A malformed body is refused by the service after the 403/404/409 checks (the contract's order).

@@ -18,7 +18,6 @@ from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
-from clinic.procedures.retry import retry_when_locked
 from clinic.procedures import board as board_service
 from clinic.procedures import forms, services
 from clinic.procedures.services import Case
@@ -87,7 +86,6 @@ def _monitoring_message(case: Case, now: dt.datetime) -> str:
 
 @bp.route("/cases/<int:appointment_id>")
 @roles_required(*CLINICAL)
-@retry_when_locked
 def case(appointment_id: int):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -98,7 +96,6 @@ def case(appointment_id: int):
 
 @bp.route("/cases/<int:appointment_id>/items/<item_code>", methods=["POST"])
 @roles_required(Role.PHYSICIAN, Role.NURSE)
-@retry_when_locked
 def record_item(appointment_id: int, item_code: str):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -128,7 +125,6 @@ def _safe_next(default: str) -> str:
 
 @bp.route("/cases/<int:appointment_id>/check-in", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
-@retry_when_locked
 def check_in(appointment_id: int):
     appointment = _appointment(appointment_id)
     from clinic.accounts.forms import ConfirmForm
@@ -149,7 +145,6 @@ def check_in(appointment_id: int):
 
 @bp.route("/cases/<int:appointment_id>/report")
 @roles_required(*CLINICAL)
-@retry_when_locked
 def report(appointment_id: int):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -188,7 +183,6 @@ def _user_sites() -> list[Site]:
 
 @bp.route("/board")
 @roles_required(*STAFF)
-@retry_when_locked
 def board():
     site, day = _board_args()
     data = board_service.day_board(site, day, utcnow())
@@ -201,7 +195,6 @@ def board():
 
 @bp.route("/board/fragment")
 @roles_required(*STAFF)
-@retry_when_locked
 def board_fragment():
     site, day = _board_args()
     data = board_service.day_board(site, day, utcnow())
@@ -212,7 +205,6 @@ def board_fragment():
 
 @bp.route("/my-day")
 @roles_required(Role.PHYSICIAN)
-@retry_when_locked
 def worklist():
     tz = current_user.sites[0].tz if current_user.sites else dt.UTC
     raw = request.args.get("date", "")

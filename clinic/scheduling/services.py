@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clinic.accounts.models import Role, User
 from clinic.audit.services import record
@@ -33,6 +33,8 @@ from clinic.timeutil import local_date
 LEVEL_PATTERN = re.compile(r"^[CTLS]\d{1,2}(-[CTLS]\d{1,2})?$")
 BOOLEAN_ANSWERS = ("possible_pregnancy", "active_infection", "fever", "recent_imaging")
 NUMBER_ANSWERS = {"conservative_care_weeks": (0, 520)}
+RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
+WRITE_ATTEMPTS = 3
 EXCLUSION_VIOLATION = "23P01"
 
 
@@ -169,14 +171,23 @@ def _write_guarded(appt: Appointment, site: Site, exclude_id: int | None) -> Non
     with db.session.no_autoflush:
         _serialise_writes(site)
         _ensure_free(appt, exclude_id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(appt)
-            db.session.flush()
-    except IntegrityError as err:
-        if getattr(err.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
-            raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
-        raise
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with db.session.begin_nested():
+                db.session.add(appt)
+                db.session.flush()
+            return
+        except IntegrityError as err:
+            if getattr(err.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
+                raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
+            raise
+        except OperationalError as err:
+            # Two bookings checking the same ranges at once can deadlock on PostgreSQL; the one it
+            # aborts is rolled back to its savepoint and tried again, then refused as taken.
+            if getattr(err.orig, "sqlstate", None) not in RETRYABLE or attempt == WRITE_ATTEMPTS:
+                if getattr(err.orig, "sqlstate", None) in RETRYABLE:
+                    raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
+                raise
 
 
 def _times(appt: Appointment, slot: Slot, site: Site) -> None:

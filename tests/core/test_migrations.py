@@ -8,9 +8,8 @@ from clinic.extensions import db as _db
 
 def test_migrations_match_models(app, db):
     """Upgrading an empty database (done by the app fixture) leaves no difference to the models."""
-    with _db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = compare_metadata(context, _db.metadata)
+    context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
+    diff = compare_metadata(context, _db.metadata)
     assert diff == []
 
 

@@ -86,3 +86,40 @@ def test_fifty_threads_book_one_slot_once(app, committed):
         rows = db.session.execute(sa.select(sa.func.count(Appointment.id)).where(
             Appointment.site_id == committed["site"])).scalar_one()
     assert rows == 1
+
+
+def test_overlapping_slots_booked_at_once_never_fail_or_overlap(app, committed):
+    """Twelve bookings of overlapping times for one physician and room: only 201 or 409, never a
+    server error (PostgreSQL may deadlock two such inserts), and no two stored blocks overlap."""
+    headers = {"Authorization": f"Bearer {committed['token']}"}
+    starts = [f"2026-03-02T{9 + m // 60:02d}:{m % 60:02d}:00+01:00" for m in range(0, 180, 15)]
+    barrier = threading.Barrier(len(starts))
+    answers: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def attempt(start):
+        client = app.test_client()
+        body = {"patient_id": committed["patient"], "location": committed["code"],
+                "procedure": "esi-interlaminar", "start": start, "physician_id": committed["doc"]}
+        barrier.wait()
+        try:
+            response = client.post("/api/v1/appointments", json=body, headers=headers)
+            result = (response.status_code, (response.get_json() or {}).get("error", {}).get("code", ""))
+        except Exception as err:
+            result = (500, repr(err))
+        with lock:
+            answers.append(result)
+
+    with time_machine.travel(NOW, tick=True):
+        threads = [threading.Thread(target=attempt, args=(s,)) for s in starts]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    assert len(answers) == len(starts)
+    assert all(code == 201 or (code, err) == (409, "slot_unavailable") for code, err in answers), answers
+    with app.app_context():
+        blocks = db.session.execute(sa.select(Appointment.start_at, Appointment.block_end_at).where(
+            Appointment.site_id == committed["site"]).order_by(Appointment.start_at)).all()
+    assert len(blocks) == sum(1 for code, _ in answers if code == 201) >= 1
+    assert all(a.block_end_at <= b.start_at for a, b in zip(blocks, blocks[1:], strict=False))
