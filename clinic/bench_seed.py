@@ -125,7 +125,7 @@ def _write(rows: list[tuple]) -> None:
         return
     table = Appointment.__table__
     db.session.execute(table.insert(), [
-        {**dict(zip(COLUMNS, row)), "levels": [], "screening": {}, "warnings": [], "medication_holds": [],
+        {**dict(zip(COLUMNS, row, strict=True)), "levels": [], "screening": {}, "warnings": [], "medication_holds": [],
          "preparation": []} for row in rows])
 
 
