@@ -181,3 +181,6 @@ def seed_demo():
     click.echo("\nDemo logins (e-mail / password):")
     for email, password, _created in staff:
         click.echo(f"  {email:32} {password}")
+
+
+from clinic import bench_seed  # noqa: E402,F401  (registers `flask clinic seed-scale`)

@@ -207,4 +207,5 @@ def find_slots(site: Site, procedure_code: str, start_date: dt.date, days: int =
                         slots.extend(Slot(start, start + duration, phys, room) for room in data.rooms
                                      if data.busy_room[room].free(start, start + block))
                     start += step
-    return sorted(set(slots))
+    # A key tuple sorts in the dataclass's own field order, several times faster than its generated __lt__.
+    return sorted(set(slots), key=lambda s: (s.start_at, s.end_at, s.physician_id, s.room_id))

@@ -1,0 +1,156 @@
+"""`make bench`: every figure beside its baseline, measured in the same run on this machine.
+
+Creates its own PostgreSQL database (BENCH_DATABASE_URL, default clinic_bench on 127.0.0.1:5432;
+dropped and created again), migrates and seeds it, serves the clinic and a bare Flask route under
+the same gunicorn settings on free loopback ports, and writes bench/results/latest.md.
+Every request goes to 127.0.0.1; every loop is bounded in count or time.
+BENCH_MAX_HISTORY (default 1000000) caps the largest history step; BENCH_REMINDERS (default 20000).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, Server, env_for, flask, latencies, throughput  # noqa: E402
+import scenarios  # noqa: E402
+
+URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/clinic_bench")
+SITE, BOOK_SITE = "bench", "bench-book"
+LINES: list[str] = []
+
+
+def say(line: str = "") -> None:
+    print(line, flush=True)
+    LINES.append(line)
+
+
+def conninfo(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def recreate(url: str) -> None:
+    base, name = conninfo(url).rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(env: dict, appointments: int, site: str = SITE, **kw) -> float:
+    t0 = time.monotonic()
+    args = ["clinic", "seed-scale", "--site", site, "--appointments", str(appointments)]
+    for key, value in kw.items():
+        args += [f"--{key.replace('_', '-')}", str(value)]
+    out = flask(env, *args)
+    print(out.strip().splitlines()[-2], flush=True)
+    return time.monotonic() - t0
+
+
+def token(env: dict) -> dict:
+    flask(env, "clinic", "create-user", "--email", "bench-admin@clinic.example", "--name", "Bench Admin",
+          "--role", "admin", "--password", "bench-admin-password-2026")
+    raw = flask(env, "clinic", "api-token", "--email", "bench-admin@clinic.example").split()[-1]
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def availability_url(base: str, days: int) -> str:
+    start = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    return f"{base}/api/v1/availability?location={SITE}&procedure=esi-interlaminar&date={start}&days={days}"
+
+
+def fmt(m: dict) -> str:
+    extra = f", server p50 {m['server_p50']:.1f} ms" if "server_p50" in m else ""
+    return f"p50 {m['p50']:.1f} ms, p99 {m['p99']:.1f} ms (n={m['n']}{extra})"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def main() -> int:
+    started = time.monotonic()
+    max_history = int(os.environ.get("BENCH_MAX_HISTORY", "1000000"))
+    env = env_for(URL)
+    say(f"# Benchmark run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+    say(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}")
+    say("gunicorn: 2 workers, gthread, 4 threads; the same for the clinic and the bare route\n")
+    recreate(URL)
+    flask(env, "db", "upgrade")
+    flask(env, "clinic", "seed-demo")
+    seed(env, 10_000)
+    seed(env, 0, site=BOOK_SITE, future_share=0)
+    headers = token(env)
+    app, bare = Server("wsgi:app", env), Server("bare_app:app", env, cwd=ROOT / "bench")
+    results: dict = {}
+    try:
+        app.wait("/api/v1/availability", headers)
+        bare.wait("/bare")
+        s = requests.Session()
+        say("## Availability (60-day search, 6 physicians, 4 rooms)")
+        growth = {}
+        for n in sorted({10_000, 50_000, min(100_000, max_history), max_history}):
+            if n != 10_000:
+                say(f"  (seeding to {n:,} stored appointments: {seed(env, n):.0f}s)")
+            growth[n] = latencies(s, availability_url(app.url, 60), 100, headers)
+            say(f"- {n:>9,} stored appointments: {fmt(growth[n])}")
+            if n == 50_000:
+                results["main"] = latencies(s, availability_url(app.url, 60), 300, headers)
+                results["bare_lat"] = latencies(s, bare.url + "/bare", 300)
+                results["app_rps"] = throughput(availability_url(app.url, 60), 4, 10, headers)
+                results["bare_rps"] = throughput(bare.url + "/bare", 4, 10)
+                results["ranges"] = {d: latencies(s, availability_url(app.url, d), 50, headers) for d in (7, 30, 60, 120)}
+        main_, bare_lat = results["main"], results["bare_lat"]
+        ratio = results["app_rps"] / results["bare_rps"]
+        say(f"\nAt 50,000 stored: availability {fmt(main_)}; bare route {fmt(bare_lat)}")
+        say(f"Throughput, 4 clients for 10 s: availability {results['app_rps']:.0f} req/s, bare route "
+            f"{results['bare_rps']:.0f} req/s ({ratio:.0%} of bare)")
+        say("By range at 50,000 stored:")
+        for d, m in results["ranges"].items():
+            say(f"- {d:>3} days: {fmt(m)}")
+        first, last = growth[10_000]["p50"], growth[max(growth)]["p50"]
+        flat = last <= first * 1.5 + 2
+        say(f"Targets: p50 < 20 ms {verdict(main_['p50'] < 20)}; >= 40% of bare {verdict(ratio >= 0.4)}; "
+            f"flat with history ({first:.1f} -> {last:.1f} ms) {verdict(flat)}\n")
+
+        say("## Booking (POST /api/v1/appointments, distinct slots, distinct patients)")
+        b = scenarios.bookings(app.url, headers, BOOK_SITE, conninfo(URL))
+        say(f"- {b['created']}/{b['bookings']} created by 20 clients in {b['seconds']:.1f}s: "
+            f"{b['per_second']:.0f} bookings/s (other answers: {b['other_codes'] or 'none'}); "
+            f"bare route {results['bare_rps']:.0f} req/s with 4 clients")
+        if b["samples"]:
+            say(f"- first answer of each other code: {b['samples']}")
+        say(f"- 100 clients on one slot: {b['race_201']} x 201, {b['race_409']} x 409, other {b['race_other'] or 'none'}")
+        say(f"Targets: >= 200 bookings/s {verdict(b['per_second'] >= 200)}; exactly one success "
+            f"{verdict(b['race_201'] == 1)}\n")
+    finally:
+        app.stop()
+        bare.stop()
+
+    say("## Reminders (two dispatchers, `flask clinic send-due --all`, to a local aiosmtpd)")
+    r = scenarios.reminders(env, conninfo(URL), SITE, int(os.environ.get("BENCH_REMINDERS", "20000")))
+    base = r["baseline"]
+    say(f"- {r['received']:,}/{r['count']:,} received in {r['seconds']:.1f}s: {r['per_second']:.0f}/s; "
+        f"duplicates {r['duplicates']}, lost {r['lost']}; rows {r['statuses']}")
+    say(f"- bare smtplib loop, same server: {base['per_connection']:.0f}/s with a connection per message "
+        f"(as the dispatcher), {base['one_connection']:.0f}/s on one connection")
+    say(f"- dispatchers: {r['dispatchers']}")
+    say(f"Targets: >= half the bare rate (connection per message) {verdict(r['per_second'] >= base['per_connection'] / 2)}; "
+        f"zero duplicates {verdict(r['duplicates'] == 0)}; zero lost {verdict(r['lost'] == 0)}\n")
+    say(f"Total bench time: {time.monotonic() - started:.0f}s")
+    out = ROOT / "bench" / "results" / "latest.md"
+    out.write_text("\n".join(LINES) + "\n")
+    print(f"written {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
