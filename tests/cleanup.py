@@ -27,6 +27,8 @@ def purge(site_ids: Iterable[int] = (), user_ids: Iterable[int] = (), patient_id
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     statements = [
+        t["checklist_entries"].update().where(t["checklist_entries"].c.checklist_id.in_(checklist_ids))
+        .values(superseded_by_id=None),
         t["reminders"].delete().where(sa.or_(t["reminders"].c.appointment_id.in_(appt_ids),
                                              t["reminders"].c.patient_id.in_(patients), t["reminders"].c.site_id.in_(sites))),
         t["pain_scores"].delete().where(sa.or_(t["pain_scores"].c.appointment_id.in_(appt_ids),

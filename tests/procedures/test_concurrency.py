@@ -7,13 +7,13 @@ import threading
 import uuid
 
 import pytest
+
+from tests.cleanup import purge
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role, User
-from clinic.audit.models import AuditEvent
 from clinic.db import utcnow
 from clinic.extensions import db
-from clinic.outcomes.models import PainScore
 from clinic.patients.models import Patient
 from clinic.procedures import services
 from clinic.procedures.models import Checklist, ChecklistEntry
@@ -50,22 +50,7 @@ def committed_case(app):
         db.session.remove()
     yield ids
     with app.app_context():
-        checklist = db.session.scalars(sa.select(Checklist).where(Checklist.appointment_id == ids["appointment"])).one()
-        db.session.execute(sa.update(ChecklistEntry).where(ChecklistEntry.checklist_id == checklist.id)
-                           .values(superseded_by_id=None))
-        for model, column in ((ChecklistEntry, ChecklistEntry.checklist_id == checklist.id),
-                              (Checklist, Checklist.id == checklist.id),
-                              (PainScore, PainScore.patient_id == ids["patient"]),
-                              (AuditEvent, AuditEvent.patient_id == ids["patient"])):
-            db.session.execute(sa.delete(model).where(column))
-        db.session.execute(sa.text("DELETE FROM appointment_changes WHERE appointment_id = :a"), {"a": ids["appointment"]})
-        db.session.execute(sa.delete(Appointment).where(Appointment.id == ids["appointment"]))
-        db.session.execute(sa.delete(Patient).where(Patient.id == ids["patient"]))
-        db.session.execute(sa.text("DELETE FROM user_sites WHERE site_id = :s"), {"s": ids["site"]})
-        db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
-        db.session.execute(sa.delete(Room).where(Room.site_id == ids["site"]))
-        db.session.execute(sa.delete(Site).where(Site.id == ids["site"]))
-        db.session.commit()
+        purge(site_ids=[ids["site"]], user_ids=ids["users"], patient_ids=[ids["patient"]])
         db.session.remove()
 
 
@@ -87,7 +72,7 @@ def test_simultaneous_answers_form_one_chain(app, committed_case):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=answer, args=(n, s)) for n, s in zip(committed_case["nurses"], (6, 7))]
+    threads = [threading.Thread(target=answer, args=(n, s)) for n, s in zip(committed_case["nurses"], (6, 7), strict=True)]
     for t in threads:
         t.start()
     for t in threads:
