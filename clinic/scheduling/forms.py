@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
@@ -61,4 +63,5 @@ class DayForm(FlaskForm):
         csrf = False
 
     site = SelectField(_l("Site"))
-    day = DateField(_l("Date"), validators=[Optional()])
+    # Bounded: a day at the end of the calendar (9999-12-31) has no next day to end it.
+    day = DateField(_l("Date"), validators=[Optional(), NumberRange(dt.date(1900, 1, 1), dt.date(2999, 12, 31))])
