@@ -27,9 +27,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     )
     register_config(app, config)
     register_extensions(app)
+    register_security(app)  # before the blueprints: it sets the URL converters their rules use
     register_blueprints(app)
     register_errors(app)
-    register_security(app)
     register_templates(app)
     register_cli(app)
     return app

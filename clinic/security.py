@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request, session
+from werkzeug.routing import IntegerConverter
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -10,7 +11,17 @@ CSP = (
 )
 
 
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` path values that fit a database integer: a larger one is a 404, not a 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def register(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
     @app.before_request
     def idle_expiry() -> None:
         # A permanent session lasts PERMANENT_SESSION_LIFETIME after the last request.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField,
@@ -47,7 +48,7 @@ def _intervals_format(form, field) -> None:
     try:
         parse_intervals(field.data)
     except ValueError as err:
-        raise ValidationError(_l("Write intervals as 08:00-12:00, 13:00-17:00 (not “%(part)s”).",
+        raise ValidationError(_("Write intervals as 08:00-12:00, 13:00-17:00 (not “%(part)s”).",
                                  part=str(err))) from None
 
 

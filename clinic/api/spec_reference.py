@@ -4,6 +4,9 @@ from clinic.api.openapi import errors, json_response, path_id, query, ref
 
 STR = {"type": "string"}
 STR_LIST = {"type": "array", "items": STR}
+# What the API accepts in a list of conditions or allergies (clinic.api.parsing.Body.string_list).
+STR_LIST_INPUT = {"type": "array", "maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 60}}
+NAME_INPUT = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"}
 
 SCHEMAS = {
     "Location": {
@@ -41,15 +44,15 @@ SCHEMAS = {
         "type": "object",
         "required": ["first_name", "last_name", "birth_date", "email", "language"],
         "properties": {
-            "first_name": {"type": "string", "minLength": 1, "maxLength": 100},
-            "last_name": {"type": "string", "minLength": 1, "maxLength": 100},
+            "first_name": NAME_INPUT,
+            "last_name": NAME_INPUT,
             "birth_date": {"type": "string", "format": "date"},
             "email": {"type": "string", "format": "email", "maxLength": 254},
             "phone": {"type": "string", "maxLength": 40},
             "language": {"type": "string", "enum": ["fr", "en"]},
-            "conditions": STR_LIST,
-            "allergies": STR_LIST,
-            "medications": {"type": "array", "items": ref("Medication")},
+            "conditions": STR_LIST_INPUT,
+            "allergies": STR_LIST_INPUT,
+            "medications": {"type": "array", "maxItems": 30, "items": ref("Medication")},
         },
     },
     "Patient": {

@@ -58,7 +58,9 @@ def _physician_choices(form, site: Site) -> None:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """An id typed or chosen in a form; None when it is not one (or too large for a database id)."""
+    number = int(value) if value and value.isdigit() else None
+    return number if number is not None and number <= 2**31 - 1 else None
 
 
 def _chosen_start(site: Site) -> dt.datetime | None:
