@@ -1,0 +1,1 @@
+from tests.reminders.conftest import make_appointment  # noqa: F401  (shared fixture)
