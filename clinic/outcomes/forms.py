@@ -9,13 +9,16 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
+from clinic.db import utcnow
+
 MAX_SPAN_DAYS = 3 * 366
 
 GROUP_CHOICES = [("procedure", _l("Procedure")), ("site", _l("Site")), ("physician", _l("Physician"))]
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    """Today in UTC: the report's default period is a month or more, so an hour's zone matters not."""
+    return utcnow().date()
 
 
 class PeriodForm(FlaskForm):

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from clinic.db import utcnow
 from clinic.scheduling.availability import UnknownProcedure, find_slots
 from clinic.sites.models import Site
 
@@ -33,7 +34,7 @@ def week_of(site: Site, procedure_code: str, day: dt.date, physician_id: int | N
             exclude_appointment_id: int | None = None) -> Week:
     """The Monday-to-Sunday week holding `day`, each day's free starts in local time."""
     if not dt.date(1900, 1, 8) <= day <= dt.date(9000, 1, 1):
-        day = dt.date.today()   # nonsense typed or posted: show the current week
+        day = utcnow().astimezone(site.tz).date()   # nonsense typed or posted: the site's current week
     monday = day - dt.timedelta(days=day.weekday())
     try:
         slots = find_slots(site, procedure_code, monday, 7, physician_id,
