@@ -22,8 +22,27 @@ def _visit_all(page, live_server, hrefs):
         assert page.locator("h1").count() >= 1, href
 
 
+@pytest.fixture
+def keep_languages(live_app):
+    """The language switch is remembered on the user: put every demo user's choice back afterwards."""
+    import sqlalchemy as sa
+
+    from clinic.accounts.models import User
+    from clinic.extensions import db
+
+    with live_app.app_context():
+        saved = dict(db.session.execute(sa.select(User.id, User.language)).all())
+        db.session.remove()
+    yield
+    with live_app.app_context():
+        for user_id, language in saved.items():
+            db.session.execute(sa.update(User).where(User.id == user_id).values(language=language))
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.mark.parametrize("who", ROLES)
-def test_each_menu_page_opens_in_both_languages(page, live_server, sign_in, who):
+def test_each_menu_page_opens_in_both_languages(page, live_server, sign_in, keep_languages, who):
     """Each menu entry of the role answers without error; after the switch, the same in the other language."""
     sign_in(who)
     hrefs = _menu(page)
