@@ -97,10 +97,9 @@ def offered_slot(site: Site, procedure_code: str, start_at: dt.datetime, physici
                           f"Bookings are taken from {site.min_notice_hours} hours to {site.horizon_days} days ahead.",
                           {"min_notice_hours": site.min_notice_hours, "horizon_days": site.horizon_days})
     slots = find_slots(site, procedure_code, local_date(start_at, site.tz), 1, physician_id, now,
-                       exclude_appointment_id=exclude_appointment_id)
-    for slot in slots:
-        if slot.start_at == start_at:
-            return slot
+                       exclude_appointment_id=exclude_appointment_id, only_at=start_at)
+    if slots:
+        return slots[0]
     raise Conflict("slot_unavailable", "This time is not free for this procedure.",
                    {"start": start_at.astimezone(site.tz).isoformat()})
 

@@ -45,6 +45,27 @@ def test_availability_lists_slots_in_site_offset(client, setup):
     assert slots[-1]["start"].startswith("2026-03-03T16:30")
 
 
+def test_availability_body_is_every_slot_as_json(db, client, setup, make_user):
+    """The directly written answer is valid JSON holding every slot of the engine, names escaped."""
+    from clinic.scheduling.availability import find_slots
+    from clinic.sites.models import Room
+
+    site = setup["doc"].sites[0]
+    site.rooms.append(Room(name='Salle "B" \\ étage', modalities=["fluoroscopy"]))
+    make_user("physician", sites=[site])
+    db.session.commit()
+    r = client.get("/api/v1/availability?location=paris-test&procedure=esi-interlaminar&date=2026-03-02&days=3",
+                   headers=setup["h"])
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    names = {room.id: room.name for room in site.rooms}
+    tz = site.tz
+    expected = [{"start": s.start_at.astimezone(tz).isoformat(), "end": s.end_at.astimezone(tz).isoformat(),
+                 "physician_id": s.physician_id, "room": names[s.room_id], "room_id": s.room_id}
+                for s in find_slots(site, "esi-interlaminar", dt.date(2026, 3, 2), 3)]
+    assert len({s["physician_id"] for s in expected}) == 2 and len({s["room_id"] for s in expected}) == 2
+    assert r.get_json() == {"slots": expected}
+
+
 @pytest.mark.parametrize("query, status, field", [
     ("location=paris-test&procedure=nope&date=2026-03-02", 422, "procedure"),
     ("location=paris-test&procedure=esi-interlaminar&date=2026-13-02", 422, "date"),

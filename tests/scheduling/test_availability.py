@@ -227,3 +227,53 @@ def test_sixty_days_use_the_same_number_of_queries_as_one(db, paris, physician, 
         assert slots
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 6
+
+
+def _overlaps(start, end, intervals):
+    return any(s < end and start < e for s, e in intervals)
+
+
+def test_fast_engine_matches_a_plain_overlap_check(db, make_site, physician, book, frozen):
+    """Random time off (to the second) and bookings over 5 days: the engine offers exactly the
+    slots of the empty calendar whose block (procedure and turnover) meets nothing busy of its
+    physician or its room, checked here interval by interval without the engine's sweeps."""
+    import random
+
+    frozen(2026, 2, 20)
+    site = make_site(rooms=[("Room A", ["fluoroscopy"]), ("Room B", ["fluoroscopy"])])
+    doctors = [physician(site) for _ in range(3)]
+    first = dt.date(2026, 3, 2)
+    everything = find_slots(site, "esi-interlaminar", first, days=5)
+    assert len({s.room_id for s in everything}) == 2 and len({s.physician_id for s in everything}) == 3
+    rng = random.Random(20261125)
+    busy_doc: dict[int, list] = {d.id: [] for d in doctors}
+    for _ in range(12):
+        doc = rng.choice(doctors)
+        start = dt.datetime(2026, 3, 2, 6, tzinfo=UTC) + dt.timedelta(seconds=rng.randrange(5 * 86400))
+        end = start + dt.timedelta(seconds=rng.randrange(60, 3 * 3600))
+        db.session.add(TimeOff(physician_id=doc.id, site_id=site.id, start_at=start, end_at=end))
+        busy_doc[doc.id].append((start, end))
+    # Edges: time off ending on a start (10:00), and starting where a 14:00 block ends (14:40).
+    for day in (2, 3):
+        for start, end in (((9, 17, 23), (10, 0, 0)), ((14, 40, 0), (15, 5, 59))):
+            edge = (dt.datetime(2026, 3, day, *start, tzinfo=PARIS).astimezone(UTC),
+                    dt.datetime(2026, 3, day, *end, tzinfo=PARIS).astimezone(UTC))
+            db.session.add(TimeOff(physician_id=doctors[0].id, site_id=site.id, start_at=edge[0], end_at=edge[1]))
+            busy_doc[doctors[0].id].append(edge)
+    db.session.flush()
+    busy_room: dict[int, list] = {}
+    offered = find_slots(site, "esi-interlaminar", first, days=5)
+    for slot in rng.sample(offered, 15):
+        if not find_slots(site, "esi-interlaminar", first, days=5, only_at=slot.start_at):
+            continue
+        appt = book(site, slot.start_at.isoformat())
+        busy_doc[appt.physician_id].append((appt.start_at, appt.block_end_at))
+        busy_room.setdefault(appt.room_id, []).append((appt.start_at, appt.block_end_at))
+    turnover = dt.timedelta(minutes=site.turnover_minutes)
+    expected = [s for s in everything
+                if not _overlaps(s.start_at, s.end_at + turnover, busy_doc[s.physician_id])
+                and not _overlaps(s.start_at, s.end_at + turnover, busy_room.get(s.room_id, []))]
+    assert busy_room and len(expected) < len(everything)
+    assert find_slots(site, "esi-interlaminar", first, days=5) == expected
+    some = expected[len(expected) // 2].start_at
+    assert find_slots(site, "esi-interlaminar", first, days=5, only_at=some) == [s for s in expected if s.start_at == some]
