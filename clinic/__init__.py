@@ -27,6 +27,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     )
     register_config(app, config)
     register_extensions(app)
+    register_timing(app)    # first: its clock starts before every other hook
     register_security(app)  # before the blueprints: it sets the URL converters their rules use
     register_blueprints(app)
     register_errors(app)
@@ -111,6 +112,12 @@ def register_errors(app: Flask) -> None:
     from clinic.errors import register
 
     register(app)
+
+
+def register_timing(app: Flask) -> None:
+    from clinic import timing
+
+    timing.register(app)
 
 
 def register_security(app: Flask) -> None:

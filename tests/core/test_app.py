@@ -87,3 +87,13 @@ def test_site_language_is_the_default_for_a_user(client, make_user, login, paris
     """A Paris user who chose nothing sees French."""
     login(make_user("nurse", sites=[paris], language=None))
     assert "Se déconnecter" in client.get("/").get_data(as_text=True)
+
+
+def test_every_answer_tells_the_server_time(client, monkeypatch):
+    """Server-Timing carries the app's own time in ms, measured from before the first hook."""
+    import clinic.timing
+
+    clock = iter([100.0, 100.0425])
+    monkeypatch.setattr(clinic.timing, "perf_counter", lambda: next(clock))
+    r = client.get("/login")
+    assert r.headers["Server-Timing"] == "app;dur=42.5"
