@@ -26,6 +26,7 @@ from clinic.cli import clinic_cli
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.scheduling import stamps
 from clinic.scheduling.models import Appointment, WorkingHours
 from clinic.sites.models import Room, Site
 from clinic.timeutil import local_to_utc
@@ -200,6 +201,9 @@ def seed_scale(code: str, appointments: int, future_days: int, future_share: flo
     db.session.commit()
     added = fill_history(code, appointments, today)
     future = fill_future(code, future_days, future_share, today)
+    # The rows went in by COPY, past the session's listeners: the sites' stamps are bumped here.
+    stamps.bump(db.session, db.session.execute(sa.select(Site.id).where(
+        sa.or_(Site.code == code, Site.code.like(f"{code}-h%")))).scalars())
     db.session.commit()
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":

@@ -52,6 +52,7 @@ def purge(site_ids: Iterable[int] = (), user_ids: Iterable[int] = (), patient_id
         t["patients"].delete().where(t["patients"].c.id.in_(patients)),
         t["site_calendar_exceptions"].delete().where(t["site_calendar_exceptions"].c.site_id.in_(sites)),
         t["rooms"].delete().where(t["rooms"].c.site_id.in_(sites)),
+        t["schedule_stamps"].delete().where(t["schedule_stamps"].c.site_id.in_(sites)),
         t["sites"].delete().where(t["sites"].c.id.in_(sites)),
     ]
     for statement in statements:

@@ -20,10 +20,11 @@ from clinic.api.parsing import Body, query_date, query_int
 from clinic.api.routes_reference import site_by_code
 from clinic.api.views import bp
 from clinic.catalog import get_procedure
+from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.scheduling import services, status
+from clinic.scheduling import services, stamps, status
 from clinic.scheduling.availability import FreeStart, free_starts
 from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey
 from clinic.sites.models import Room, Site
@@ -133,9 +134,23 @@ def availability():
     days = query_int("days", 1, 1, 120)
     physician = query_int("physician", 0, 1, 2**31 - 1) if request.args.get("physician") else None
     _physician_at(site, physician, "physician")
-    rooms = dict(db.session.execute(sa.select(Room.id, Room.name).where(Room.site_id == site.id)).tuples().all())
-    body = _slots_json(free_starts(site, code, day, days, physician), site.tz, rooms)
+    key = (site.id, stamps.current(db.session, site.id), code, day, days, physician,
+           utcnow().replace(second=0, microsecond=0))
+
+    def compute() -> str:
+        rooms = dict(db.session.execute(sa.select(Room.id, Room.name).where(Room.site_id == site.id)).tuples().all())
+        return _slots_json(free_starts(site, code, day, days, physician), site.tz, rooms)
+
+    body = _answers().get_or_compute(key, compute)
     return current_app.response_class(body, mimetype="application/json")
+
+
+def _answers() -> stamps.AnswerCache:
+    cache = current_app.extensions.get("availability_answers")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "availability_answers", stamps.AnswerCache(current_app.config["AVAILABILITY_CACHE_SIZE"]))
+    return cache
 
 
 def _slots_json(free: list[FreeStart], tz, rooms: dict[int, str]) -> str:
@@ -166,7 +181,8 @@ def book():
         if body.data.get("override") is not None and current_actor().role != Role.PHYSICIAN:
             raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
         patient_id = body.integer("patient_id", minimum=1)
-        if patient_id is not None and site is not None and db.session.get(Patient, patient_id) is None:
+        patient = db.session.get(Patient, patient_id) if patient_id is not None and site is not None else None
+        if patient_id is not None and site is not None and patient is None:
             raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
         inp = dict(
             procedure_code=body.string("procedure", max_length=40), start_at=body.instant("start"),
@@ -178,8 +194,7 @@ def book():
         )
         body.done()
         _physician_at(site, inp["physician_id"])
-        appt = services.book(services.BookingInput(patient=db.session.get(Patient, patient_id), site=site, **inp),
-                             current_actor())
+        appt = services.book(services.BookingInput(patient=patient, site=site, **inp), current_actor())
         return appointment_json(appt), 201
 
     return _idempotent(handler)

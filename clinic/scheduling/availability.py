@@ -86,6 +86,12 @@ class _Data:
     exceptions: dict[dt.date, list[SiteCalendarException]]
 
 
+def _epoch(column: sa.ColumnElement) -> sa.ColumnElement[float]:
+    """POSIX seconds of a timestamp column, computed by PostgreSQL: a float8 reads much faster
+    than a timestamp with its time zone, and a 60-day search reads a thousand rows or more."""
+    return sa.cast(sa.extract("epoch", column), sa.Float(precision=53))
+
+
 def _load(site: Site, procedure: Procedure, first: dt.date, last: dt.date, window: Interval,
           physician_id: int | None, exclude_appointment_id: int | None) -> _Data:
     stmt = (sa.select(User.id).join(user_sites, user_sites.c.user_id == User.id)
@@ -115,8 +121,10 @@ def _load(site: Site, procedure: Procedure, first: dt.date, last: dt.date, windo
     rooms = [r.id for r in room_rows if r.supports(procedure.imaging)]
 
     room_busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    appt_stmt = sa.select(Appointment.physician_id, Appointment.room_id, Appointment.start_at,
-                          Appointment.block_end_at).where(
+    on_postgres = db.session.get_bind().dialect.name == "postgresql"
+    appt_stmt = sa.select(Appointment.physician_id, Appointment.room_id,
+                          *(_epoch(c) if on_postgres else c for c in (Appointment.start_at, Appointment.block_end_at))
+                          ).where(
         Appointment.status.in_(ACTIVE_STATUSES), Appointment.start_at < window[1],
         Appointment.block_end_at > window[0],
         sa.or_(Appointment.physician_id.in_(physicians), Appointment.room_id.in_(rooms)),
@@ -124,7 +132,7 @@ def _load(site: Site, procedure: Procedure, first: dt.date, last: dt.date, windo
     if exclude_appointment_id is not None:
         appt_stmt = appt_stmt.where(Appointment.id != exclude_appointment_id)
     for phys, room, start, end in db.session.execute(appt_stmt):
-        seconds = (start.timestamp(), end.timestamp())
+        seconds = (start, end) if on_postgres else (start.timestamp(), end.timestamp())
         busy[phys].append(seconds)
         room_busy[room].append(seconds)
 

@@ -169,3 +169,16 @@ class IdempotencyKey(db.Model):
     status_code: Mapped[int]
     body: Mapped[dict] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ScheduleStamp(db.Model):
+    """A number per site that changes in the same transaction as anything its free slots depend
+    on (appointments, time off, hours, rooms, closures, the site's settings, its physicians).
+
+    Cached availability answers carry the stamp they were computed at (clinic/scheduling/stamps.py).
+    """
+
+    __tablename__ = "schedule_stamps"
+
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=1)
