@@ -53,8 +53,8 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
     PATIENT_LINK_MAX_AGE_DAYS = _int("PATIENT_LINK_MAX_AGE_DAYS", 30)
-    # Availability answers kept per worker, keyed by the site's schedule stamp (0 turns it off).
-    AVAILABILITY_CACHE_SIZE = _int("AVAILABILITY_CACHE_SIZE", 256)
+    # Megabytes of availability answers kept per worker, keyed by the site's schedule stamp (0: none).
+    AVAILABILITY_CACHE_MB = _int("AVAILABILITY_CACHE_MB", 32)
     DISPATCH_INTERVAL_SECONDS = _int("DISPATCH_INTERVAL_SECONDS", 30)
     DISPATCH_BATCH_SIZE = _int("DISPATCH_BATCH_SIZE", 50)
     DISPATCH_MAX_ATTEMPTS = _int("DISPATCH_MAX_ATTEMPTS", 6)

@@ -149,7 +149,7 @@ def _answers() -> stamps.AnswerCache:
     cache = current_app.extensions.get("availability_answers")
     if cache is None:
         cache = current_app.extensions.setdefault(
-            "availability_answers", stamps.AnswerCache(current_app.config["AVAILABILITY_CACHE_SIZE"]))
+            "availability_answers", stamps.AnswerCache(current_app.config["AVAILABILITY_CACHE_MB"] * 1_000_000))
     return cache
 
 

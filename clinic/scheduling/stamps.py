@@ -124,16 +124,18 @@ def current(session: Session, site_id: int) -> int:
 
 
 class AnswerCache:
-    """A small thread-safe LRU of computed answers (one per gunicorn worker); size 0 disables it."""
+    """A thread-safe LRU of computed answers (one per gunicorn worker), bounded in characters
+    (an ASCII JSON answer: bytes); a budget of 0 disables it."""
 
-    def __init__(self, size: int):
-        self.size = size
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.used = 0
         self._items: OrderedDict[Hashable, str] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], str]) -> str:
-        if self.size <= 0:
+        if self.budget <= 0:
             return compute()
         with self._lock:
             value = self._items.get(key)
@@ -143,9 +145,13 @@ class AnswerCache:
                 return value
             self.misses += 1
         value = compute()   # outside the lock: two threads may compute the same answer once each
+        if len(value) > self.budget:
+            return value
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            if key not in self._items:
+                self._items[key] = value
+                self.used += len(value)
+            while self.used > self.budget:
+                _, dropped = self._items.popitem(last=False)
+                self.used -= len(dropped)
         return value

@@ -103,7 +103,7 @@ def test_cached_answers_follow_the_stamp(app, db, client, two_sites, make_user, 
     assert nine not in {s["start"] for s in after} and len(after) < len(first)
 
 
-def test_a_zero_size_cache_always_computes():
+def test_a_zero_budget_cache_always_computes():
     cache = stamps.AnswerCache(0)
     calls = []
     for _ in range(3):
@@ -111,11 +111,13 @@ def test_a_zero_size_cache_always_computes():
     assert len(calls) == 3 and cache.hits == 0
 
 
-def test_the_cache_keeps_only_the_most_recent_answers():
-    cache = stamps.AnswerCache(2)
+def test_the_cache_keeps_the_most_recent_answers_within_its_budget():
+    cache = stamps.AnswerCache(10)
     for key in ("a", "b", "a", "c"):
-        cache.get_or_compute(key, lambda k=key: k.upper())
-    assert cache.hits == 1 and list(cache._items) == ["a", "c"]
+        cache.get_or_compute(key, lambda k=key: k.upper() * 4)
+    assert cache.hits == 1 and list(cache._items) == ["a", "c"] and cache.used == 8
+    cache.get_or_compute("huge", lambda: "x" * 11)      # larger than the budget: answered, not kept
+    assert list(cache._items) == ["a", "c"]
 
 
 def test_the_stamp_moves_at_commit_not_when_a_savepoint_is_released(db, two_sites, book):
