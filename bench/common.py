@@ -49,7 +49,7 @@ class Server:
             try:
                 requests.get(self.url + path, headers=headers, timeout=5)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or workers still booting
                 time.sleep(0.2)
         raise RuntimeError(f"{self.url} did not answer within {timeout}s")
 
@@ -59,6 +59,7 @@ class Server:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait(10)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -110,18 +111,22 @@ def env_for(database_url: str, **extra: str) -> dict:
     return env
 
 
-def barrier_run(fn, n: int) -> list:
-    """Call fn(i) in n threads released at the same instant; their results in order."""
-    barrier = threading.Barrier(n)
+def barrier_run(fn, n: int, timeout: float | None = None) -> list:
+    """Call fn(i) in n threads released at the same instant; their results in order.
+
+    With a timeout, the release and each thread's end are waited for that long at most: a result
+    left at None is a call that never ended (or never started)."""
+    barrier = threading.Barrier(n, timeout=timeout)
     results: list = [None] * n
 
     def run(i: int) -> None:
         barrier.wait()
         results[i] = fn(i)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    threads = [threading.Thread(target=run, args=(i,), daemon=timeout is not None) for i in range(n)]
     for t in threads:
         t.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
     for t in threads:
-        t.join()
+        t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
     return results

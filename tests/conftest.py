@@ -40,6 +40,16 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith("postgresql")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` are skipped, with the reason, when the run is on SQLite."""
+    if is_postgres_url(os.environ.get("CLINIC_TEST_DATABASE_URL", "")):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set CLINIC_TEST_DATABASE_URL=postgresql+psycopg://...")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("CLINIC_TEST_DATABASE_URL")

@@ -6,10 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -22,9 +19,8 @@ from clinic.patients.models import Patient
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment
 from clinic.sites.models import Room, Site
+from tests.processes import dispatcher
 from tests.reminders.smtp import SMTPServer
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -73,18 +69,6 @@ def statuses(app, ids: list[int]) -> dict[str, int]:
                                    .group_by(Reminder.status)).all()
         _db.session.commit()
         return {str(s.value): n for s, n in rows}
-
-
-def dispatcher(database_url: str, port: int, worker: str, tmp_path, claim_timeout: int = 300,
-               batch: int = 50) -> subprocess.Popen:
-    """`flask clinic send-due --all` in its own process, sending to the test's SMTP server."""
-    env = {**os.environ, "CLINIC_ENV": "testing", "DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1",
-           "SMTP_PORT": str(port), "DISPATCH_CLAIM_TIMEOUT_SECONDS": str(claim_timeout),
-           "OUTBOX_DIR": str(tmp_path / "outbox")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "clinic", "send-due", "--all", "--worker-id", worker,
-         "--batch-size", str(batch)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_two_dispatcher_processes_send_each_of_1000_rows_exactly_once(app, database_url, committed_rows,

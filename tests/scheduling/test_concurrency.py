@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
 
 import pytest
@@ -123,3 +124,69 @@ def test_overlapping_slots_booked_at_once_never_fail_or_overlap(app, committed):
             Appointment.site_id == committed["site"]).order_by(Appointment.start_at)).all()
     assert len(blocks) == sum(1 for code, _ in answers if code == 201) >= 1
     assert all(a.block_end_at <= b.start_at for a, b in zip(blocks, blocks[1:], strict=False))
+
+
+@pytest.mark.postgres
+def test_booking_chosen_as_deadlock_victim_answers_409(app, committed):
+    """Two transactions inserting overlapping blocks at once can deadlock in the exclusion constraint's
+    check (each waits for the other's uncommitted row); PostgreSQL aborts one. That booking must
+    answer 409 slot_unavailable, not 500 (bookings under load once did). The deadlock is made on
+    purpose: a rival transaction holds 09:00, the API booking of 09:15 waits for it, then the rival
+    inserts 09:45, which overlaps the waiting 09:15 row. The API's side checks first (after the
+    default deadlock_timeout of 1 s; the rival's is 30 s), so the API's booking is the one aborted."""
+    headers = {"Authorization": f"Bearer {committed['token']}"}
+    body = {"patient_id": committed["patient"], "location": committed["code"], "procedure": "esi-interlaminar",
+            "start": "2026-03-02T09:15:00+01:00", "physician_id": committed["doc"]}
+    errors: list[str] = []
+    answers: list[tuple[int, str]] = []
+
+    def sqlstate(context) -> None:
+        errors.append(getattr(context.original_exception, "sqlstate", None) or "")
+
+    def booking() -> None:
+        try:
+            response = app.test_client().post("/api/v1/appointments", json=body, headers=headers)
+            answers.append((response.status_code, (response.get_json() or {}).get("error", {}).get("code", "")))
+        except Exception as err:  # an error the app let through is this test's failure
+            answers.append((500, repr(err)))
+
+    def block(minutes: int, room_id: int) -> Appointment:
+        start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)  # 09:00 Paris + minutes
+        return Appointment(patient_id=committed["patient"], site_id=committed["site"], room_id=room_id,
+                           physician_id=committed["doc"], procedure_code="esi-interlaminar", start_at=start,
+                           end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40))
+
+    with app.app_context(), time_machine.travel(NOW, tick=True):
+        room_id = db.session.execute(sa.select(Room.id).where(Room.site_id == committed["site"])).scalar_one()
+        db.session.commit()
+        sa.event.listen(db.engine, "handle_error", sqlstate)
+        rival, thread = sa.orm.Session(bind=db.engine), None
+        try:
+            rival.execute(sa.text("SET LOCAL deadlock_timeout = '30s'"))
+            rival.add(block(0, room_id))
+            rival.flush()
+            rival_pid = rival.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            thread = threading.Thread(target=booking)
+            thread.start()
+            waiting, deadline = None, time.monotonic() + 30
+            while waiting is None and time.monotonic() < deadline and thread.is_alive():
+                waiting = db.session.execute(sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE :rival = ANY(pg_blocking_pids(pid))"),
+                    {"rival": rival_pid}).scalar()
+                db.session.commit()
+                time.sleep(0.01)
+            assert waiting is not None, f"the booking never waited for the rival: {answers}"
+            rival.add(block(45, room_id))  # overlaps the waiting 09:15 block: a cycle of waits
+            rival.flush()
+            rival.commit()
+        finally:
+            rival.close()
+            if thread is not None:
+                thread.join(60)
+            sa.event.remove(db.engine, "handle_error", sqlstate)
+    assert "40P01" in errors, errors  # the booking was the deadlock's victim...
+    assert answers == [(409, "slot_unavailable")]  # ...and was refused as taken, not failed
+    with app.app_context():
+        starts = db.session.execute(sa.select(Appointment.start_at).where(
+            Appointment.site_id == committed["site"]).order_by(Appointment.start_at)).scalars().all()
+    assert [s.astimezone(dt.UTC).strftime("%H:%M") for s in starts] == ["08:00", "08:45"]  # the rival's two

@@ -1,0 +1,22 @@
+"""Processes that tests start against the test database: the reminder dispatcher."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dispatcher(database_url: str, port: int, worker: str, tmp_path, claim_timeout: int = 300,
+               batch: int = 50) -> subprocess.Popen:
+    """`flask clinic send-due --all` in its own process, sending to the test's SMTP server."""
+    env = {**os.environ, "CLINIC_ENV": "testing", "DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1",
+           "SMTP_PORT": str(port), "DISPATCH_CLAIM_TIMEOUT_SECONDS": str(claim_timeout),
+           "OUTBOX_DIR": str(tmp_path / "outbox")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "clinic", "send-due", "--all", "--worker-id", worker,
+         "--batch-size", str(batch)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
