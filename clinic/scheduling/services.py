@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -165,28 +166,42 @@ def _ensure_free(appt: Appointment, exclude_id: int | None) -> None:
         raise Conflict("slot_unavailable", "This time was just taken.", {})
 
 
-def _write_guarded(appt: Appointment, site: Site, exclude_id: int | None) -> None:
-    """Write the appointment's times; an overlap found by the database answers 409."""
-    with db.session.no_autoflush:
-        _serialise_writes(site)
-        _ensure_free(appt, exclude_id)
+def _write_guarded(appt: Appointment, site: Site, exclude_id: int | None, again: Callable[[], None]) -> None:
+    """Write the appointment; an overlap found by the database answers 409.
+
+    A failed attempt is rolled back to its savepoint (which reloads a rescheduled appointment),
+    and `again` applies the change anew, choosing the slot afresh: when the room (or, none being
+    asked for, the physician) chosen was taken by a booking that committed meanwhile, another
+    free one is taken, so a request is refused only when nothing is free, not because two
+    requests picked the same first room. `again` raises 409 when nothing is.
+    """
     for attempt in range(1, WRITE_ATTEMPTS + 1):
+        if attempt > 1:
+            with db.session.no_autoflush:
+                again()
         try:
+            with db.session.no_autoflush:
+                _serialise_writes(site)
+                _ensure_free(appt, exclude_id)
             with db.session.begin_nested():
                 db.session.add(appt)
                 db.session.flush()
             return
+        except Conflict:
+            if attempt == WRITE_ATTEMPTS:
+                raise
         except IntegrityError as err:
-            if getattr(err.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
+            if getattr(err.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+                raise
+            if attempt == WRITE_ATTEMPTS:
                 raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
-            raise
         except OperationalError as err:
             # Two bookings checking the same ranges at once can deadlock on PostgreSQL; the one it
             # aborts is rolled back to its savepoint and tried again, then refused as taken.
-            if getattr(err.orig, "sqlstate", None) not in RETRYABLE or attempt == WRITE_ATTEMPTS:
-                if getattr(err.orig, "sqlstate", None) in RETRYABLE:
-                    raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
+            if getattr(err.orig, "sqlstate", None) not in RETRYABLE:
                 raise
+            if attempt == WRITE_ATTEMPTS:
+                raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
 
 
 def _times(appt: Appointment, slot: Slot, site: Site) -> None:
@@ -216,7 +231,8 @@ def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -
     )
     _times(appt, slot, inp.site)
     _store_screening(appt, result)
-    _write_guarded(appt, inp.site, None)
+    _write_guarded(appt, inp.site, None, lambda: _times(
+        appt, offered_slot(inp.site, inp.procedure_code, inp.start_at, inp.physician_id, now), inp.site))
     db.session.add(AppointmentChange(appointment_id=appt.id, user_id=user.id if user else None, action="booked",
                                      new_start_at=appt.start_at, new_physician_id=appt.physician_id))
     db.session.flush()
@@ -240,12 +256,17 @@ def reschedule(appt: Appointment, start_at: dt.datetime, user: User | None, phys
     procedure = get_procedure(appt.procedure_code)
     slot = offered_slot(site, appt.procedure_code, start_at, physician_id, now, exclude_appointment_id=appt.id)
     result = screen(inp, procedure, slot.end_at, exclude_appointment_id=appt.id)
-    old_start, old_end, old_physician = appt.start_at, appt.end_at, appt.physician_id
-    _times(appt, slot, site)
-    _store_screening(appt, result)
-    appt.ical_sequence += 1
-    appt.needs_reschedule = False
-    _write_guarded(appt, site, appt.id)
+    old_start, old_end, old_physician, sequence = appt.start_at, appt.end_at, appt.physician_id, appt.ical_sequence
+
+    def move(to: Slot) -> None:
+        _times(appt, to, site)
+        _store_screening(appt, result)
+        appt.ical_sequence = sequence + 1
+        appt.needs_reschedule = False
+
+    move(slot)
+    _write_guarded(appt, site, appt.id, lambda: move(
+        offered_slot(site, appt.procedure_code, start_at, physician_id, now, exclude_appointment_id=appt.id)))
     db.session.add(AppointmentChange(appointment_id=appt.id, user_id=user.id if user else None,
                                      action="rescheduled", old_start_at=old_start, new_start_at=appt.start_at,
                                      old_physician_id=old_physician, new_physician_id=appt.physician_id))

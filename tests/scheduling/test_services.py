@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from clinic.errors import DomainError
+from clinic.errors import Conflict, DomainError
 from clinic.scheduling import services, signals
+from clinic.scheduling.availability import Slot
 from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus
 from clinic.screening.services import Finding, MedicationHold, ScreeningResult
 
@@ -177,5 +178,67 @@ def test_database_refuses_an_overlap_on_postgresql(db, paris, physician, book, f
                         block_end_at=appt.block_end_at + dt.timedelta(minutes=15))
     monkeypatch.setattr(services, "_ensure_free", lambda *a: None)   # skip the friendly check
     with pytest.raises(DomainError) as err:
-        services._write_guarded(clone, paris, None)
+        services._write_guarded(clone, paris, None, lambda: services._times(
+            clone, services.offered_slot(paris, clone.procedure_code, clone.start_at, None), paris))
     assert (err.value.status, err.value.code) == (409, "slot_unavailable")
+
+
+@pytest.fixture
+def stale_first_offer(monkeypatch):
+    """The slot a request chose before a rival committed: the first offer is `slot`, then the truth."""
+    def use(slot):
+        real = services.offered_slot
+        calls = []
+
+        def offered(*args, **kwargs):
+            calls.append(1)
+            return slot if len(calls) == 1 else real(*args, **kwargs)
+
+        monkeypatch.setattr(services, "offered_slot", offered)
+        return calls
+
+    return use
+
+
+def test_a_room_taken_meanwhile_gives_way_to_another_free_room(db, make_site, physician, book, frozen,
+                                                               stale_first_offer):
+    """Two requests chose the same first room; the one writing second takes the other room, not a 409."""
+    frozen(2026, 2, 20)
+    site = make_site(rooms=[("Room A", ["fluoroscopy"]), ("Room B", ["fluoroscopy"])])
+    first_doc, second_doc = physician(site), physician(site)
+    nine = "2026-03-02T09:00:00+01:00"
+    taken = book(site, nine, physician=first_doc)
+    stale = Slot(taken.start_at, taken.end_at, second_doc.id, taken.room_id)
+    calls = stale_first_offer(stale)
+    second = book(site, nine, physician=second_doc)
+    assert len(calls) == 2
+    assert second.physician_id == second_doc.id and second.room_id != taken.room_id
+
+
+def test_a_reschedule_onto_a_room_taken_meanwhile_moves_to_another_room_once(db, make_site, physician, book, frozen,
+                                                                            stale_first_offer):
+    frozen(2026, 2, 20)
+    site = make_site(rooms=[("Room A", ["fluoroscopy"]), ("Room B", ["fluoroscopy"])])
+    first_doc, second_doc = physician(site), physician(site)
+    taken = book(site, "2026-03-02T09:00:00+01:00", physician=first_doc)
+    moving = book(site, "2026-03-02T11:00:00+01:00", physician=second_doc)
+    db.session.commit()
+    sequence = moving.ical_sequence
+    stale_first_offer(Slot(taken.start_at, taken.end_at, second_doc.id, taken.room_id))
+    services.reschedule(moving, taken.start_at, None, physician_id=second_doc.id)
+    db.session.commit()
+    db.session.refresh(moving)
+    assert moving.start_at == taken.start_at and moving.room_id != taken.room_id
+    assert moving.ical_sequence == sequence + 1
+
+
+def test_a_time_taken_meanwhile_with_nothing_else_free_is_refused(db, make_site, physician, book, frozen,
+                                                                  stale_first_offer):
+    frozen(2026, 2, 20)
+    site = make_site()
+    doc = physician(site)
+    taken = book(site, "2026-03-02T09:00:00+01:00", physician=doc)
+    stale_first_offer(Slot(taken.start_at, taken.end_at, doc.id, taken.room_id))
+    with pytest.raises(Conflict) as refused:
+        book(site, "2026-03-02T09:00:00+01:00")
+    assert refused.value.code == "slot_unavailable"
