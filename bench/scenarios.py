@@ -19,13 +19,18 @@ from common import ROOT, VENV_BIN, barrier_run, free_port
 
 
 def pick_slots(slots: list[dict], count: int, turnover: int = 10) -> list[dict]:
-    """Slots whose blocks (with turnover) overlap no other chosen one at all: each booking meets no rival."""
-    chosen, busy_until = [], None
+    """Slots none of whose blocks (with turnover) overlaps another chosen one's on the same physician
+    or the same room: the bookings meet no rival, while up to one per room run at the same time."""
+    chosen: list[dict] = []
+    busy_until: dict[tuple[str, int], dt.datetime] = {}
     for slot in slots:
         start = dt.datetime.fromisoformat(slot["start"])
-        if busy_until is None or start >= busy_until:
+        resources = (("physician", slot["physician_id"]), ("room", slot["room_id"]))
+        if all(busy_until.get(r, start) <= start for r in resources):
             chosen.append(slot)
-            busy_until = dt.datetime.fromisoformat(slot["end"]) + dt.timedelta(minutes=turnover)
+            end = dt.datetime.fromisoformat(slot["end"]) + dt.timedelta(minutes=turnover)
+            for r in resources:
+                busy_until[r] = end
             if len(chosen) == count:
                 break
     return chosen

@@ -247,7 +247,7 @@ def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int 
         rooms_at = {start: tuple(room for room, flags in room_flags if flags[k]) for k, start in enumerate(day_starts)}
         for phys in data.physicians:
             cands = candidates[phys]
-            for start, ok in zip(cands, _free_flags(data.busy_physician[phys], cands, block)):
+            for start, ok in zip(cands, _free_flags(data.busy_physician[phys], cands, block), strict=True):
                 if ok and rooms_at[start]:
                     by_start[start].append((phys, rooms_at[start]))
     return [FreeStart(_utc(start), _utc(start + duration), tuple(pairs)) for start, pairs in sorted(by_start.items())]
