@@ -137,9 +137,9 @@ def availability():
     key = (site.id, stamps.current(db.session, site.id), code, day, days, physician,
            utcnow().replace(second=0, microsecond=0))
 
-    def compute() -> str:
+    def compute() -> bytes:
         rooms = dict(db.session.execute(sa.select(Room.id, Room.name).where(Room.site_id == site.id)).tuples().all())
-        return _slots_json(free_starts(site, code, day, days, physician), site.tz, rooms)
+        return _slots_json(free_starts(site, code, day, days, physician), site.tz, rooms).encode()
 
     body = _answers().get_or_compute(key, compute)
     return current_app.response_class(body, mimetype="application/json")

@@ -124,17 +124,17 @@ def current(session: Session, site_id: int) -> int:
 
 
 class AnswerCache:
-    """A thread-safe LRU of computed answers (one per gunicorn worker), bounded in characters
-    (an ASCII JSON answer: bytes); a budget of 0 disables it."""
+    """A thread-safe LRU of computed answers (one per gunicorn worker), bounded by their length
+    in bytes (or characters); a budget of 0 disables it."""
 
     def __init__(self, budget: int):
         self.budget = budget
         self.used = 0
-        self._items: OrderedDict[Hashable, str] = OrderedDict()
+        self._items: OrderedDict[Hashable, bytes | str] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], str]) -> str:
+    def get_or_compute(self, key: Hashable, compute: Callable[[], bytes | str]) -> bytes | str:
         if self.budget <= 0:
             return compute()
         with self._lock:
