@@ -19,20 +19,26 @@ from common import ROOT, VENV_BIN, barrier_run, free_port
 
 
 def pick_slots(slots: list[dict], count: int, turnover: int = 10) -> list[dict]:
-    """Slots none of whose blocks (with turnover) overlaps another chosen one's on the same physician
-    or the same room: the bookings meet no rival, while up to one per room run at the same time."""
+    """Slots in bands: up to one per room starting together, each with its own physician, and the
+    next band only once their blocks (with turnover) are over. The server chooses the rooms, in
+    whatever order the requests arrive; within a band every room is free, so no booking meets a
+    rival whatever room the others took."""
+    rooms = len({slot["room_id"] for slot in slots})
     chosen: list[dict] = []
-    busy_until: dict[tuple[str, int], dt.datetime] = {}
+    band_start = band_end = None
+    band: set[int] = set()
     for slot in slots:
         start = dt.datetime.fromisoformat(slot["start"])
-        resources = (("physician", slot["physician_id"]), ("room", slot["room_id"]))
-        if all(busy_until.get(r, start) <= start for r in resources):
-            chosen.append(slot)
-            end = dt.datetime.fromisoformat(slot["end"]) + dt.timedelta(minutes=turnover)
-            for r in resources:
-                busy_until[r] = end
-            if len(chosen) == count:
-                break
+        if start == band_start and len(band) < rooms and slot["physician_id"] not in band:
+            band.add(slot["physician_id"])
+        elif band_end is None or start >= band_end:
+            band_start, band = start, {slot["physician_id"]}
+            band_end = dt.datetime.fromisoformat(slot["end"]) + dt.timedelta(minutes=turnover)
+        else:
+            continue
+        chosen.append(slot)
+        if len(chosen) == count:
+            break
     return chosen
 
 
