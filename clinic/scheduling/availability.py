@@ -213,6 +213,8 @@ def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int 
         return []
     if only_at is not None and not window[0] <= only_at < window[1]:
         return []
+    if only_at is not None:   # who is busy matters only over the one block asked about
+        window = (only_at, only_at + dt.timedelta(minutes=procedure.duration_minutes + site.turnover_minutes))
     data = _load(site, procedure, start_date, last, window, physician_id, exclude_appointment_id)
     if not data.rooms or not data.physicians:
         return []
