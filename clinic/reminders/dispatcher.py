@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -98,11 +99,19 @@ def claim(batch_size: int, marker: str, now: dt.datetime) -> list[int]:
     return ids
 
 
-def _guarded_update(row_id: int, marker: str, **values) -> bool:
+@cache
+def _guarded_statement(columns: tuple[str, ...]) -> sa.Update:
+    """UPDATE of these columns where the row is still `sending` under the given claim marker, built
+    once per set of columns (building the statement cost more than running it, once per message)."""
     t = Reminder.__table__.c
-    result = db.session.execute(
-        sa.update(Reminder.__table__).where(t.id == row_id, t.claimed_by == marker, t.status == "sending")
-        .values(**values))
+    return (sa.update(Reminder.__table__)
+            .where(t.id == sa.bindparam("row_id"), t.claimed_by == sa.bindparam("marker"), t.status == "sending")
+            .values({name: sa.bindparam(f"new_{name}") for name in columns}))
+
+
+def _guarded_update(row_id: int, marker: str, **values) -> bool:
+    params = {"row_id": row_id, "marker": marker, **{f"new_{name}": value for name, value in values.items()}}
+    result = db.session.execute(_guarded_statement(tuple(values)), params)
     db.session.commit()
     return result.rowcount == 1
 
