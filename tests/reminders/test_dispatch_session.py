@@ -83,3 +83,18 @@ def test_a_message_lost_during_data_is_retried_later_never_marked_sent(db, smtp,
     assert later.sent == 1
     assert smtp.recorder.counts() == {r.id: 1 for r in rows}
     assert set(statuses(db, rows).values()) == {ReminderStatus.SENT}
+
+
+def test_a_message_that_cannot_be_composed_fails_alone(db, smtp, make_appointment):
+    """A row of a kind without a composer, amid others read with it: it goes to the backoff path with
+    the composing error, the rows read after it are still sent."""
+    rows = due_rows(db, make_appointment, 4)
+    broken = rows[1]
+    broken.kind = "no_such_kind"
+    db.session.commit()
+    counts = dispatch_once(worker_id="compose", now=NOW)
+    assert (counts.sent, counts.retrying) == (3, 1)
+    assert smtp.recorder.counts() == {r.id: 1 for r in rows if r is not broken}
+    row = db.session.get(Reminder, broken.id)
+    assert row.status == ReminderStatus.RETRYING and row.attempts == 1
+    assert row.last_error.startswith("compose: LookupError")
