@@ -5,6 +5,7 @@ dropped and created again), migrates and seeds it, serves the clinic and a bare 
 the same gunicorn settings on free loopback ports, and writes bench/results/latest.md.
 Every request goes to 127.0.0.1; every loop is bounded in count or time.
 BENCH_MAX_HISTORY (default 1000000) caps the largest history step; BENCH_REMINDERS (default 20000).
+`bench/run.py reminders` runs the reminder part alone (same database setup, nothing written).
 """
 
 from __future__ import annotations
@@ -76,7 +77,23 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def main() -> int:
+def reminders_part(env: dict) -> None:
+    say("## Reminders (two dispatchers, `flask clinic send-due --all`, to a local aiosmtpd)")
+    r = scenarios.reminders(env, conninfo(URL), SITE, int(os.environ.get("BENCH_REMINDERS", "20000")))
+    base = r["baseline"]
+    say(f"- {r['received']:,}/{r['count']:,} received in {r['seconds']:.1f}s: {r['per_second']:.0f}/s; "
+        f"duplicates {r['duplicates']}, lost {r['lost']}; rows {r['statuses']}")
+    say(f"- bare smtplib loop, same server: {base['per_connection']:.0f}/s with a connection per message "
+        f"(the target's baseline), {base['one_connection']:.0f}/s on one connection (as a dispatcher pass sends): "
+        f"dispatchers at {r['per_second'] / base['per_connection']:.0%} and "
+        f"{r['per_second'] / base['one_connection']:.0%} of them")
+    say(f"- dispatchers: {r['dispatchers']}")
+    say(f"Targets: >= half the bare rate (connection per message) {verdict(r['per_second'] >= base['per_connection'] / 2)}; "
+        f"zero duplicates {verdict(r['duplicates'] == 0)}; zero lost {verdict(r['lost'] == 0)}\n")
+
+
+def main(parts: list[str]) -> int:
+    """Every part (the figures in bench/results/latest.md), or `reminders` alone (printed only)."""
     started = time.monotonic()
     max_history = int(os.environ.get("BENCH_MAX_HISTORY", "1000000"))
     env = env_for(URL)
@@ -87,6 +104,12 @@ def main() -> int:
     flask(env, "db", "upgrade")
     flask(env, "clinic", "seed-demo")
     seed(env, 10_000)
+    if parts == ["reminders"]:
+        reminders_part(env)
+        say(f"Reminders part alone: {time.monotonic() - started:.0f}s (bench/results/latest.md left as it was)")
+        return 0
+    if parts:
+        raise SystemExit("usage: bench/run.py [reminders]")
     seed(env, 0, site=BOOK_SITE, future_share=0)
     headers = token(env)
     app, bare = Server("wsgi:app", env), Server("bare_app:app", env, cwd=ROOT / "bench")
@@ -155,16 +178,7 @@ def main() -> int:
         fresh.stop()
         bare.stop()
 
-    say("## Reminders (two dispatchers, `flask clinic send-due --all`, to a local aiosmtpd)")
-    r = scenarios.reminders(env, conninfo(URL), SITE, int(os.environ.get("BENCH_REMINDERS", "20000")))
-    base = r["baseline"]
-    say(f"- {r['received']:,}/{r['count']:,} received in {r['seconds']:.1f}s: {r['per_second']:.0f}/s; "
-        f"duplicates {r['duplicates']}, lost {r['lost']}; rows {r['statuses']}")
-    say(f"- bare smtplib loop, same server: {base['per_connection']:.0f}/s with a connection per message "
-        f"(as the dispatcher), {base['one_connection']:.0f}/s on one connection")
-    say(f"- dispatchers: {r['dispatchers']}")
-    say(f"Targets: >= half the bare rate (connection per message) {verdict(r['per_second'] >= base['per_connection'] / 2)}; "
-        f"zero duplicates {verdict(r['duplicates'] == 0)}; zero lost {verdict(r['lost'] == 0)}\n")
+    reminders_part(env)
     say(f"Total bench time: {time.monotonic() - started:.0f}s")
     out = ROOT / "bench" / "results" / "latest.md"
     out.write_text("\n".join(LINES) + "\n")
@@ -173,4 +187,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -122,7 +122,8 @@ def _message(i: int) -> EmailMessage:
 
 
 def smtp_baseline(port: int, n: int) -> dict:
-    """Bare smtplib loops to the same server: a connection per message (as the dispatcher), and one for all."""
+    """Bare smtplib loops to the same server: a connection per message (the reminders target's baseline),
+    and one connection for all (as a dispatcher pass sends)."""
     t0 = time.perf_counter()
     for i in range(n):
         with smtplib.SMTP("127.0.0.1", port) as s:

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from clinic.catalog.rules import patient_texts
 from clinic.mail import ics
-from clinic.mail.composers import composer
+from clinic.mail.composers import composer, new_message
 from clinic.screening.sheet import render_plain, render_sheet, render_sheet_text
 
 LANGUAGES = ("en", "fr")
@@ -62,7 +62,7 @@ def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage
     context = {"language": language, "m": lines, "kind": kind, "appointment": appointment,
                "sheet_html": Markup(render_sheet(appointment)) if with_sheet else "",  # escaped when rendered
                "sheet_text": render_sheet_text(appointment) if with_sheet else ""}
-    msg = EmailMessage()
+    msg = new_message()
     msg["To"] = formataddr((patient.full_name, patient.email))
     msg["Subject"] = subject(appointment, language, kind)
     msg.set_content(render_plain(f"email/{kind}.txt", **context))

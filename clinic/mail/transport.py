@@ -1,11 +1,26 @@
-"""Delivering a composed message: to the SMTP relay when SMTP_HOST is set, else as an .eml file in
-the outbox folder (development). Returns the Message-ID. Raises TransportError on a failure worth
-retrying."""
+"""Delivering composed messages: to the SMTP relay when SMTP_HOST is set, else as .eml files in the
+outbox folder (development). `session()` sends many messages over one SMTP connection; `send()` is
+one message on its own. Both return the Message-ID and raise TransportError on a failure worth
+retrying.
+
+One session, many messages: the connection is opened at the first message and kept for the next.
+- A message the server refuses (sender, recipient or content) fails alone; the session goes on.
+- A connection found closed before a message was handed over (the relay dropped an idle or long
+  session, or answered 421 to MAIL or RCPT) is opened again once and the message sent on the new one:
+  the server had not taken it.
+- A connection lost once DATA has begun fails that message: whether the relay kept it cannot be
+  known, so it is tried later like any failure (the at-least-once case of a lost final reply).
+- When a connection cannot be opened, that message and every later one of the session fail at once
+  with the same error, so a relay that is down costs one connection timeout per session, not one
+  per message.
+"""
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -26,21 +41,124 @@ def _ensure_ids(msg: EmailMessage) -> str:
     return msg["Message-ID"]
 
 
-def send(msg: EmailMessage) -> str:
-    message_id = _ensure_ids(msg)
-    config = current_app.config
-    if not config.get("SMTP_HOST"):
-        return _write_outbox(msg, message_id)
-    try:
-        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]) as smtp:
+def _error(err: BaseException) -> TransportError:
+    return TransportError(f"{type(err).__name__}: {err}")
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib.SMTP that remembers whether the current message reached the DATA command."""
+
+    in_data = False
+
+    def data(self, msg):
+        self.in_data = True
+        return super().data(msg)
+
+
+def _not_handed_over(err: BaseException, smtp: _SMTP) -> bool:
+    """The connection broke (or the relay closed it with 421) before DATA: the message was not taken."""
+    if smtp.in_data:
+        return False
+    if isinstance(err, smtplib.SMTPRecipientsRefused):
+        return all(code == 421 for code, _text in err.recipients.values())
+    if isinstance(err, smtplib.SMTPResponseException):
+        return err.smtp_code == 421
+    return isinstance(err, (smtplib.SMTPServerDisconnected, OSError))
+
+
+class SMTPSession:
+    """Messages sent one after another over one SMTP connection (see the module's notes)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp: _SMTP | None = None
+        self.down: TransportError | None = None
+        self.carried = 0  # messages sent on the current connection
+
+    def _open(self) -> _SMTP:
+        config = self.config
+        smtp = _SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])
+        try:
             if config.get("SMTP_STARTTLS"):
                 smtp.starttls(context=ssl.create_default_context())
             if config.get("SMTP_USERNAME"):
                 smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
-            smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as err:
-        raise TransportError(f"{type(err).__name__}: {err}") from err
-    return message_id
+        except BaseException:
+            smtp.close()
+            raise
+        self.carried = 0
+        return smtp
+
+    def _connection(self) -> _SMTP:
+        if self.down is not None:
+            raise self.down
+        if self.smtp is None:
+            try:
+                self.smtp = self._open()
+            except (OSError, smtplib.SMTPException) as err:
+                self.down = _error(err)
+                raise self.down from err
+        return self.smtp
+
+    def _drop(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            smtp.close()
+
+    def send(self, msg: EmailMessage) -> str:
+        message_id = _ensure_ids(msg)
+        for reopen in (True, False):
+            smtp = self._connection()
+            smtp.in_data = False
+            try:
+                smtp.send_message(msg)
+            except (OSError, smtplib.SMTPException) as err:
+                reused = self.carried > 0
+                refused = isinstance(err, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused))
+                if smtp.sock is None or not refused:
+                    self._drop()  # broken, or closed by smtplib after a 421: not used again
+                if reopen and reused and _not_handed_over(err, smtp):
+                    continue
+                raise _error(err) from err
+            self.carried += 1
+            return message_id
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+
+class OutboxSession:
+    """Messages written as .eml files in OUTBOX_DIR (no SMTP_HOST: development)."""
+
+    def send(self, msg: EmailMessage) -> str:
+        message_id = _ensure_ids(msg)
+        return _write_outbox(msg, message_id)
+
+    def close(self) -> None:
+        pass
+
+
+@contextmanager
+def session() -> Iterator[SMTPSession | OutboxSession]:
+    """`with session() as mail: mail.send(msg)` for as many messages as needed; closed at the end."""
+    config = current_app.config
+    mail = SMTPSession(config) if config.get("SMTP_HOST") else OutboxSession()
+    try:
+        yield mail
+    finally:
+        mail.close()
+
+
+def send(msg: EmailMessage) -> str:
+    """One message on its own connection."""
+    with session() as mail:
+        return mail.send(msg)
 
 
 def outbox_dir() -> Path:

@@ -16,7 +16,7 @@ from babel.dates import format_date, format_time
 from flask import g, render_template
 from flask_babel import force_locale
 
-from clinic.mail.composers import composer
+from clinic.mail.composers import composer, new_message
 from clinic.portal.tokens import link
 from clinic.reminders.schedule import load_data, rule, rules
 from clinic.timeutil import parse_instant
@@ -122,7 +122,7 @@ def compose_reminder(reminder) -> EmailMessage:
         context = body_context(reminder)
         text = render_template("email/reminder.txt", **context)
         html = render_template("email/reminder.html", **context)
-    msg = EmailMessage()
+    msg = new_message()
     msg["To"] = reminder.patient.email
     msg["Subject"] = subject_for(reminder)
     msg["Content-Language"] = lang

@@ -5,6 +5,12 @@ a time. PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED then UPDATE, so concurrent
 disjoint rows. SQLite: one atomic UPDATE ... WHERE id IN (...) AND <still due>, then a re-read of
 the rows carrying this pass's marker. Every later write is guarded by the marker, so a dispatcher
 whose claim was taken back after the claim timeout cannot overwrite the new owner's outcome.
+
+A pass sends its rows over one SMTP session (clinic.mail.transport.session: one connection, opened
+again when the relay drops it) and marks each row `sent` in its own commit as soon as the relay has
+accepted it: a message is repeated only if the process dies between that acceptance and that
+commit (or if the connection is lost after DATA began: the message is then retried). A failed
+message goes to the retry and backoff path alone; the others of the pass go on.
 """
 
 from __future__ import annotations
@@ -15,9 +21,12 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from email.utils import make_msgid
+from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import current_app
 
 from clinic.db import utcnow
@@ -29,6 +38,10 @@ from clinic.scheduling.models import AppointmentStatus
 log = logging.getLogger(__name__)
 ROW_HEADER = "X-Clinic-Reminder"
 DUE_STATUSES = ("planned", "retrying")
+# Claimed rows are read (with their appointment, patient and site) and composed this many at a
+# time, just before they are sent: a replan or cancellation committed meanwhile is seen by the
+# next read, so a closed row is sent only if it closed within these few messages' sending time.
+READ_AHEAD = 10
 
 
 @dataclass
@@ -86,11 +99,19 @@ def claim(batch_size: int, marker: str, now: dt.datetime) -> list[int]:
     return ids
 
 
-def _guarded_update(row_id: int, marker: str, **values) -> bool:
+@cache
+def _guarded_statement(columns: tuple[str, ...]) -> sa.Update:
+    """UPDATE of these columns where the row is still `sending` under the given claim marker, built
+    once per set of columns (building the statement cost more than running it, once per message)."""
     t = Reminder.__table__.c
-    result = db.session.execute(
-        sa.update(Reminder.__table__).where(t.id == row_id, t.claimed_by == marker, t.status == "sending")
-        .values(**values))
+    return (sa.update(Reminder.__table__)
+            .where(t.id == sa.bindparam("row_id"), t.claimed_by == sa.bindparam("marker"), t.status == "sending")
+            .values({name: sa.bindparam(f"new_{name}") for name in columns}))
+
+
+def _guarded_update(row_id: int, marker: str, **values) -> bool:
+    params = {"row_id": row_id, "marker": marker, **{f"new_{name}": value for name, value in values.items()}}
+    result = db.session.execute(_guarded_statement(tuple(values)), params)
     db.session.commit()
     return result.rowcount == 1
 
@@ -118,25 +139,59 @@ def _verdict(row: Reminder, now: dt.datetime) -> tuple[ReminderStatus, str] | No
     return None
 
 
-def _prepare(row_id: int, marker: str, now: dt.datetime):
-    """Read the row and compose its message inside a short read, ended before any network I/O.
-    Returns (message, attempts) to send, or a verdict; (None, None) when the claim is gone."""
+def _load(row_ids: list[int], marker: str) -> dict[int, Reminder]:
+    """The rows still claimed by this pass, with their appointment, patient and site, in one query."""
+    rows = db.session.execute(
+        sa.select(Reminder)
+        .where(Reminder.id.in_(row_ids), Reminder.claimed_by == marker, Reminder.status == ReminderStatus.SENDING)
+        .options(joinedload(Reminder.appointment), joinedload(Reminder.patient), joinedload(Reminder.site))
+        .execution_options(populate_existing=True)).scalars()
+    return {row.id: row for row in rows}
+
+
+def _compose(row: Reminder, domain: str) -> EmailMessage:
+    msg = composers.compose(row)
+    msg[ROW_HEADER] = str(row.id)
+    if msg.get("Message-ID"):
+        del msg["Message-ID"]
+    msg["Message-ID"] = make_msgid(idstring=f"r{row.id}.{row.attempts}", domain=domain)
+    return msg
+
+
+@dataclass
+class Prepared:
+    """A claimed row, read and composed: a message to send, or why not."""
+    row_id: int
+    attempts: int = 0
+    message: EmailMessage | None = None
+    verdict: tuple[ReminderStatus, str] | None = None  # close the row unsent (status, reason)
+    error: Exception | None = None  # composing failed: a failed attempt
+    lost: bool = False  # the claim is gone: cancelled by a replan meanwhile, or taken back after a timeout
+
+
+def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared]:
+    """Read the rows and compose their messages in one short read, ended before any network I/O."""
+    domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ") or "clinic.local"
+    out = []
     try:
-        row = db.session.get(Reminder, row_id)
-        if row is None or row.status != ReminderStatus.SENDING or row.claimed_by != marker:
-            return None, None  # cancelled by a replan meanwhile, or taken back after a timeout
-        verdict = _verdict(row, now)
-        if verdict is not None:
-            return None, verdict
-        msg = composers.compose(row)
-        msg[ROW_HEADER] = str(row.id)
-        domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ") or "clinic.local"
-        if msg.get("Message-ID"):
-            del msg["Message-ID"]
-        msg["Message-ID"] = make_msgid(idstring=f"r{row.id}.{row.attempts}", domain=domain)
-        return (msg, row.attempts), None
+        rows = _load(row_ids, marker)
+        for row_id in row_ids:
+            row = rows.get(row_id)
+            if row is None:
+                out.append(Prepared(row_id, lost=True))
+                continue
+            item = Prepared(row_id, row.attempts, verdict=_verdict(row, now))
+            if item.verdict is None:
+                try:
+                    item.message = _compose(row, domain)
+                except Exception as err:  # a composing error is a failed attempt, never a crashed pass
+                    log.exception("reminder %s could not be composed", row_id)
+                    item.error = err
+                    db.session.rollback()  # a failed lazy read must not spoil the next rows' reads
+            out.append(item)
     finally:
         db.session.rollback()  # release the read transaction (SQLite: its shared lock)
+    return out
 
 
 def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime, counts: Counts) -> None:
@@ -152,35 +207,39 @@ def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime,
                     last_error=error[:2000])
 
 
-def _process(row_id: int, marker: str, now: dt.datetime, counts: Counts) -> None:
+def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail) -> None:
+    """Send one message and mark its row at once: the only window in which a crash can repeat a
+    message is between the server's acceptance and this one-row commit."""
+    row_id = item.row_id
     try:
-        prepared, verdict = _prepare(row_id, marker, now)
-    except Exception as err:  # a composing error is a failed attempt, never a crashed pass
-        log.exception("reminder %s could not be composed", row_id)
-        attempts = db.session.execute(sa.select(Reminder.attempts).where(Reminder.id == row_id)).scalar_one()
-        db.session.rollback()
-        _fail(row_id, attempts, marker, f"compose: {type(err).__name__}: {err}", now, counts)
-        return
-    if prepared is None and verdict is None:
-        counts.lost_claims += 1
-        return
-    if verdict is not None:
-        status, reason = verdict
-        if _guarded_update(row_id, marker, status=status.value, last_error=reason):
-            setattr(counts, status.value, getattr(counts, status.value) + 1)
-        return
-    msg, attempts = prepared
-    try:
-        message_id = transport.send(msg)
+        message_id = mail.send(item.message)
     except transport.TransportError as err:
-        _fail(row_id, attempts, marker, str(err), now, counts)
+        _fail(row_id, item.attempts, marker, str(err), now, counts)
         return
     if _guarded_update(row_id, marker, status="sent", sent_at=utcnow(), message_id=message_id[:255],
-                       attempts=attempts + 1, last_error=None):
+                       attempts=item.attempts + 1, last_error=None):
         counts.sent += 1
     else:
         counts.lost_claims += 1
         log.warning("reminder %s was sent but meanwhile its claim was taken back or the row closed", row_id)
+
+
+def send_claimed(row_ids: list[int], marker: str, now: dt.datetime, counts: Counts) -> None:
+    """Send the rows this pass claimed over one mail session, READ_AHEAD rows read at a time."""
+    with transport.session() as mail:
+        for start in range(0, len(row_ids), READ_AHEAD):
+            for item in _prepare(row_ids[start:start + READ_AHEAD], marker, now):
+                if item.lost:
+                    counts.lost_claims += 1
+                elif item.error is not None:
+                    _fail(item.row_id, item.attempts, marker, f"compose: {type(item.error).__name__}: {item.error}",
+                          now, counts)
+                elif item.verdict is not None:
+                    status, reason = item.verdict
+                    if _guarded_update(item.row_id, marker, status=status.value, last_error=reason):
+                        setattr(counts, status.value, getattr(counts, status.value) + 1)
+                else:
+                    _deliver(item, marker, now, counts, mail)
 
 
 def dispatch_once(batch_size: int | None = None, worker_id: str | None = None,
@@ -192,8 +251,8 @@ def dispatch_once(batch_size: int | None = None, worker_id: str | None = None,
     counts = Counts()
     ids = claim(batch_size, marker, now)
     counts.claimed = len(ids)
-    for row_id in ids:
-        _process(row_id, marker, now, counts)
+    if ids:
+        send_claimed(ids, marker, now, counts)
     return counts
 
 

@@ -10,6 +10,7 @@ from aiosmtpd.controller import Controller
 
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment
+from tests.reminders.smtp import sending_to
 
 
 def free_port() -> int:
@@ -34,12 +35,10 @@ def smtp_server(app):
     handler = Collector()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
-    saved = {k: app.config.get(k) for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS", "SMTP_USERNAME")}
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_STARTTLS=False, SMTP_USERNAME=None)
     try:
-        yield handler
+        with sending_to(app, controller.port):
+            yield handler
     finally:
-        app.config.update(saved)
         controller.stop()
 
 

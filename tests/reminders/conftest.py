@@ -10,7 +10,7 @@ import pytest
 from clinic.scheduling.models import Appointment
 from clinic.sites.models import Room
 from clinic.timeutil import local_to_utc
-from tests.reminders.smtp import SMTPServer
+from tests.reminders.smtp import SMTPServer, sending_to
 
 _rooms = itertools.count(100)
 
@@ -44,13 +44,11 @@ def make_appointment(db, make_user, make_patient, paris):
 def smtp(app):
     """A running aiosmtpd server; the app sends to it for the duration of the test."""
     server = SMTPServer().start()
-    saved = {k: app.config.get(k) for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS", "SMTP_USERNAME")}
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=False, SMTP_USERNAME=None)
     try:
-        yield server
+        with sending_to(app, server.port):
+            yield server
     finally:
         server.stop()
-        app.config.update(saved)
 
 
 @pytest.fixture

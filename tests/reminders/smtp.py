@@ -6,6 +6,8 @@ import asyncio
 import socket
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -22,20 +24,53 @@ def free_port() -> int:
 
 
 class Recorder:
-    """aiosmtpd handler: keeps every message; can be slowed down to widen race windows."""
+    """aiosmtpd handler: keeps every message and the client connection (peer) that brought it; can be
+    slowed down to widen race windows, refuse recipients, close the connection after the n-th
+    accepted message, or lose the n-th message (connection closed at the end of DATA, no reply)."""
 
     def __init__(self, delay: float = 0.0):
         self.messages: list[EmailMessage] = []
+        self.peers: list = []       # the connection of each MAIL command
         self.delay = delay
+        self.refuse: set[str] = set()
+        self.close_after: set[int] = set()
+        self.lose: set[int] = set()
+        self.data_commands = 0
         self.lock = threading.Lock()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        with self.lock:
+            self.peers.append(session.peer)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
+        with self.lock:
+            self.data_commands += 1
+            number = self.data_commands
+        if number in self.lose:
+            server.transport.close()  # the message is never acknowledged
+            return "451 lost"
         msg = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(msg)
+        if number in self.close_after:
+            asyncio.get_running_loop().call_soon(server.transport.close)  # after the 250 reply
         return "250 Message accepted for delivery"
+
+    def connections(self) -> int:
+        """How many client connections sent MAIL commands."""
+        with self.lock:
+            return len(set(self.peers))
 
     def row_ids(self) -> list[int]:
         with self.lock:
@@ -61,3 +96,14 @@ class SMTPServer:
     @property
     def messages(self) -> list[EmailMessage]:
         return self.recorder.messages
+
+
+@contextmanager
+def sending_to(app, port: int) -> Iterator[None]:
+    """The app sends its mail to 127.0.0.1:port (plain SMTP, no login) while inside; then as before."""
+    saved = {k: app.config.get(k) for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS", "SMTP_USERNAME")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False, SMTP_USERNAME=None)
+    try:
+        yield
+    finally:
+        app.config.update(saved)

@@ -95,3 +95,45 @@ def test_body_in_patient_language_with_red_flags_and_links(db, make_appointment,
     assert f"{app.config['BASE_URL']}/p/pain/" in day7 and "/p/optout/" in day7
     stop = compose(rows["medication_stop"]).get_body(("plain",)).get_content()
     assert "warfarin" in stop and "vendredi 5 juin" in stop
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_message_is_written_byte_for_byte_as_with_the_standard_policy(db, make_appointment, make_patient,
+                                                                           make_site, monkeypatch, language):
+    """clinic.mail.composers.POLICY (shared header objects, one-line headers written straight) gives
+    the same bytes as email.policy.default, for every kind in both languages, accents and long
+    subjects included; only the random multipart boundaries differ."""
+    from email import policy
+    from email.message import EmailMessage
+
+    from clinic.mail import confirmation
+    from clinic.reminders import composers as reminder_composers
+    from clinic.reminders.dispatcher import ROW_HEADER
+
+    site = make_site(name="Clinique Médicale Saint-Honoré de la Rive Droite")
+    patient = make_patient(language=language, first_name="Léa", last_name="Dupré-Laforêt", conditions=["diabetes"],
+                           medications=["warfarin"])
+    appointment = make_appointment(site=site, patient=patient, sedation=True, medication_holds=[HOLD])
+    with time_machine.travel(dt.datetime(2026, 5, 1, tzinfo=dt.UTC), tick=False):
+        signals.appointment_booked.send(appointment)
+    rows = db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id)).scalars().all()
+    rows.append(Reminder(appointment=appointment, patient=patient, site=site, kind="cancellation", language=language))
+    assert {r.kind for r in rows} == set(SCHEDULE_KINDS) | {"confirmation", "cancellation"}
+
+    def written(row) -> bytes:
+        msg = compose(row)
+        msg["From"] = "Clinique <no-reply@clinic.example>"
+        msg["Message-ID"] = "<r1.0@clinic.example>"
+        msg[ROW_HEADER] = "1"
+        raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+        return re.sub(rb"={15}\d+==", b"BOUNDARY", raw)
+
+    with time_machine.travel(dt.datetime(2026, 5, 2, 9, 0, tzinfo=dt.UTC), tick=False):  # the invite's DTSTAMP
+        ours = [written(row) for row in rows]
+        for module in (reminder_composers, confirmation):
+            monkeypatch.setattr(module, "new_message", EmailMessage)  # email.policy.default
+        standard = [written(row) for row in rows]
+    assert compose(rows[0]).policy == policy.default
+    for row, mine, theirs in zip(rows, ours, standard, strict=True):
+        assert mine == theirs, row.kind
+    assert any(b"=?utf-8?" in raw for raw in ours)  # encoded words were written the standard way

@@ -172,7 +172,7 @@ def test_after_max_attempts_the_row_fails_and_an_admin_retry_requeues_it(db, app
 
 def test_row_claimed_when_the_appointment_is_rescheduled_is_not_sent(db, smtp, make_appointment, notice_composers):
     """A replan between claim and send closes the claimed row: the dispatcher drops it unsent."""
-    from clinic.reminders.dispatcher import Counts, _process, claim
+    from clinic.reminders.dispatcher import Counts, claim, send_claimed
 
     appointment = make_appointment()
     book(appointment)
@@ -185,6 +185,6 @@ def test_row_claimed_when_the_appointment_is_rescheduled_is_not_sent(db, smtp, m
         signals.appointment_rescheduled.send(appointment, old_start_at=old_start, old_end_at=None)
     db.session.commit()  # the reschedule's own transaction
     counts = Counts()
-    _process(ids[0], "slow#1", BOOKED_AT + dt.timedelta(minutes=2), counts)
+    send_claimed(ids, "slow#1", BOOKED_AT + dt.timedelta(minutes=2), counts)
     assert counts.lost_claims == 1 and counts.sent == 0 and smtp.messages == []
     assert db.session.get(Reminder, ids[0]).status == ReminderStatus.CANCELLED
