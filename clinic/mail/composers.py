@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from email.headerregistry import BaseHeader, HeaderRegistry
+from email.headerregistry import AddressHeader, BaseHeader, DateHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 
@@ -49,13 +49,15 @@ class _Headers(HeaderRegistry):
 
 class _Policy(EmailPolicy):
     """email.policy.default with the faster registry, writing a header that fits on one line in
-    ASCII straight from its parse tree: the same line the standard folding produces for it, without
-    walking the tree token by token (tests/reminders/test_composers.py compares the two)."""
+    ASCII as its parse tree reads: the same line the standard folding produces for it, without
+    walking the tree token by token (tests/reminders/test_composers.py compares the two). Except for
+    addresses and dates, a header's value is its parse tree's text (email.headerregistry)."""
 
     def _fold(self, name, value, refold_binary=False):
         tree = getattr(value, "_parse_tree", None)
         if tree is not None and hasattr(value, "name"):
-            line = f"{value.name}: {tree}" if tree else f"{value.name}:"
+            text = str(tree) if isinstance(value, (AddressHeader, DateHeader)) else str.__str__(value)
+            line = f"{value.name}: {text}" if tree else f"{value.name}:"
             if line.isascii() and len(line) <= (self.max_line_length or sys.maxsize) and "\n" not in line \
                     and "\r" not in line:
                 return line + self.linesep
