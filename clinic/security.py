@@ -19,8 +19,33 @@ class BoundedIntegerConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def _field_with_nul() -> str | None:
+    """The first place of the request holding a NUL character: path, a query or form field, the body."""
+    if "\x00" in request.path:
+        return "path"
+    sources = [request.args] if request.is_json else [request.args, request.form]
+    for source in sources:
+        for name, values in source.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return name.replace("\x00", "")
+    if request.is_json:
+        data = request.get_data(cache=True)
+        if b"\x00" in data or b"\\u0000" in data:
+            return "body"
+    return None
+
+
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntegerConverter
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        # PostgreSQL text cannot hold U+0000: such input is refused here, by name, not by a 500.
+        field = _field_with_nul()
+        if field is not None:
+            from clinic.errors import ValidationFailed
+
+            raise ValidationFailed({field: "NUL characters are not accepted."})
 
     @app.before_request
     def idle_expiry() -> None:

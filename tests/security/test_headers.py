@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from clinic.security import CSP
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
@@ -64,3 +66,29 @@ def test_api_answers_carry_the_headers(client):
     assert response.status_code == 401
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("how", ["query", "json", "form", "path"])
+def test_nul_characters_are_refused_by_name_not_with_a_500(client, db, make_user, api_token, post_form, how):
+    """PostgreSQL text cannot hold U+0000: every such input is a 422 naming where it was."""
+    headers = api_token(make_user("admin"))
+    if how == "query":
+        r = client.get("/api/v1/patients?q=ab%00c", headers=headers)
+        field = "q"
+    elif how == "json":
+        r = client.post("/api/v1/appointments/1/cancel", json={"reason": "a\u0000b"}, headers=headers)
+        field = "body"
+    elif how == "form":
+        r = post_form("/login", {"email": "x\u0000@clinic.example", "password": "p"})
+        field = "email"
+    else:
+        r = client.get("/api/v1/sites/ab%00c", headers=headers)
+        field = "path"
+    assert r.status_code == 422
+    if how != "form":
+        assert r.get_json()["error"]["details"] == {field: "NUL characters are not accepted."}
+
+
+def test_text_without_nul_goes_through(client, db, make_user, api_token):
+    r = client.get("/api/v1/patients?q=abc", headers=api_token(make_user("admin")))
+    assert r.status_code == 200
