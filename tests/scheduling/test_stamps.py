@@ -131,3 +131,16 @@ def test_the_stamp_moves_at_commit_not_when_a_savepoint_is_released(db, two_site
     assert stamp(db, here) == first
     db.session.commit()
     assert stamp(db, here) == first + 1
+
+
+def test_a_row_changed_after_a_commit_expired_it_still_bumps(db, two_sites, add_hours):
+    """After a commit every attribute is expired; changing one leaves site_id unloaded, and the
+    stamp must still find the site."""
+    here, _there, doc = two_sites
+    row = add_hours(doc, here, 5, dt.time(8), dt.time(12))
+    db.session.commit()
+    first = stamp(db, here)
+    db.session.expire(row)
+    row.end_time = dt.time(13)
+    db.session.commit()
+    assert stamp(db, here) == first + 1
