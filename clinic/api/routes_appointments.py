@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
@@ -153,7 +154,7 @@ def _answers() -> stamps.AnswerCache:
     return cache
 
 
-def _slots_json(free: list[FreeStart], tz, rooms: dict[int, str]) -> str:
+def _slots_json(free: list[FreeStart], tz: ZoneInfo, rooms: dict[int, str]) -> str:
     """`{"slots": [...]}` written directly: a 60-day answer holds thousands of slots, and each start's
     local times are formatted once for all its physician and room pairs rather than once a slot."""
     names = {room_id: json.dumps(name) for room_id, name in rooms.items()}
@@ -181,9 +182,11 @@ def book():
         if body.data.get("override") is not None and current_actor().role != Role.PHYSICIAN:
             raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
         patient_id = body.integer("patient_id", minimum=1)
-        patient = db.session.get(Patient, patient_id) if patient_id is not None and site is not None else None
-        if patient_id is not None and site is not None and patient is None:
-            raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
+        patient = None
+        if patient_id is not None and site is not None:
+            patient = db.session.get(Patient, patient_id)
+            if patient is None:
+                raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
         inp = dict(
             procedure_code=body.string("procedure", max_length=40), start_at=body.instant("start"),
             physician_id=body.integer("physician_id", required=False, minimum=1),

@@ -211,9 +211,10 @@ def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int 
     window = (local_day_bounds(start_date, tz)[0], local_day_bounds(last, tz)[1])
     if window[1] <= earliest_at or window[0] > latest_at:
         return []
-    if only_at is not None and not window[0] <= only_at < window[1]:
-        return []
-    if only_at is not None:   # who is busy matters only over the one block asked about
+    if only_at is not None:
+        if not window[0] <= only_at < window[1]:
+            return []
+        # Who is busy matters only over the one block asked about.
         window = (only_at, only_at + dt.timedelta(minutes=procedure.duration_minutes + site.turnover_minutes))
     data = _load(site, procedure, start_date, last, window, physician_id, exclude_appointment_id)
     if not data.rooms or not data.physicians:
