@@ -21,6 +21,8 @@ from clinic.audit import queries
 from clinic.audit.services import record
 from clinic.extensions import db
 from clinic.outcomes.services import safe_cell
+from clinic.patients.models import Patient
+from clinic.queryargs import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 navigation.add("audit.index", _l("Audit log"), (Role.ADMIN,), _l("Who read or changed what, and when"), order=80)
@@ -55,6 +57,14 @@ def _filter(form: AuditFilterForm) -> queries.AuditFilter:
     )
 
 
+def _patient_on_record(patient_id: int | None) -> int | None:
+    """The filter's patient number for the audit row of this reading, when it names a patient:
+    a number that names nobody matches no event and is kept in the row's details only."""
+    if patient_id is None:
+        return None
+    return db.session.scalar(sa.select(Patient.id).where(Patient.id == patient_id))
+
+
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def index():
@@ -62,10 +72,10 @@ def index():
     if not form.validate():
         db.session.commit()
         return render_template("audit/index.html", form=form, events=None, actions=queries.action_names()), 422
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     f = _filter(form)
     events, total = queries.search(f, page)
-    record("audit.view", "audit_log", patient_id=f.patient_id, details=f.as_dict() | {"page": page})
+    record("audit.view", "audit_log", patient_id=_patient_on_record(f.patient_id), details=f.as_dict() | {"page": page})
     db.session.commit()
     pages = max(1, -(-total // queries.PER_PAGE))
     return render_template("audit/index.html", form=form, events=events, total=total, page=page, pages=pages,
@@ -86,7 +96,7 @@ def export():
         db.session.commit()
         return render_template("audit/index.html", form=form, events=None, actions=queries.action_names()), 422
     f = _filter(form)
-    record("audit.export", "audit_log", patient_id=f.patient_id, details=f.as_dict())
+    record("audit.export", "audit_log", patient_id=_patient_on_record(f.patient_id), details=f.as_dict())
     db.session.commit()  # the export is on record before the first byte leaves
 
     def generate():

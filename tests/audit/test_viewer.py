@@ -109,3 +109,19 @@ def test_csv_export_is_streamed_filtered_and_safe(client, login_as, events, db, 
     assert rows[0]["at_utc"] == "2026-03-01T10:00:00+00:00" and rows[0]["details"] == '{"k": "v"}'
     exported = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "audit.export")).one()
     assert exported.details["user_id"] == events["alice"].id
+
+
+@pytest.mark.parametrize("path", ["/audit/", "/audit/export.csv"])
+def test_a_patient_number_that_names_nobody_matches_nothing(client, login_as, events, db, path):
+    """A filter on a patient number that names no patient answers the empty list (a fuzzer found a 500
+    here: the reading's own audit row pointed at that missing patient); the number stays in its details."""
+    login_as("admin")
+    response = client.get(path, query_string={"patient": 999999})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    if path == "/audit/":
+        assert "No event matches these filters." in body
+    else:
+        assert list(csv.DictReader(io.StringIO(body))) == []
+    seen = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.in_(["audit.view", "audit.export"]))).one()
+    assert (seen.patient_id, seen.details["patient_id"]) == (None, 999999)
