@@ -13,6 +13,7 @@ from clinic.admin.forms import NewUserForm, PasswordForm, TokenForm, UserForm
 from clinic.admin.views import ADMIN, bp, show_errors
 from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
+from clinic.queryargs import page_arg
 
 
 def _with_sites(form: UserForm) -> UserForm:
@@ -24,7 +25,7 @@ def _with_sites(form: UserForm) -> UserForm:
 @roles_required(*ADMIN)
 def users():
     q = request.args.get("q", "")[:200]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     rows, total = user_services.search_users(q, page)
     pages = max(1, -(-total // user_services.PER_PAGE))
     return render_template("admin/users.html", users=rows, total=total, q=q, page=page, pages=pages)

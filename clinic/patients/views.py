@@ -13,6 +13,7 @@ from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services
 from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm
+from clinic.queryargs import page_arg
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
@@ -49,7 +50,7 @@ def _show_errors(form: PatientForm, err: ValidationFailed) -> None:
 @roles_required(*STAFF)
 def index():
     q = request.args.get("q", "")[:200]
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     patients, total = services.search_patients(q, page)
     db.session.commit()
     pages = max(1, -(-total // services.PER_PAGE))

@@ -23,6 +23,7 @@ from clinic.reminders import composers, planner  # noqa: F401  (signal receivers
 from clinic.reminders import services
 from clinic.reminders.models import ReminderStatus
 from clinic.sites.models import Site
+from clinic.queryargs import id_arg, page_arg
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/outbox")
 navigation.add("reminders.outbox", _l("Outbox"), (Role.ADMIN,), _l("Reminder delivery by status, site and date"),
@@ -38,14 +39,14 @@ def _filter() -> services.OutboxFilter:
     except ValueError:
         flash(_("The date was not understood (YYYY-MM-DD); it was ignored."), "warning")
         day = None
-    return services.OutboxFilter(status=status, site_id=request.args.get("site", type=int), day=day)
+    return services.OutboxFilter(status=status, site_id=id_arg("site"), day=day)
 
 
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def outbox():
     flt = _filter()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     rows, total, by_status = services.list_outbox(flt, page)
     sites = db.session.execute(sa.select(Site).order_by(Site.name)).scalars().all()
     db.session.commit()

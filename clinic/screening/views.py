@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -18,6 +18,7 @@ from clinic.extensions import db
 from clinic.scheduling.models import Appointment
 from clinic.screening import outbox
 from clinic.screening.sheet import render_sheet
+from clinic.queryargs import page_arg
 
 __all__ = ["bp", "render_sheet"]
 
@@ -42,7 +43,7 @@ def sheet(appointment_id: int):
 @bp.route("/admin/mail-folder")
 @roles_required(Role.ADMIN)
 def outbox_index():
-    number = max(1, request.args.get("page", 1, type=int) or 1)
+    number = page_arg()
     entries, total = outbox.page(number, PER_PAGE)
     record("outbox.list", "outbox", None, None, {"page": number, "names": [e.name for e in entries]})
     db.session.commit()
