@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations migrate seed lint fuzz bench clean
+.PHONY: run test test-clock install translations migrate seed lint fuzz bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -41,14 +41,31 @@ test: install
 	  CLINIC_TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest -m "not browser" $(PYTEST_ARGS); \
 	fi
 
+# The suite at the hard hours (SQLite, browser tests included): 23:30 in Paris (quiet hours at the
+# Paris sites), the night Paris enters summer time, the night the United States leave it. Every test
+# starts at CLINIC_TEST_NOW instead of the suite's usual Wednesday afternoon (tests/clock.py).
+CLOCK_INSTANTS ?= 2026-12-09T22:30:00+00:00 2027-03-28T01:30:00+00:00 2027-11-07T07:30:00+00:00
+test-clock: install
+	@for instant in $(CLOCK_INSTANTS); do \
+	  echo "== the suite with its clock at $$instant"; \
+	  CLINIC_TEST_NOW="$$instant" $(PY) -m pytest $(PYTEST_ARGS) || exit 1; \
+	done
+
 lint: install
 	$(VENV)/bin/ruff check clinic tests bench
 
 # The long run: FUZZ_EXAMPLES generated inputs per API operation and per form (make test runs
-# the same tests with a handful each); prints how many requests were made and how many failed.
+# the same tests with a handful each), once per seed of FUZZ_SEEDS, so a run is repeatable and
+# each seed explores other inputs; prints how many requests were made and how many failed.
+# What a run finds goes into tests/fuzz/found.py, which every run replays first.
 FUZZ_EXAMPLES ?= 150
+FUZZ_SEEDS ?= 1 2 3
 fuzz: install
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/fuzz -m fuzz $(PYTEST_ARGS)
+	@for seed in $(FUZZ_SEEDS); do \
+	  echo "== fuzz with seed $$seed"; \
+	  FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/fuzz -m fuzz --hypothesis-seed=$$seed $(PYTEST_ARGS) \
+	    || exit 1; \
+	done
 
 bench: install
 	$(PY) bench/run.py

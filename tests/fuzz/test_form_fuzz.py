@@ -22,6 +22,7 @@ from clinic.sites.models import Site
 from tests.conftest import csrf_token
 from tests.fuzz.conftest import EXAMPLES
 from tests.fuzz.forms import draw_values, forms_of, unescaped
+from tests.fuzz.found import FORMS, FormCase
 
 STAFF_PAGES = [
     "/patients/new", "/patients/{patient}/edit", "/patients/", "/appointments/book/{patient}",
@@ -91,3 +92,18 @@ def test_portal_forms_survive_hostile_input(seeded, client, purpose):
 def test_login_form_survives_hostile_input(client, db):
     """The sign-in form answers hostile e-mails and passwords with the form again."""
     _fuzz(client, "/login")
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("case", FORMS, ids=[f"{c.method} {c.action} {c.why}" for c in FORMS])
+def test_what_form_fuzzing_found_stays_fixed(seeded, client, make_user, login, case: FormCase):
+    """Each input an earlier fuzz run found failing, sent again as it was: no 5xx, no live markup."""
+    login(make_user("admin"))
+    ids = _ids(seeded)
+    action = case.action.format(**ids)
+    if case.method == "post":
+        response = client.post(action, data={**case.values, "csrf_token": csrf_token(client, case.page.format(**ids))})
+    else:
+        response = client.get(action, query_string=case.values)
+    assert response.status_code < 500, case.why
+    assert unescaped(response.get_data(as_text=True), case.values) == [], case.why
