@@ -14,6 +14,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
@@ -25,15 +26,42 @@ from clinic.extensions import db as _db
 from clinic.patients.models import Patient, PatientMedication
 from clinic.scheduling.models import WorkingHours
 from clinic.sites.models import Room, Site
+from tests.clock import fixed_instant
 
 PASSWORD = "correct-horse-9"
 _counter = itertools.count(1)
+
+
+TEST_NOW = fixed_instant()
+_RUN_CLOCK: list[time_machine.travel] = []
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs PostgreSQL (CLINIC_TEST_DATABASE_URL)")
     config.addinivalue_line("markers", "browser: drives Debian's Chromium through Playwright")
     config.addinivalue_line("markers", "fuzz: generated-input runs")
+    # From collection on, nothing reads the wall clock: modules, session fixtures (the migrated
+    # database, the browser tests' seeded server) and tests all start from TEST_NOW.
+    traveller = time_machine.travel(TEST_NOW, tick=True)
+    traveller.start()
+    _RUN_CLOCK.append(traveller)
+
+
+def pytest_unconfigure(config):
+    while _RUN_CLOCK:
+        _RUN_CLOCK.pop().stop()
+
+
+def pytest_report_header(config):
+    return f"clock: every test starts at {TEST_NOW.isoformat()} (CLINIC_TEST_NOW moves it) and ticks"
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock():
+    """Every test starts at TEST_NOW and its clock ticks; a test that travels elsewhere
+    (time_machine.travel, the time_machine fixture) overrides it for as long as it says."""
+    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+        yield traveller
 
 
 def is_postgres_url(url: str) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.clock import clock_env
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -13,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def dispatcher(database_url: str, port: int, worker: str, tmp_path, claim_timeout: int = 300,
                batch: int = 50) -> subprocess.Popen:
     """`flask clinic send-due --all` in its own process, sending to the test's SMTP server."""
-    env = {**os.environ, "CLINIC_ENV": "testing", "DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1",
+    env = {**clock_env(), "CLINIC_ENV": "testing", "DATABASE_URL": database_url, "SMTP_HOST": "127.0.0.1",
            "SMTP_PORT": str(port), "DISPATCH_CLAIM_TIMEOUT_SECONDS": str(claim_timeout),
            "OUTBOX_DIR": str(tmp_path / "outbox")}
     return subprocess.Popen(

@@ -1,11 +1,17 @@
 """Browser tests: the app served by a real HTTP server on 127.0.0.1 over a seeded database,
-driven by Playwright in Debian's Chromium. Skipped (with the reason) when Chromium is absent."""
+driven by Playwright in Debian's Chromium. Skipped (with the reason) when Chromium is absent.
+
+The server runs in this process, so it sees the suite's clock (tests/clock.py); Chromium keeps the
+machine's real clock. A cookie's lifetime is therefore handed to the browser as Max-Age (counted
+on the browser's clock) beside its Expires date (which is on the server's)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import socket
 import threading
+from email.utils import parsedate_to_datetime
 
 import pytest
 from werkzeug.serving import make_server
@@ -41,6 +47,33 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
 
 
+class CookieLifetimeOnBrowserClock:
+    """WSGI middleware: a Set-Cookie with an Expires date also gets the matching Max-Age, which
+    browsers prefer, so a session cookie set at the suite's instant lives its lifetime in Chromium
+    whatever the real date."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, [(k, _with_max_age(v) if k.lower() == "set-cookie" else v)
+                                           for k, v in headers], exc_info)
+
+        return self.app(environ, start)
+
+
+def _with_max_age(cookie: str) -> str:
+    attributes = [part.strip() for part in cookie.split(";")]
+    if any(a.lower().startswith("max-age=") for a in attributes):
+        return cookie
+    expires = next((a.split("=", 1)[1] for a in attributes if a.lower().startswith("expires=")), None)
+    if expires is None:
+        return cookie
+    seconds = int((parsedate_to_datetime(expires) - dt.datetime.now(dt.UTC)).total_seconds())
+    return f"{cookie}; Max-Age={max(seconds, 0)}"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -70,7 +103,7 @@ def live_app(tmp_path_factory):
 def live_server(live_app):
     """The base URL of the app served on a free loopback port for the whole session."""
     port = _free_port()
-    server = make_server("127.0.0.1", port, live_app, threaded=True)
+    server = make_server("127.0.0.1", port, CookieLifetimeOnBrowserClock(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     live_app.config["BASE_URL"] = f"http://127.0.0.1:{port}"

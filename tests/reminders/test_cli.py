@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tests.clock import clock_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +22,7 @@ def test_send_due_prints_counts(app, db):
 
 def test_scheduler_runs_and_stops_cleanly_on_sigterm(database_url, tmp_path):
     """The scheduler process starts its periodic job and exits 0 on SIGTERM."""
-    env = {**os.environ, "CLINIC_ENV": "testing", "DATABASE_URL": database_url, "DISPATCH_INTERVAL_SECONDS": "1",
+    env = {**clock_env(), "CLINIC_ENV": "testing", "DATABASE_URL": database_url, "DISPATCH_INTERVAL_SECONDS": "1",
            "OUTBOX_DIR": str(tmp_path), "SMTP_HOST": ""}
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "clinic", "scheduler", "--worker-id",
                              "sched-test"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

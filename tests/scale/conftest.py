@@ -15,6 +15,7 @@ from clinic.patients.models import Patient
 from clinic.scheduling.models import WorkingHours
 from clinic.sites.models import Room, Site
 from tests.cleanup import purge
+from tests.clock import clock_env
 
 PHYSICIANS = 3
 ROOMS = 3
@@ -60,7 +61,7 @@ def committed(app):
 def app_servers(database_url, tmp_path):
     """Two gunicorn servers of `wsgi:app` (production settings) on free loopback ports, one database;
     stopped (then killed if need be) at the end, even on failure."""
-    env = env_for(database_url, OUTBOX_DIR=str(tmp_path / "outbox"))
+    env = clock_env(env_for(database_url, OUTBOX_DIR=str(tmp_path / "outbox")))
     servers: list[Server] = []
     try:
         for _ in range(2):

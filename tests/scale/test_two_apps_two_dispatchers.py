@@ -7,7 +7,7 @@ others get 409 slot_unavailable), distinct slots are all booked, overlapping sta
 for a physician or a room. Then the reminders of those bookings are made due and two dispatcher
 processes drain them together: every row arrives once at the SMTP server and is marked sent once.
 
-The servers run on the real clock, so the slots are chosen from their own availability answer.
+The servers run on the suite's clock (tests/clock.py), and the slots are chosen from their own availability answer.
 """
 
 from __future__ import annotations
