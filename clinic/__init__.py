@@ -33,6 +33,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     register_errors(app)
     register_templates(app)
     register_cli(app)
+    register_ops(app)
     return app
 
 
@@ -131,6 +132,13 @@ def register_templates(app: Flask) -> None:
     from clinic import templating
 
     templating.register(app)
+
+
+def register_ops(app: Flask) -> None:
+    # Health and readiness, JSON logs, metrics, error reports (clinic/ops/).
+    from clinic import ops
+
+    ops.init_app(app)
 
 
 def register_cli(app: Flask) -> None:
