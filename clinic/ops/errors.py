@@ -3,7 +3,8 @@
 `scrub` is the before_send hook: it removes request bodies, cookies, query strings and every
 header but a few harmless ones, and replaces the value of any field whose name looks like patient
 data (name, e-mail, phone, birth date, address, notes...) or a secret, wherever it sits in the
-event. Local variables are never attached (include_local_variables=False), nor default PII.
+event. Local variables are never attached (include_local_variables=False), nor request bodies
+(max_request_body_size="never"), nor default PII.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def init_app(app: Flask) -> None:
         dsn=dsn,
         integrations=[FlaskIntegration()],
         environment=app.config.get("SENTRY_ENVIRONMENT"),
-        send_default_pii=False,
+        # send_default_pii stays at its default (off; the option itself is deprecated): no user, IP or cookies.
         include_local_variables=False,
         max_request_body_size="never",
         traces_sample_rate=app.config.get("SENTRY_TRACES_SAMPLE_RATE", 0.0),
