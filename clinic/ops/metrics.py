@@ -40,20 +40,18 @@ _NEW_BOOKINGS = "ops_new_bookings"
 def _count_new(session: Session, _context) -> None:
     from clinic.scheduling.models import Appointment
 
-    new = [obj.site_id for obj in session.new if isinstance(obj, Appointment)]
+    new = [(obj, obj.site_id) for obj in session.new if isinstance(obj, Appointment)]
     if new:
         session.info.setdefault(_NEW_BOOKINGS, []).extend(new)
 
 
 @event.listens_for(Session, "after_commit")
 def _commit_counts(session: Session) -> None:
-    for site_id in session.info.pop(_NEW_BOOKINGS, []):
-        BOOKINGS.labels(site_id=str(site_id)).inc()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_NEW_BOOKINGS, None)
+    # Only rows still there: one flushed in a transaction or savepoint rolled back since is no
+    # longer persistent (a rollback does not clear the list: what was flushed before a savepoint stays).
+    for obj, site_id in session.info.pop(_NEW_BOOKINGS, []):
+        if sa.inspect(obj).persistent:
+            BOOKINGS.labels(site_id=str(site_id)).inc()
 
 
 class _CacheCounts:

@@ -90,3 +90,28 @@ def test_unmatched_paths_share_one_route_label(client, scrape):
     samples = scrape()
     assert _value(samples, "clinic_http_requests_total", method="GET", route="<unmatched>", status="404") >= 1
     assert not any("Dubois" in str(key) for key in samples)
+
+
+def test_a_booking_rolled_back_in_a_savepoint_is_not_counted_and_the_one_before_it_is(db, client, scrape, paris, make_user, make_patient):
+    from clinic.scheduling.models import Appointment
+
+    doc = make_user("physician", sites=[paris])
+    patient = make_patient()
+    site = str(paris.id)
+    before = _value(scrape(), "clinic_bookings_total", site_id=site)
+    start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+
+    def appointment(minutes: int) -> Appointment:
+        begin = start + dt.timedelta(minutes=minutes)
+        return Appointment(patient=patient, site=paris, room=paris.rooms[0], physician=doc,
+                           procedure_code="esi-interlaminar", start_at=begin, end_at=begin + dt.timedelta(minutes=30),
+                           block_end_at=begin + dt.timedelta(minutes=30))
+
+    db.session.add(appointment(0))
+    db.session.flush()
+    nested = db.session.begin_nested()
+    db.session.add(appointment(60))
+    db.session.flush()
+    nested.rollback()
+    db.session.commit()
+    assert _value(scrape(), "clinic_bookings_total", site_id=site) - before == 1
