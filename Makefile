@@ -1,18 +1,35 @@
 # The two commands a new user needs: `make run` and `make test`.
-PYTHON ?= python3.11
+# The interpreter: PYTHON if given, else the first of python3.12, python3.13, python3 that runs
+# and is 3.12 or newer (pyenv's versions are tried too).
+PYTHON ?= $(shell for p in python3.12 python3.13 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[23]*/bin/python3); do \
+  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-clock install translations migrate seed lint fuzz bench clean
+.PHONY: run test test-clock install translations migrate seed lint fuzz bench clean lock wheel
 
+# Installs exactly the locked versions, each checked against its hash (requirements-dev.txt holds
+# every package, direct and indirect, of the runtime and of development).
 $(STAMP): requirements.txt requirements-dev.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (tried python3.12, python3.13, python3)"; exit 1; }
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	  echo "$(VENV) holds an older Python: making it again"; rm -rf $(VENV); fi
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(STAMP)
+
+# Writes both lock files again from pyproject.toml (after a dependency is added or bumped).
+LOCK := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(STAMP)
+	$(LOCK) -o requirements.txt pyproject.toml
+	$(LOCK) --extra dev -o requirements-dev.txt pyproject.toml
+	$(LOCK) -o requirements-build.txt requirements-build.in
+
+# A wheel with the templates, static files, catalog data, migrations and compiled catalogs.
+wheel: $(STAMP)
+	$(PY) -m pip wheel --no-deps --no-build-isolation -w dist .
 
 install: $(STAMP) translations
 
@@ -71,4 +88,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache build dist *.egg-info

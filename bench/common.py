@@ -106,7 +106,11 @@ def throughput(url: str, clients: int, seconds: float, headers: dict | None = No
 def env_for(database_url: str, **extra: str) -> dict:
     env = dict(os.environ)
     env.update(DATABASE_URL=database_url, CLINIC_ENV="production", SECRET_KEY="bench-secret-not-for-production",
-               SESSION_COOKIE_SECURE="0", BASE_URL="http://127.0.0.1", PYTHONUNBUFFERED="1", **extra)
+               SESSION_COOKIE_SECURE="0", BASE_URL="http://127.0.0.1", PYTHONUNBUFFERED="1",
+               # gunicorn reads ./gunicorn.conf.py: no access log, and the app's request lines at
+               # warning level only, as --log-level warning asks (the figures stay comparable).
+               GUNICORN_ACCESS_LOG="", LOG_LEVEL="WARNING")
+    env.update(extra)
     env.pop("SMTP_HOST", None)
     return env
 

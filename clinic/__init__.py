@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from clinic.config import CONFIGS, INSTANCE, ROOT
+from clinic.config import CONFIGS, INSTANCE, resource
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -21,8 +21,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     """Build the application. `config` names a configuration or gives settings to apply on top."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(resource("templates")),
+        static_folder=str(resource("static")),
         instance_path=str(INSTANCE),
     )
     register_config(app, config)
@@ -33,6 +33,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     register_errors(app)
     register_templates(app)
     register_cli(app)
+    register_ops(app)
     return app
 
 
@@ -52,8 +53,8 @@ def register_config(app: Flask, config: str | dict | None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A waiting writer must queue behind another (serialised writes), not fail at once.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
-    translation_dirs = [str(ROOT / "clinic" / "translations")]
-    translation_dirs += [str(p) for p in sorted((ROOT / "clinic").glob("*/translations"))]
+    translation_dirs = [str(PACKAGE / "translations")]
+    translation_dirs += [str(p) for p in sorted(PACKAGE.glob("*/translations"))]
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_dirs))
 
 
@@ -64,7 +65,7 @@ def register_extensions(app: Flask) -> None:
     from clinic.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(resource("migrations")), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -131,6 +132,13 @@ def register_templates(app: Flask) -> None:
     from clinic import templating
 
     templating.register(app)
+
+
+def register_ops(app: Flask) -> None:
+    # Health and readiness, JSON logs, metrics, error reports (clinic/ops/).
+    from clinic import ops
+
+    ops.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

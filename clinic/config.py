@@ -6,7 +6,25 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instance"
+PACKAGE = ROOT / "clinic"
+
+
+def _instance_path() -> Path:
+    """CLINIC_INSTANCE_PATH, else instance/ beside the package in a source checkout, else in the
+    working directory (an installed package never writes into site-packages)."""
+    if os.environ.get("CLINIC_INSTANCE_PATH"):
+        return Path(os.environ["CLINIC_INSTANCE_PATH"])
+    return ROOT / "instance" if (ROOT / "pyproject.toml").is_file() else Path.cwd() / "instance"
+
+
+def resource(name: str) -> Path:
+    """templates/, static/ or migrations/: inside the package when installed from the wheel,
+    beside it in a source checkout."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else ROOT / name
+
+
+INSTANCE = _instance_path()
 
 
 def _bool(name: str, default: bool) -> bool:

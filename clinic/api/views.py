@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g, jsonify, render_template
+from flask_babel import lazy_gettext as _l
 
+from clinic import navigation
 from clinic.access import public
+from clinic.accounts.models import Role
 from clinic.accounts.auth import user_from_bearer
 from clinic.extensions import csrf
 
@@ -23,6 +26,17 @@ def openapi():
     from clinic.api.openapi import document
 
     return jsonify(document())
+
+
+navigation.add("api.docs", _l("API documentation"), (Role.ADMIN,), _l("The JSON API v1, read from its OpenAPI document"),
+               order=95)
+
+
+@bp.route("/docs")
+@public
+def docs():
+    """Swagger UI over the OpenAPI document, from the app's own static files (static/vendor/swagger-ui)."""
+    return render_template("api/docs.html")
 
 
 def _load_routes() -> None:

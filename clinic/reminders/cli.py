@@ -26,12 +26,14 @@ def send_due(batch_size: int | None, worker_id: str | None, until_empty: bool) -
     click.echo(" ".join(f"{k}={v}" for k, v in counts.as_dict().items()))
 
 
-def _job(app, worker_id: str) -> None:
+def _job(app, worker_id: str, started_at) -> None:
+    from clinic.ops import heartbeat
     from clinic.reminders import dispatcher
 
     with app.app_context():
         try:
             counts = dispatcher.dispatch_once(app.config["DISPATCH_BATCH_SIZE"], worker_id)
+            heartbeat.beat(worker_id, app.config["DISPATCH_INTERVAL_SECONDS"], started_at, counts)
         except Exception:  # the next run tries again; a pass never kills the scheduler
             log.exception("dispatch pass failed")
             return
@@ -53,7 +55,7 @@ def scheduler(worker_id: str | None) -> None:
     worker_id = worker_id or default_worker_id()
     interval = app.config["DISPATCH_INTERVAL_SECONDS"]
     sched = BlockingScheduler(timezone="UTC")
-    sched.add_job(_job, "interval", seconds=interval, args=(app, worker_id), id="dispatch",
+    sched.add_job(_job, "interval", seconds=interval, args=(app, worker_id, utcnow()), id="dispatch",
                   max_instances=1, coalesce=True, next_run_time=utcnow(), misfire_grace_time=interval)
 
     def stop(signum, _frame) -> None:
