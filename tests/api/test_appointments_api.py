@@ -228,6 +228,9 @@ def test_openapi_describes_the_routes(client):
         assert path in doc["paths"]
     assert "reminders" in doc["components"]["schemas"]["Appointment"]["required"]
     assert "201" in doc["paths"]["/api/v1/appointments"]["post"]["responses"]
+    assert "patient_busy" in doc["paths"]["/api/v1/appointments"]["post"]["description"]
+    for action in ("reschedule", "cancel", "check-in"):
+        assert "conflict_retry" in doc["paths"][f"/api/v1/appointments/{{id}}/{action}"]["post"]["description"]
 
 
 @pytest.mark.parametrize("query", ["date=9999-12-31&days=120", "date=0001-01-01", "date=2026-03-02&physician=abc"])
