@@ -5,10 +5,11 @@
    committed after this request read it. The dispatcher holds the same row FOR SHARE while it
    hands a message of the appointment to the mail server, so a message goes out either before a
    change commits or not at all.
-2. Transaction-level advisory locks, in ascending key order: one per site and local day written
-   to (whichever physician and room are chosen, even anew on a retry), one per patient (a patient
-   is never in two places, across sites too). Bookings of one site and day are thus serialised
-   before they choose their slot, and the exclusion constraints never have to wait on each other.
+2. Transaction-level advisory locks, in ascending key order: one per site and hour that the block
+   written touches (whichever physician and room are chosen, even anew on a retry: the start and
+   length stay), one per patient (a patient is never in two places, across sites too). Two blocks
+   that overlap touch a common hour, so writers that could collide queue before choosing their
+   slot, and the exclusion constraints never wait on each other; writers of other hours go on.
 
 SQLite has one writer at a time (services.begin_write); the version check still applies.
 """
@@ -23,11 +24,10 @@ from sqlalchemy.exc import OperationalError
 from clinic.errors import Conflict
 from clinic.extensions import db
 from clinic.scheduling.models import Appointment
-from clinic.timeutil import local_date
 
 LOCK_WAIT = "3s"  # the longest a writer queues for its site's day before answering 409
 LOCK_NOT_AVAILABLE = "55P03"
-_SITE_DAY, _PATIENT = 1, 2
+_SITE_HOUR, _PATIENT = 1, 2
 
 
 class ConcurrentChange(Conflict):
@@ -56,15 +56,16 @@ def lock_appointment(appt: Appointment) -> None:
         raise ConcurrentChange(appt)
 
 
-def schedule_keys(site_id: int, tz, starts: list[dt.datetime], patient_id: int | None) -> list[int]:
-    """The advisory lock keys (63-bit) of a write: its site's local days, its patient."""
-    keys = {(_SITE_DAY << 56) | (site_id << 24) | local_date(start, tz).toordinal() for start in starts}
+def schedule_keys(site_id: int, start: dt.datetime, end: dt.datetime, patient_id: int | None) -> list[int]:
+    """The advisory lock keys (63-bit) of a write of the block [start, end): its site's hours, its patient."""
+    first, last = int(start.timestamp() // 3600), int((end.timestamp() - 1) // 3600)
+    keys = {(_SITE_HOUR << 56) | (site_id << 32) | (hour & 0xFFFFFFFF) for hour in range(first, max(first, last) + 1)}
     if patient_id is not None:
         keys.add((_PATIENT << 56) | patient_id)
     return sorted(keys)
 
 
-def lock_schedule(site_id: int, tz, starts: list[dt.datetime], patient_id: int | None) -> None:
+def lock_schedule(site_id: int, start: dt.datetime, end: dt.datetime, patient_id: int | None) -> None:
     """Take the write's advisory locks in key order (PostgreSQL; SQLite writers are already one at a time).
 
     A writer that waits longer than LOCK_WAIT answers 409 conflict_retry rather than queueing on."""
@@ -73,7 +74,7 @@ def lock_schedule(site_id: int, tz, starts: list[dt.datetime], patient_id: int |
     session = db.session
     try:
         session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-        for key in schedule_keys(site_id, tz, starts, patient_id):
+        for key in schedule_keys(site_id, start, end, patient_id):
             session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
     except OperationalError as err:

@@ -266,8 +266,7 @@ def _store_screening(appt: Appointment, result: ScreeningResult) -> None:
 def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -> Appointment:
     """Book after checking input, the slot and the screening; 409 slot_unavailable if taken,
     409 patient_busy if the patient is elsewhere then."""
-    if inp.site is not None and inp.start_at is not None:
-        lock_schedule(inp.site.id, inp.site.tz, [inp.start_at], inp.patient.id if inp.patient else None)
+    _lock_block(inp)
     slot, result = preview(inp, user, now)
     appt = Appointment(
         patient_id=inp.patient.id, site_id=inp.site.id, procedure_code=inp.procedure_code,
@@ -293,6 +292,15 @@ def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -
     return appt
 
 
+def _lock_block(inp: BookingInput) -> None:
+    """Take the write's locks (its site's hours, its patient) before the slot is chosen."""
+    procedure = get_procedure(inp.procedure_code) if inp.procedure_code else None
+    if inp.site is None or inp.start_at is None or procedure is None:
+        return  # refused as invalid further on
+    end = inp.start_at + dt.timedelta(minutes=procedure.duration_minutes + inp.site.turnover_minutes)
+    lock_schedule(inp.site.id, inp.start_at, end, inp.patient.id if inp.patient else None)
+
+
 def _check_reschedulable(appt: Appointment) -> None:
     if appt.status != AppointmentStatus.BOOKED:
         raise Conflict("invalid_state", f"An appointment that is {appt.status.value} cannot be rescheduled.",
@@ -307,11 +315,11 @@ def reschedule(appt: Appointment, start_at: dt.datetime, user: User | None, phys
     _check_reschedulable(appt)
     lock_appointment(appt)
     site = appt.site
-    lock_schedule(site.id, site.tz, [start_at], appt.patient_id)
     inp = BookingInput(patient=appt.patient, site=site, procedure_code=appt.procedure_code, start_at=start_at,
                        physician_id=physician_id, region=appt.region, side=appt.side,
                        levels=tuple(appt.levels or ()), sedation=appt.sedation, answers=dict(appt.screening or {}),
                        override_reason=appt.override_reason)
+    _lock_block(inp)
     procedure = get_procedure(appt.procedure_code)
     _patient_free_at(inp, procedure, exclude_appointment_id=appt.id)
     slot = offered_slot(site, appt.procedure_code, start_at, physician_id, now, exclude_appointment_id=appt.id)
