@@ -459,8 +459,9 @@ def main() -> int:
     total = MINUTES * 60
     recreate(URL)
     smtp = Smtp()
-    env = env_for(URL, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port), SMTP_STARTTLS="0",
-                  DISPATCH_INTERVAL_SECONDS="5", DISPATCH_BACKOFF_BASE_SECONDS="10", DISPATCH_CLAIM_TIMEOUT_SECONDS="60")
+    env = env_for(URL, SMTP_PORT=str(smtp.port), SMTP_STARTTLS="0", DISPATCH_INTERVAL_SECONDS="5",
+                  DISPATCH_BACKOFF_BASE_SECONDS="10", DISPATCH_CLAIM_TIMEOUT_SECONDS="60")
+    env["SMTP_HOST"] = "127.0.0.1"  # after env_for, which drops any SMTP_HOST of the caller's
     (ROOT / "instance").mkdir(exist_ok=True)
     flask(env, "db", "upgrade")
     flask(env, "clinic", "seed-scale", "--site", SITE, "--appointments", "100", "--future-share", "0")
