@@ -122,7 +122,7 @@ class Processes:
             return []
         return [int(pid) for pid in children]
 
-    def wait(self, timeout: float = 60) -> None:
+    def wait(self, timeout: float = 240) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
