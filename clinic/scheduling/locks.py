@@ -25,7 +25,7 @@ from clinic.errors import Conflict
 from clinic.extensions import db
 from clinic.scheduling.models import Appointment
 
-LOCK_WAIT = "3s"  # the longest a writer queues for its site's day before answering 409
+LOCK_WAIT = "10s"  # the longest a writer queues for the hours it writes before answering 409
 LOCK_NOT_AVAILABLE = "55P03"
 _SITE_HOUR, _PATIENT = 1, 2
 
