@@ -167,3 +167,26 @@ def test_reschedule_racing_a_booking_for_one_slot_never_fails(app, clinic):
         outcomes[key] = outcomes.get(key, 0) + 1
     assert active_overlaps(app, clinic["site"]) == {"physician_id": 0, "room_id": 0, "patient_id": 0}
     assert sum(outcomes.values()) == 50
+
+
+def test_cancel_racing_a_reschedule_of_one_appointment_never_fails(app, clinic):
+    """Ten rounds of a cancel and a move of one appointment at once: one 200, the other 409
+    (conflict_retry, or invalid_state when it read the appointment already cancelled), never a 5xx;
+    the appointment ends as the winner left it: cancelled at nine, or booked at noon."""
+    for n in range(10):
+        when = dt.date(2026, 3, 2) + dt.timedelta(days=n)
+        nine, noon = (dt.datetime.combine(when, dt.time(h), PARIS).isoformat() for h in (9, 12))
+        appt = book(app, clinic, clinic["patients"][n], nine)
+        path = f"/api/v1/appointments/{appt['id']}"
+        answers = at_once(app, [(f"{path}/cancel", {"reason": "Patient called"}), (f"{path}/reschedule", {"start": noon})],
+                          clinic["headers"])
+        assert all(status < 500 for status, _ in answers), (n, answers)
+        codes = sorted(code(a) for a in answers)
+        assert codes[0] == (200, "") and codes[1] in ((409, "conflict_retry"), (409, "invalid_state")), (n, answers)
+        cancelled = answers[0][0] == 200
+        with app.app_context():
+            stored = db.session.get(Appointment, appt["id"])
+            expected = ("cancelled", nine) if cancelled else ("booked", noon)
+            assert (stored.status.value, stored.start_at) == (expected[0], dt.datetime.fromisoformat(expected[1])), (
+                n, answers)
+            db.session.commit()
