@@ -89,3 +89,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache build dist *.egg-info
+
+# The soak: mixed load with faults on PostgreSQL (SOAK_DATABASE_URL, dropped and created again),
+# then integrity checks and one table; SOAK_MINUTES sets the length (default 20).
+.PHONY: soak
+soak: install
+	$(PY) bench/soak.py

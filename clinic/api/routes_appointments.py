@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.access import current_actor, ensure_site, roles_required
 from clinic.accounts.models import Role, User
@@ -22,11 +23,12 @@ from clinic.api.routes_reference import site_by_code
 from clinic.api.views import bp
 from clinic.catalog import get_procedure
 from clinic.db import utcnow
-from clinic.errors import Conflict, DomainError, ValidationFailed
+from clinic.errors import Conflict, DomainError, ValidationFailed, error_body
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling import services, stamps, status
 from clinic.scheduling.availability import FreeStart, free_starts
+from clinic.scheduling.locks import ConcurrentChange
 from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey
 from clinic.sites.models import Room, Site
 
@@ -51,6 +53,28 @@ def _appointment(appointment_id: int) -> Appointment:
         raise DomainError("not_found", f"No appointment with id {appointment_id}.", status=404)
     ensure_site(appt.site_id)
     return appt
+
+
+@bp.errorhandler(ConcurrentChange)
+def concurrent_change(err: ConcurrentChange):
+    """409 conflict_retry with the appointment as it now stands (read after the losing work is undone)."""
+    db.session.rollback()
+    body = error_body(err.code, err.message, {"appointment": appointment_json(err.appointment)})
+    db.session.commit()
+    return jsonify(body), err.status
+
+
+def _changed(appointment_id: int, handler: Callable[[], tuple[dict, int]]) -> Callable[[], tuple[dict, int]]:
+    """The handler of a change of one appointment, where an update that matched no row (the row was
+    changed by a rival despite the lock, e.g. by a writer that does not take it) is 409 conflict_retry."""
+    def run() -> tuple[dict, int]:
+        try:
+            return handler()
+        except StaleDataError:
+            db.session.rollback()
+            raise ConcurrentChange(_appointment(appointment_id)) from None
+
+    return run
 
 
 def _idempotent(handler: Callable[[], tuple[dict, int]]):
@@ -238,7 +262,7 @@ def reschedule(appointment_id: int):
         services.reschedule(appt, start, current_actor(), physician)
         return appointment_json(appt), 200
 
-    return _idempotent(handler)
+    return _idempotent(_changed(appointment_id, handler))
 
 
 @bp.route("/v1/appointments/<int:appointment_id>/cancel", methods=["POST"])
@@ -251,17 +275,22 @@ def cancel(appointment_id: int):
         services.cancel(appt, reason if isinstance(reason, str) else None, current_actor())
         return appointment_json(appt), 200
 
-    return _idempotent(handler)
+    return _idempotent(_changed(appointment_id, handler))
 
 
 @bp.route("/v1/appointments/<int:appointment_id>/check-in", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
 def check_in(appointment_id: int):
     services.begin_write()
-    appt = _appointment(appointment_id)
-    status.check_in(appt, current_actor())
-    db.session.commit()
-    return jsonify(appointment_json(appt))
+
+    def handler() -> tuple[dict, int]:
+        appt = _appointment(appointment_id)
+        status.check_in(appt, current_actor())
+        db.session.commit()
+        return appointment_json(appt), 200
+
+    body, code = _changed(appointment_id, handler)()
+    return jsonify(body), code
 
 
 @bp.route("/v1/appointments/<int:appointment_id>/no-show", methods=["POST"])

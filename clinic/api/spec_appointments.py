@@ -83,6 +83,8 @@ SCHEMAS = {
 }
 
 APPT = json_response("The appointment", ref("Appointment"))
+RACE = ("409 conflict_retry, with the appointment as it now stands in details.appointment, when a "
+        "concurrent change of the same appointment won (look again, then retry); never a 5xx for a race.")
 
 
 def _post(summary, body_schema, ok, codes, idempotent=True, ok_code="200"):
@@ -121,7 +123,9 @@ PATHS = {
         }
     },
     "/api/v1/appointments": {
-        "post": _post("Book an appointment", ref("BookingInput"), APPT, (401, 403, 404, 409, 422), ok_code="201"),
+        "post": {**_post("Book an appointment", ref("BookingInput"), APPT, (401, 403, 404, 409, 422), ok_code="201"),
+                 "description": "409 slot_unavailable when the time is not free; 409 patient_busy when the patient "
+                                "has another active appointment at an overlapping time (at any site)."},
         "get": {
             "summary": "A local day's appointments at a site, in start order, cancelled ones included",
             "parameters": [query("location", STR, True), query("date", {"type": "string", "format": "date"}, True),
@@ -137,15 +141,21 @@ PATHS = {
                 "responses": {"200": APPT, **errors(401, 403, 404)}},
     },
     "/api/v1/appointments/{id}/reschedule": {
-        "post": _action("Move an appointment, keeping its id and history",
-                        _obj(("start",), start=INSTANT, physician_id={"type": "integer"}), (401, 403, 404, 409, 422), True),
+        "post": {**_action("Move an appointment, keeping its id and history",
+                           _obj(("start",), start=INSTANT, physician_id={"type": "integer"}), (401, 403, 404, 409, 422),
+                           True),
+                 "description": "409 slot_unavailable, 409 patient_busy as when booking; 409 invalid_state unless "
+                                "booked; " + RACE},
     },
     "/api/v1/appointments/{id}/cancel": {
-        "post": _action("Cancel an appointment with a reason", _obj(("reason",), reason={"type": "string", "minLength": 1, "maxLength": 500}),
-                        (401, 403, 404, 409, 422), True),
+        "post": {**_action("Cancel an appointment with a reason",
+                           _obj(("reason",), reason={"type": "string", "minLength": 1, "maxLength": 500}),
+                           (401, 403, 404, 409, 422), True),
+                 "description": "409 invalid_state when already cancelled or over; " + RACE},
     },
     "/api/v1/appointments/{id}/check-in": {
-        "post": _action("Check the patient in, on the appointment's local date", None, (401, 403, 404, 409)),
+        "post": {**_action("Check the patient in, on the appointment's local date", None, (401, 403, 404, 409)),
+                 "description": "409 invalid_state on another day or status; " + RACE},
     },
     "/api/v1/appointments/{id}/no-show": {
         "post": _action("Mark the patient as not come", None, (401, 403, 404, 409)),

@@ -33,7 +33,7 @@ from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.mail import composers, transport
 from clinic.reminders.models import Reminder, ReminderStatus
-from clinic.scheduling.models import AppointmentStatus
+from clinic.scheduling.models import Appointment, AppointmentStatus
 
 log = logging.getLogger(__name__)
 ROW_HEADER = "X-Clinic-Reminder"
@@ -207,15 +207,41 @@ def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime,
                     last_error=error[:2000])
 
 
+def _hold_for_send(row_id: int, marker: str) -> bool:
+    """Re-check the row just before the hand-over, holding its appointment: False if it was closed.
+
+    PostgreSQL: the appointment's row is held FOR SHARE (a cancel or reschedule takes it FOR UPDATE)
+    and the reminder's FOR UPDATE, from this check until the one-row commit after the mail server's
+    answer, so the message goes out before a change of its appointment commits, or not at all.
+    SQLite (one writer at a time): the same re-check, without holding a read across the send."""
+    r = Reminder.__table__.c
+    postgres = db.engine.dialect.name == "postgresql"
+    appointment_id = db.session.execute(sa.select(r.appointment_id).where(r.id == row_id)).scalar()
+    if appointment_id is not None and postgres:
+        a = Appointment.__table__.c
+        db.session.execute(sa.select(a.id).where(a.id == appointment_id).with_for_update(read=True))
+    still = sa.select(r.id).where(r.id == row_id, r.claimed_by == marker, r.status == "sending")
+    held = db.session.execute(still.with_for_update() if postgres else still).first() is not None
+    if not held or not postgres:
+        db.session.rollback()
+    return held
+
+
 def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail) -> None:
     """Send one message and mark its row at once: the only window in which a crash can repeat a
     message is between the server's acceptance and this one-row commit."""
     row_id = item.row_id
+    if not _hold_for_send(row_id, marker):
+        counts.lost_claims += 1
+        return
     try:
         message_id = mail.send(item.message)
     except transport.TransportError as err:
         _fail(row_id, item.attempts, marker, str(err), now, counts)
         return
+    except BaseException:
+        db.session.rollback()
+        raise
     if _guarded_update(row_id, marker, status="sent", sent_at=utcnow(), message_id=message_id[:255],
                        attempts=item.attempts + 1, last_error=None):
         counts.sent += 1

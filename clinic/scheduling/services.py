@@ -1,14 +1,17 @@
 """Booking, rescheduling and cancelling appointments. Services flush, never commit.
 
 No double booking is guaranteed by the database: on PostgreSQL by the exclusion constraints of
-migration 0001 (a violation becomes 409 slot_unavailable), on SQLite by taking the database's
-write lock before re-checking for an overlap. The checks made before are for friendly answers.
+migrations 0001 (physician, room) and 0010 (patient); a violation becomes 409 slot_unavailable or
+patient_busy. On SQLite by taking the database's write lock before re-checking for an overlap.
+Writers take their locks in one order first (clinic/scheduling/locks.py), so that on PostgreSQL
+they queue rather than deadlock. The checks made before are for friendly answers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +26,7 @@ from clinic.errors import Conflict, DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling.availability import Slot, find_slots
+from clinic.scheduling.locks import lock_appointment, lock_schedule
 from clinic.scheduling.models import (
     ACTIVE_STATUSES, REGIONS, SIDES, Appointment, AppointmentChange, AppointmentStatus,
 )
@@ -36,7 +40,9 @@ BOOLEAN_ANSWERS = ("possible_pregnancy", "active_infection", "fever", "recent_im
 NUMBER_ANSWERS = {"conservative_care_weeks": (0, 520)}
 RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
 WRITE_ATTEMPTS = 6  # each retry follows a rival's commit; four rooms taken at once need five
+WRITE_DEADLINE_SECONDS = 2.0  # no retry starts later than this after the first attempt
 EXCLUSION_VIOLATION = "23P01"
+PATIENT_CONSTRAINT = "ex_appointments_patient_id_overlap"
 
 
 @dataclass
@@ -119,10 +125,36 @@ def screen(inp: BookingInput, procedure: Procedure, slot_end: dt.datetime,
     return result
 
 
+def patient_free(patient_id: int, start_at: dt.datetime, end_at: dt.datetime,
+                 exclude_appointment_id: int | None = None, tz=None) -> None:
+    """409 patient_busy when the patient has another active appointment overlapping [start, end)."""
+    stmt = sa.select(Appointment.id).where(
+        Appointment.patient_id == patient_id, Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.start_at < end_at, Appointment.end_at > start_at)
+    if exclude_appointment_id is not None:
+        stmt = stmt.where(Appointment.id != exclude_appointment_id)
+    with db.session.no_autoflush:
+        taken = db.session.execute(stmt.limit(1)).first()
+    if taken is not None:
+        raise _patient_busy(start_at, tz)
+
+
+def _patient_busy(start_at: dt.datetime, tz) -> Conflict:
+    return Conflict("patient_busy", "This patient already has an appointment at an overlapping time.",
+                    {"start": start_at.astimezone(tz).isoformat() if tz else start_at.isoformat()})
+
+
+def _patient_free_at(inp: BookingInput, procedure: Procedure, exclude_appointment_id: int | None = None) -> None:
+    if inp.start_at is not None and inp.patient is not None:
+        end_at = inp.start_at + dt.timedelta(minutes=procedure.duration_minutes)
+        patient_free(inp.patient.id, inp.start_at, end_at, exclude_appointment_id, inp.site.tz)
+
+
 def preview(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -> tuple[Slot, ScreeningResult]:
     """What booking would do, without writing: the slot taken and the screening result."""
     _check_override(inp.override_reason, user)
     procedure = check_input(inp)
+    _patient_free_at(inp, procedure)
     slot = offered_slot(inp.site, inp.procedure_code, inp.start_at, inp.physician_id, now)
     return slot, screen(inp, procedure, slot.end_at)
 
@@ -154,7 +186,8 @@ def _serialise_writes(site: Site) -> None:
         db.session.execute(sa.update(table).where(table.c.id == site.id).values(id=table.c.id))
 
 
-def _ensure_free(appt: Appointment, exclude_id: int | None) -> None:
+def _ensure_free(appt: Appointment, exclude_id: int | None, tz) -> None:
+    patient_free(appt.patient_id, appt.start_at, appt.end_at, exclude_id, tz)
     stmt = sa.select(Appointment.id).where(
         Appointment.status.in_(ACTIVE_STATUSES), Appointment.start_at < appt.block_end_at,
         Appointment.block_end_at > appt.start_at,
@@ -166,41 +199,53 @@ def _ensure_free(appt: Appointment, exclude_id: int | None) -> None:
         raise Conflict("slot_unavailable", "This time was just taken.", {})
 
 
-def _write_guarded(appt: Appointment, site: Site, exclude_id: int | None, again: Callable[[], None]) -> None:
+def _taken(err: IntegrityError, appt: Appointment, tz) -> Conflict | None:
+    """The 409 an exclusion violation stands for (None: another integrity error, not ours to answer)."""
+    if getattr(err.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+        return None
+    diag = getattr(err.orig, "diag", None)
+    if getattr(diag, "constraint_name", None) == PATIENT_CONSTRAINT:
+        return _patient_busy(appt.start_at, tz)
+    return Conflict("slot_unavailable", "This time was just taken.", {})
+
+
+def _write_guarded(appt: Appointment, site: Site, exclude_id: int | None, choose: Callable[[bool], None]) -> None:
     """Write the appointment; an overlap found by the database answers 409.
 
-    A failed attempt is rolled back to its savepoint (which reloads a rescheduled appointment),
-    and `again` applies the change anew, choosing the slot afresh: when the room (or, none being
-    asked for, the physician) chosen was taken by a booking that committed meanwhile, another
-    free one is taken, so a request is refused only when nothing is free, not because two
-    requests picked the same first room. `again` raises 409 when nothing is.
+    Each attempt runs in its own savepoint, the change included: `choose(first)` sets the slot
+    (the one already found on the first attempt, a slot chosen afresh on the others), so a failed
+    attempt leaves the session clean for the next. When the room (or, none being asked for, the
+    physician) chosen was taken by a booking that committed meanwhile, another free one is taken:
+    a request is refused only when nothing is free, not because two requests picked the same first
+    room. A patient found busy is final. No retry starts after WRITE_DEADLINE_SECONDS.
     """
+    deadline = time.monotonic() + WRITE_DEADLINE_SECONDS
     for attempt in range(1, WRITE_ATTEMPTS + 1):
-        if attempt > 1:
-            with db.session.no_autoflush:
-                again()
+        last = attempt == WRITE_ATTEMPTS or time.monotonic() > deadline
         try:
-            with db.session.no_autoflush:
-                _serialise_writes(site)
-                _ensure_free(appt, exclude_id)
             with db.session.begin_nested():
+                with db.session.no_autoflush:
+                    _serialise_writes(site)
+                    choose(attempt == 1)
+                    _ensure_free(appt, exclude_id, site.tz)
                 db.session.add(appt)
                 db.session.flush()
             return
-        except Conflict:
-            if attempt == WRITE_ATTEMPTS:
+        except Conflict as err:
+            if last or err.code == "patient_busy":
                 raise
         except IntegrityError as err:
-            if getattr(err.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+            answer = _taken(err, appt, site.tz)
+            if answer is None:
                 raise
-            if attempt == WRITE_ATTEMPTS:
-                raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
+            if last or answer.code == "patient_busy":
+                raise answer from None
         except OperationalError as err:
-            # Two bookings checking the same ranges at once can deadlock on PostgreSQL; the one it
-            # aborts is rolled back to its savepoint and tried again, then refused as taken.
+            # A deadlock the locks did not prevent (a physician at two sites at once): the aborted
+            # attempt is rolled back to its savepoint and tried again, then refused as taken.
             if getattr(err.orig, "sqlstate", None) not in RETRYABLE:
                 raise
-            if attempt == WRITE_ATTEMPTS:
+            if last:
                 raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
 
 
@@ -219,7 +264,9 @@ def _store_screening(appt: Appointment, result: ScreeningResult) -> None:
 
 
 def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -> Appointment:
-    """Book after checking input, the slot and the screening; 409 slot_unavailable if taken."""
+    """Book after checking input, the slot and the screening; 409 slot_unavailable if taken,
+    409 patient_busy if the patient is elsewhere then."""
+    _lock_block(inp)
     slot, result = preview(inp, user, now)
     appt = Appointment(
         patient_id=inp.patient.id, site_id=inp.site.id, procedure_code=inp.procedure_code,
@@ -229,10 +276,13 @@ def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -
         override_reason=inp.override_reason or None,
         override_by_id=user.id if (inp.override_reason and user) else None,
     )
-    _times(appt, slot, inp.site)
     _store_screening(appt, result)
-    _write_guarded(appt, inp.site, None, lambda: _times(
-        appt, offered_slot(inp.site, inp.procedure_code, inp.start_at, inp.physician_id, now), inp.site))
+
+    def choose(first: bool) -> None:
+        to = slot if first else offered_slot(inp.site, inp.procedure_code, inp.start_at, inp.physician_id, now)
+        _times(appt, to, inp.site)
+
+    _write_guarded(appt, inp.site, None, choose)
     db.session.add(AppointmentChange(appointment_id=appt.id, user_id=user.id if user else None, action="booked",
                                      new_start_at=appt.start_at, new_physician_id=appt.physician_id))
     db.session.flush()
@@ -242,31 +292,49 @@ def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -
     return appt
 
 
-def reschedule(appt: Appointment, start_at: dt.datetime, user: User | None, physician_id: int | None = None,
-               now: dt.datetime | None = None) -> Appointment:
-    """Move a booked appointment, keeping its id; the old times go to its history."""
+def _lock_block(inp: BookingInput) -> None:
+    """Take the write's locks (its site's hours, its patient) before the slot is chosen."""
+    procedure = get_procedure(inp.procedure_code) if inp.procedure_code else None
+    if inp.site is None or inp.start_at is None or procedure is None:
+        return  # refused as invalid further on
+    end = inp.start_at + dt.timedelta(minutes=procedure.duration_minutes + inp.site.turnover_minutes)
+    lock_schedule(inp.site.id, inp.start_at, end, inp.patient.id if inp.patient else None)
+
+
+def _check_reschedulable(appt: Appointment) -> None:
     if appt.status != AppointmentStatus.BOOKED:
         raise Conflict("invalid_state", f"An appointment that is {appt.status.value} cannot be rescheduled.",
                        {"status": appt.status.value})
+
+
+def reschedule(appt: Appointment, start_at: dt.datetime, user: User | None, physician_id: int | None = None,
+               now: dt.datetime | None = None) -> Appointment:
+    """Move a booked appointment, keeping its id; the old times go to its history.
+
+    The row is held first (409 conflict_retry if another change of it won), then the new day's locks."""
+    _check_reschedulable(appt)
+    lock_appointment(appt)
     site = appt.site
     inp = BookingInput(patient=appt.patient, site=site, procedure_code=appt.procedure_code, start_at=start_at,
                        physician_id=physician_id, region=appt.region, side=appt.side,
                        levels=tuple(appt.levels or ()), sedation=appt.sedation, answers=dict(appt.screening or {}),
                        override_reason=appt.override_reason)
+    _lock_block(inp)
     procedure = get_procedure(appt.procedure_code)
+    _patient_free_at(inp, procedure, exclude_appointment_id=appt.id)
     slot = offered_slot(site, appt.procedure_code, start_at, physician_id, now, exclude_appointment_id=appt.id)
     result = screen(inp, procedure, slot.end_at, exclude_appointment_id=appt.id)
     old_start, old_end, old_physician, sequence = appt.start_at, appt.end_at, appt.physician_id, appt.ical_sequence
 
-    def move(to: Slot) -> None:
+    def choose(first: bool) -> None:
+        to = slot if first else offered_slot(site, appt.procedure_code, start_at, physician_id, now,
+                                             exclude_appointment_id=appt.id)
         _times(appt, to, site)
         _store_screening(appt, result)
         appt.ical_sequence = sequence + 1
         appt.needs_reschedule = False
 
-    move(slot)
-    _write_guarded(appt, site, appt.id, lambda: move(
-        offered_slot(site, appt.procedure_code, start_at, physician_id, now, exclude_appointment_id=appt.id)))
+    _write_guarded(appt, site, appt.id, choose)
     db.session.add(AppointmentChange(appointment_id=appt.id, user_id=user.id if user else None,
                                      action="rescheduled", old_start_at=old_start, new_start_at=appt.start_at,
                                      old_physician_id=old_physician, new_physician_id=appt.physician_id))
@@ -278,15 +346,15 @@ def reschedule(appt: Appointment, start_at: dt.datetime, user: User | None, phys
 
 
 def cancel(appt: Appointment, reason: str | None, user: User | None) -> Appointment:
-    """Cancel with a reason: 409 invalid_state when already over, 422 without a reason."""
-    if AppointmentStatus.CANCELLED not in _transitions(appt.status):
-        raise Conflict("invalid_state", f"An appointment that is {appt.status.value} cannot be cancelled.",
-                       {"status": appt.status.value})
+    """Cancel with a reason: 409 invalid_state when already over, 422 without a reason,
+    409 conflict_retry when another change of the appointment won meanwhile."""
     reason = (reason or "").strip()
+    _check_cancellable(appt)
     if not reason:
         raise ValidationFailed({"reason": "A cancellation needs a reason."})
     if len(reason) > 500:
         raise ValidationFailed({"reason": "At most 500 characters."})
+    lock_appointment(appt)
     appt.status = AppointmentStatus.CANCELLED
     appt.cancel_reason = reason
     appt.ical_sequence += 1
@@ -296,6 +364,12 @@ def cancel(appt: Appointment, reason: str | None, user: User | None) -> Appointm
     record("appointment.cancel", "appointment", appt.id, appt.patient_id, {"reason": reason})
     appointment_cancelled.send(appt, reason=reason)
     return appt
+
+
+def _check_cancellable(appt: Appointment) -> None:
+    if AppointmentStatus.CANCELLED not in _transitions(appt.status):
+        raise Conflict("invalid_state", f"An appointment that is {appt.status.value} cannot be cancelled.",
+                       {"status": appt.status.value})
 
 
 def _transitions(status: AppointmentStatus) -> set[AppointmentStatus]:

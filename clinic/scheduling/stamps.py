@@ -123,9 +123,14 @@ def current(session: Session, site_id: int) -> int:
     return value or 0
 
 
+# What an entry costs beside its answer: the key (a tuple of ids, dates and an instant) and the
+# ordered dict's node. Counted, so that many small answers (an empty day) stay within the budget too.
+ENTRY_OVERHEAD = 512
+
+
 class AnswerCache:
     """A thread-safe LRU of computed answers (one per gunicorn worker), bounded by their length
-    in bytes (or characters); a budget of 0 disables it."""
+    in bytes (or characters) plus ENTRY_OVERHEAD each; a budget of 0 disables it."""
 
     def __init__(self, budget: int):
         self.budget = budget
@@ -145,13 +150,13 @@ class AnswerCache:
                 return value
             self.misses += 1
         value = compute()   # outside the lock: two threads may compute the same answer once each
-        if len(value) > self.budget:
+        if len(value) + ENTRY_OVERHEAD > self.budget:
             return value
         with self._lock:
             if key not in self._items:
                 self._items[key] = value
-                self.used += len(value)
+                self.used += len(value) + ENTRY_OVERHEAD
             while self.used > self.budget:
                 _, dropped = self._items.popitem(last=False)
-                self.used -= len(dropped)
+                self.used -= len(dropped) + ENTRY_OVERHEAD
         return value

@@ -10,6 +10,7 @@ from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
+from clinic.scheduling.locks import lock_appointment
 from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus
 from clinic.scheduling.signals import appointment_status_changed
 from clinic.timeutil import local_date
@@ -32,6 +33,7 @@ def change_status(
     if new not in TRANSITIONS[old]:
         raise Conflict("invalid_state", f"An appointment that is {old.value} cannot become {new.value}.",
                        {"status": old.value})
+    lock_appointment(appointment)  # 409 conflict_retry if a rival change of it committed meanwhile
     appointment.status = new
     db.session.add(AppointmentChange(appointment_id=appointment.id, user_id=user.id if user else None,
                                      action=f"status:{new.value}", note=note))

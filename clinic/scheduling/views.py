@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -19,7 +20,7 @@ from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.patients.services import get_patient
-from clinic.scheduling import services, status
+from clinic.scheduling import form_keys, services, status
 from clinic.scheduling.forms import (
     REGION_LABELS, SIDE_LABELS, STATUS_LABELS, BookingForm, CancelForm, DayForm, RescheduleForm,
 )
@@ -37,6 +38,17 @@ navigation.add("scheduling.day", _l("Appointments"), STAFF, _l("The day's appoin
 @bp.app_context_processor
 def labels() -> dict:
     return {"region_labels": REGION_LABELS, "side_labels": SIDE_LABELS, "status_labels": STATUS_LABELS}
+
+
+# Refusals whose service message is for machines: the page says them in the reader's language.
+PAGE_MESSAGES = {
+    "patient_busy": _l("This patient already has an appointment at an overlapping time. Choose another time."),
+    "conflict_retry": _l("This appointment was changed by someone else meanwhile. Look at it again, then retry."),
+}
+
+
+def _refusal(err: DomainError) -> str:
+    return str(PAGE_MESSAGES.get(err.code, err.message))
 
 
 def _sites() -> list[Site]:
@@ -131,30 +143,59 @@ def book(patient_id: int):
     inp = _input(form, patient, site)
     code = 200
     if inp.start_at is not None and request.form.get("confirm"):
-        try:
-            appt = services.book(inp, current_actor())
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-            code = err.status
-        else:
-            flash(_("Appointment booked."), "success")
-            return redirect(url_for("scheduling.show", appointment_id=appt.id))
+        done, code = _confirm_booking(inp, request.form.get("booking_key"))
+        if done is not None:
+            return done
     elif inp.start_at is not None:
         try:
             slot, result = services.preview(inp, current_actor())
         except DomainError as err:
-            flash(err.message, "error")
+            flash(_refusal(err), "error")
             code = err.status
         else:
             db.session.commit()
             return render_template("scheduling/confirm.html", form=form, patient=patient, site=site, slot=slot,
                                    result=result, physician=db.session.get(User, slot.physician_id),
-                                   action=url_for("scheduling.book", patient_id=patient.id))
+                                   action=url_for("scheduling.book", patient_id=patient.id),
+                                   booking_key=form_keys.new_key())
     context["week"] = week_of(site, form.procedure.data, form.week.data, _int_or_none(form.physician.data))
     db.session.commit()
     return render_template("scheduling/book.html", **context), code
+
+
+def _booked_before(key: str | None, patient_id: int):
+    """The redirect to the booking this form already made (a resubmission), or None."""
+    if not form_keys.valid(key):
+        return None
+    appointment_id = form_keys.booked_with(current_actor().id, key, patient_id)
+    if appointment_id is None:
+        return None
+    db.session.commit()
+    flash(_("This booking was already made: here it is."), "success")
+    return redirect(url_for("scheduling.show", appointment_id=appointment_id))
+
+
+def _confirm_booking(inp: services.BookingInput, key: str | None):
+    """Book once per form (post-redirect-get): the redirect, or None and the refusal's status."""
+    try:
+        again = _booked_before(key, inp.patient.id)
+        if again is not None:
+            return again, 302
+        appt = services.book(inp, current_actor())
+        if form_keys.valid(key):
+            form_keys.remember(current_actor().id, key, inp.patient.id, appt.id)
+        db.session.commit()
+    except (DomainError, IntegrityError) as err:
+        db.session.rollback()
+        again = _booked_before(key, inp.patient.id)  # a twin submission of this form won
+        if again is not None:
+            return again, 302
+        if not isinstance(err, DomainError):
+            raise
+        flash(_refusal(err), "error")
+        return None, err.status
+    flash(_("Appointment booked."), "success")
+    return redirect(url_for("scheduling.show", appointment_id=appt.id)), 302
 
 
 def _appointment(appointment_id: int, action: str = "appointment.read"):
@@ -202,7 +243,7 @@ def reschedule(appointment_id: int):
             db.session.rollback()
             appt = _appointment(appointment_id)
             site = appt.site
-            flash(err.message, "error")
+            flash(_refusal(err), "error")
             code = err.status
         else:
             flash(_("Appointment moved."), "success")
@@ -211,7 +252,7 @@ def reschedule(appointment_id: int):
         try:
             slot = services.offered_slot(site, appt.procedure_code, start, physician_id, exclude_appointment_id=appt.id)
         except DomainError as err:
-            flash(err.message, "error")
+            flash(_refusal(err), "error")
             code = err.status
         else:
             db.session.commit()
@@ -237,7 +278,7 @@ def cancel(appointment_id: int):
             db.session.commit()
         except DomainError as err:
             db.session.rollback()
-            flash(err.message, "error")
+            flash(_refusal(err), "error")
             return redirect(url_for("scheduling.show", appointment_id=appointment_id))
         flash(_("Appointment cancelled."), "success")
         return redirect(url_for("scheduling.show", appointment_id=appointment_id))
@@ -256,7 +297,7 @@ def _status_action(appointment_id: int, change, done_message: str):
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(_refusal(err), "error")
     else:
         flash(done_message, "success")
     return redirect(url_for("scheduling.show", appointment_id=appointment_id))

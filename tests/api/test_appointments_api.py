@@ -109,11 +109,14 @@ def test_reminders_of_the_appointment_are_listed(client, db, setup):
     assert {"kind": "day_before", "send_at": "2026-03-01T09:00:00+01:00", "status": "planned"} in body["reminders"]
 
 
-def test_slot_taken_is_409_and_refusal_is_422(client, setup):
-    """A second booking of the slot answers 409 slot_unavailable; a fever answers 422 fever."""
+def test_slot_taken_is_409_and_refusal_is_422(client, setup, make_patient):
+    """A second booking of the slot answers 409 slot_unavailable (patient_busy for the same patient);
+    a fever answers 422 fever."""
     assert client.post("/api/v1/appointments", json=booking(setup), headers=setup["h"]).status_code == 201
-    r = client.post("/api/v1/appointments", json=booking(setup), headers=setup["h"])
+    r = client.post("/api/v1/appointments", json=booking(setup, patient_id=make_patient().id), headers=setup["h"])
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "slot_unavailable"
+    r = client.post("/api/v1/appointments", json=booking(setup), headers=setup["h"])
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "patient_busy"
     r = client.post("/api/v1/appointments", json=booking(setup, start="2026-03-02T11:00:00+01:00",
                                                          screening={"fever": True}), headers=setup["h"])
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "fever"
@@ -225,6 +228,9 @@ def test_openapi_describes_the_routes(client):
         assert path in doc["paths"]
     assert "reminders" in doc["components"]["schemas"]["Appointment"]["required"]
     assert "201" in doc["paths"]["/api/v1/appointments"]["post"]["responses"]
+    assert "patient_busy" in doc["paths"]["/api/v1/appointments"]["post"]["description"]
+    for action in ("reschedule", "cancel", "check-in"):
+        assert "conflict_retry" in doc["paths"][f"/api/v1/appointments/{{id}}/{action}"]["post"]["description"]
 
 
 @pytest.mark.parametrize("query", ["date=9999-12-31&days=120", "date=0001-01-01", "date=2026-03-02&physician=abc"])

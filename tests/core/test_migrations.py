@@ -14,7 +14,7 @@ def test_migrations_match_models(app, db):
 
 
 def test_postgres_has_exclusion_constraints(app, db):
-    """On PostgreSQL the overlap guarantee is in the database itself."""
+    """On PostgreSQL the overlap guarantee is in the database itself: physician, room, patient."""
     if db.engine.dialect.name != "postgresql":
         import pytest
 
@@ -25,4 +25,5 @@ def test_postgres_has_exclusion_constraints(app, db):
             db.text("SELECT conname FROM pg_constraint WHERE contype = 'x' AND conrelid = 'appointments'::regclass")
         )
     }
-    assert names == {"ex_appointments_physician_id_overlap", "ex_appointments_room_id_overlap"}
+    assert names == {"ex_appointments_physician_id_overlap", "ex_appointments_room_id_overlap",
+                     "ex_appointments_patient_id_overlap"}

@@ -29,7 +29,8 @@ NOW = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
 
 @pytest.fixture
 def committed(app):
-    """A site, a physician with hours, a front-desk token and a patient, committed; removed afterwards."""
+    """A site, a physician with hours, a front-desk token and patients (one per thread: a patient
+    busy elsewhere is another refusal), committed; removed afterwards."""
     tag = uuid.uuid4().hex[:8]
     with app.app_context():
         site = Site(code=f"race-{tag}", name="Race", timezone="Europe/Paris", country="FR", language="fr", policy="fr")
@@ -40,29 +41,32 @@ def committed(app):
             user.set_password("x-long-password-1")
         patient = Patient(first_name="Race", last_name=tag, birth_date=dt.date(1970, 1, 1),
                           email=f"race-{tag}@test.example", language="fr")
-        db.session.add_all([site, doc, desk, patient])
+        others = [Patient(first_name="Race", last_name=f"{tag}-{n}", birth_date=dt.date(1970, 1, 1),
+                          email=f"race-{tag}-{n}@test.example", language="fr") for n in range(THREADS)]
+        db.session.add_all([site, doc, desk, patient, *others])
         db.session.flush()
         db.session.add_all(WorkingHours(physician_id=doc.id, site_id=site.id, weekday=d, start_time=dt.time(8),
                                         end_time=dt.time(17), valid_from=dt.date(2020, 1, 1)) for d in range(5))
         token, raw = ApiToken.issue(desk, "race")
         db.session.add(token)
         db.session.commit()
-        ids = {"site": site.id, "code": site.code, "doc": doc.id, "desk": desk.id, "patient": patient.id, "token": raw}
+        ids = {"site": site.id, "code": site.code, "doc": doc.id, "desk": desk.id, "patient": patient.id, "token": raw,
+               "patients": [p.id for p in others]}
     yield ids
     with app.app_context():
-        purge(site_ids=[ids["site"]], user_ids=[ids["doc"], ids["desk"]], patient_ids=[ids["patient"]])
+        purge(site_ids=[ids["site"]], user_ids=[ids["doc"], ids["desk"]], patient_ids=[ids["patient"], *ids["patients"]])
 
 
 def test_fifty_threads_book_one_slot_once(app, committed):
     """Exactly one 201, forty-nine 409 slot_unavailable, no 5xx, one row in the table."""
-    body = {"patient_id": committed["patient"], "location": committed["code"], "procedure": "esi-interlaminar",
-            "start": "2026-03-02T09:00:00+01:00"}
     headers = {"Authorization": f"Bearer {committed['token']}"}
     barrier = threading.Barrier(THREADS)
     answers: list[tuple[int, str]] = []
     lock = threading.Lock()
 
-    def attempt():
+    def attempt(patient_id):
+        body = {"patient_id": patient_id, "location": committed["code"], "procedure": "esi-interlaminar",
+                "start": "2026-03-02T09:00:00+01:00"}
         client = app.test_client()
         barrier.wait()
         try:
@@ -74,7 +78,7 @@ def test_fifty_threads_book_one_slot_once(app, committed):
             answers.append(result)
 
     with time_machine.travel(NOW, tick=True):
-        threads = [threading.Thread(target=attempt) for _ in range(THREADS)]
+        threads = [threading.Thread(target=attempt, args=(p,)) for p in committed["patients"]]
         for t in threads:
             t.start()
         for t in threads:
@@ -98,9 +102,9 @@ def test_overlapping_slots_booked_at_once_never_fail_or_overlap(app, committed):
     answers: list[tuple[int, str]] = []
     lock = threading.Lock()
 
-    def attempt(start):
+    def attempt(start, patient_id):
         client = app.test_client()
-        body = {"patient_id": committed["patient"], "location": committed["code"],
+        body = {"patient_id": patient_id, "location": committed["code"],
                 "procedure": "esi-interlaminar", "start": start, "physician_id": committed["doc"]}
         barrier.wait()
         try:
@@ -112,7 +116,8 @@ def test_overlapping_slots_booked_at_once_never_fail_or_overlap(app, committed):
             answers.append(result)
 
     with time_machine.travel(NOW, tick=True):
-        threads = [threading.Thread(target=attempt, args=(s,)) for s in starts]
+        pairs = zip(starts, committed["patients"], strict=False)
+        threads = [threading.Thread(target=attempt, args=pair) for pair in pairs]
         for t in threads:
             t.start()
         for t in threads:
@@ -152,7 +157,7 @@ def test_booking_chosen_as_deadlock_victim_answers_409(app, committed):
 
     def block(minutes: int, room_id: int) -> Appointment:
         start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)  # 09:00 Paris + minutes
-        return Appointment(patient_id=committed["patient"], site_id=committed["site"], room_id=room_id,
+        return Appointment(patient_id=committed["patients"][0], site_id=committed["site"], room_id=room_id,
                            physician_id=committed["doc"], procedure_code="esi-interlaminar", start_at=start,
                            end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40))
 

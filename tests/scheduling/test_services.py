@@ -178,9 +178,32 @@ def test_database_refuses_an_overlap_on_postgresql(db, paris, physician, book, f
                         block_end_at=appt.block_end_at + dt.timedelta(minutes=15))
     monkeypatch.setattr(services, "_ensure_free", lambda *a: None)   # skip the friendly check
     with pytest.raises(DomainError) as err:
-        services._write_guarded(clone, paris, None, lambda: services._times(
+        services._write_guarded(clone, paris, None, lambda first: first or services._times(
             clone, services.offered_slot(paris, clone.procedure_code, clone.start_at, None), paris))
     assert (err.value.status, err.value.code) == (409, "slot_unavailable")
+
+
+def test_database_refuses_a_patient_in_two_places_on_postgresql(db, paris, make_site, physician, book, frozen,
+                                                                 monkeypatch):
+    """Past the Python check, PostgreSQL's exclusion constraint refuses one patient's overlapping
+    appointments, in another room with another physician at another site: 409 patient_busy, at once."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the exclusion constraint exists on PostgreSQL only")
+    frozen(2026, 2, 20)
+    physician(paris)
+    lyon = make_site(code="lyon-db")
+    other = physician(lyon)
+    appt = book(paris, "2026-03-02T09:00:00+01:00")
+    clone = Appointment(patient_id=appt.patient_id, site_id=lyon.id, room_id=lyon.rooms[0].id,
+                        physician_id=other.id, procedure_code=appt.procedure_code,
+                        start_at=appt.start_at + dt.timedelta(minutes=15), end_at=appt.end_at + dt.timedelta(minutes=15),
+                        block_end_at=appt.block_end_at + dt.timedelta(minutes=15))
+    monkeypatch.setattr(services, "_ensure_free", lambda *a: None)   # skip the friendly check
+    tries = []
+    with pytest.raises(DomainError) as err:
+        services._write_guarded(clone, lyon, None, tries.append)
+    assert (err.value.status, err.value.code) == (409, "patient_busy")
+    assert tries == [True]  # no retry: a busy patient is final
 
 
 @pytest.fixture

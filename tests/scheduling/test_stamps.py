@@ -112,12 +112,21 @@ def test_a_zero_budget_cache_always_computes():
 
 
 def test_the_cache_keeps_the_most_recent_answers_within_its_budget():
-    cache = stamps.AnswerCache(10)
+    overhead = stamps.ENTRY_OVERHEAD
+    cache = stamps.AnswerCache(10 + 2 * overhead)
     for key in ("a", "b", "a", "c"):
         cache.get_or_compute(key, lambda k=key: k.upper() * 4)
-    assert cache.hits == 1 and list(cache._items) == ["a", "c"] and cache.used == 8
-    cache.get_or_compute("huge", lambda: "x" * 11)      # larger than the budget: answered, not kept
+    assert cache.hits == 1 and list(cache._items) == ["a", "c"] and cache.used == 8 + 2 * overhead
+    cache.get_or_compute("huge", lambda: "x" * (11 + overhead))      # larger than the budget: answered, not kept
     assert list(cache._items) == ["a", "c"]
+
+
+def test_many_small_answers_stay_within_the_budget():
+    """Empty answers of new keys every minute must not grow the cache past its budget in entries."""
+    cache = stamps.AnswerCache(100 * stamps.ENTRY_OVERHEAD)
+    for minute in range(10_000):
+        cache.get_or_compute(("site", minute), lambda: b'{"slots":[]}')
+    assert len(cache._items) < 100 and cache.used <= cache.budget
 
 
 def test_the_stamp_moves_at_commit_not_when_a_savepoint_is_released(db, two_sites, book):

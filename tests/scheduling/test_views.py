@@ -82,8 +82,53 @@ def test_refusal_and_taken_slot_show_the_message(client, paris, make_user, login
     r = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", fever="y"))
     assert r.status_code == 422 and "Fever" in r.get_data(as_text=True)
     assert post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1")).status_code == 302
-    r = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1"))
+    other = f"/appointments/book/{make_patient().id}"
+    r = post(client, other, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1"))
     assert r.status_code == 409 and "not free" in r.get_data(as_text=True)
+
+
+def test_patient_elsewhere_is_told_in_the_readers_language(client, db, paris, make_site, make_user, login_as,
+                                                           make_patient):
+    """Booking a patient already booked at an overlapping time at another site: 409, the patient-busy
+    message (English, then French), nothing booked the second time."""
+    lyon = make_site(code="lyon-test")
+    make_user("physician", sites=[paris, lyon])
+    user = login_as("front_desk", sites=[paris, lyon])
+    patient = make_patient()
+    url = f"/appointments/book/{patient.id}"
+    assert post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1")).status_code == 302
+    r = post(client, url, form_data(lyon, start="2026-03-02T09:15:00+01:00", confirm="1"))
+    assert r.status_code == 409 and "already has an appointment at an overlapping time" in r.get_data(as_text=True)
+    user.language = "fr"
+    db.session.commit()
+    r = post(client, url, form_data(lyon, start="2026-03-02T09:15:00+01:00"))
+    assert r.status_code == 409 and "a déjà un rendez-vous à une heure qui chevauche" in r.get_data(as_text=True)
+    count = db.session.execute(sa.select(sa.func.count(Appointment.id)).where(
+        Appointment.patient_id == patient.id)).scalar_one()
+    assert count == 1
+
+
+def test_resubmitted_confirmation_books_once(client, db, paris, make_user, login_as, make_patient):
+    """The confirmation carries a key: submitting it twice (back, then confirm again) leads to the
+    booking already made, and the form follows post-redirect-get."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    patient = make_patient()
+    url = f"/appointments/book/{patient.id}"
+    html = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00")).get_data(as_text=True)
+    key = re.search(r'name="booking_key" value="([^"]+)"', html).group(1)
+    first = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1", booking_key=key))
+    again = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1", booking_key=key))
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]
+    assert "already made" in client.get(again.headers["Location"]).get_data(as_text=True)
+    ids = db.session.execute(sa.select(Appointment.id).where(Appointment.patient_id == patient.id)).scalars().all()
+    assert len(ids) == 1 and first.headers["Location"].endswith(f"/appointments/{ids[0]}")
+    other = make_patient()
+    r = post(client, f"/appointments/book/{other.id}",
+             form_data(paris, start="2026-03-02T10:00:00+01:00", confirm="1", booking_key=key))
+    assert r.status_code == 422  # a key is one form's: used for another patient, it books nothing
+    assert db.session.execute(sa.select(Appointment.id).where(Appointment.patient_id == other.id)).first() is None
 
 
 @pytest.mark.parametrize("day, site_name", [

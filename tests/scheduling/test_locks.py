@@ -1,0 +1,29 @@
+"""The advisory lock keys of a schedule write: writers that could collide share one, in one order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from clinic.scheduling.locks import schedule_keys
+
+UTC = dt.UTC
+
+
+def block(h: int, m: int, minutes: int = 40) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime(2026, 3, 2, h, m, tzinfo=UTC)
+    return start, start + dt.timedelta(minutes=minutes)
+
+
+def test_overlapping_blocks_share_a_key_and_keys_come_sorted():
+    """9:50-10:30 and 10:10-10:50 overlap: they share the 10:00 hour's key; keys are in ascending order."""
+    a, b = schedule_keys(1, *block(9, 50), None), schedule_keys(1, *block(10, 10), None)
+    assert set(a) & set(b)
+    assert a == sorted(a) and len(a) == 2 and len(b) == 1
+
+
+def test_blocks_apart_or_at_another_site_share_nothing_but_the_patient():
+    """Blocks in different hours, or at another site, share no key; one patient's writes always do."""
+    assert not set(schedule_keys(1, *block(9, 0), None)) & set(schedule_keys(1, *block(11, 0), None))
+    assert not set(schedule_keys(1, *block(9, 0), None)) & set(schedule_keys(2, *block(9, 0), None))
+    assert set(schedule_keys(1, *block(9, 0), 7)) & set(schedule_keys(2, *block(15, 0), 7))
+    assert schedule_keys(1, *block(9, 0, minutes=60), None) == schedule_keys(1, *block(9, 0, minutes=30), None)
