@@ -10,12 +10,14 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import formataddr
 
-from babel.dates import format_date, format_time
+from babel.dates import format_time
 from markupsafe import Markup
 
 from clinic.catalog.rules import patient_texts
+from clinic.dates import format_day
 from clinic.mail import ics
 from clinic.mail.composers import composer, new_message
+from clinic.mail.neutral import mail_name
 from clinic.screening.sheet import render_plain, render_sheet, render_sheet_text
 
 LANGUAGES = ("en", "fr")
@@ -37,8 +39,8 @@ def when(appointment, language: str) -> dict[str, str]:
     tz = appointment.site.tz
     local = appointment.start_at.astimezone(tz)
     pattern = mail_texts(language)["date_format"]
-    return {"date": format_date(local.date(), pattern, locale=language),
-            "time": format_time(local, "HH:mm", locale=language), "site": appointment.site.name}
+    return {"date": format_day(local.date(), pattern, language),
+            "time": format_time(local, "HH:mm", locale=language), "site": mail_name(appointment.site)}
 
 
 def subject(appointment, language: str, kind: str = "confirmation") -> str:
@@ -49,7 +51,7 @@ def _invite(appointment, language: str, method: str) -> bytes:
     texts = mail_texts(language)
     site = appointment.site
     description = texts["rebook"].format(phone=site.phone or "-")
-    return ics.build(appointment, summary=texts["event_summary"].format(site=site.name),
+    return ics.build(appointment, summary=texts["event_summary"].format(site=mail_name(site)),
                      description=description, method=method)
 
 
