@@ -17,7 +17,8 @@ from clinic.catalog.rules import patient_texts
 from clinic.dates import format_day
 from clinic.mail import ics
 from clinic.mail.composers import composer, new_message
-from clinic.mail.neutral import mail_name
+from clinic.mail.neutral import mail_name, messages_data
+from clinic.timeutil import parse_instant
 from clinic.screening.sheet import render_plain, render_sheet, render_sheet_text
 
 LANGUAGES = ("en", "fr")
@@ -31,7 +32,8 @@ def _language(reminder) -> str:
 
 
 def mail_texts(language: str) -> dict[str, str]:
-    return {k: v.get(language) or v["en"] for k, v in patient_texts()["mail"].items()}
+    texts = {**patient_texts()["mail"], **messages_data()["mail"]}
+    return {k: v.get(language) or v["en"] for k, v in texts.items()}
 
 
 def when(appointment, language: str) -> dict[str, str]:
@@ -47,6 +49,17 @@ def subject(appointment, language: str, kind: str = "confirmation") -> str:
     return mail_texts(language)[f"subject_{kind}"].format(**when(appointment, language))
 
 
+def _previous(reminder, language: str) -> dict[str, str]:
+    """The time an appointment had before it moved ("old_date", "old_time"), from the notice's row."""
+    value = (reminder.payload or {}).get("previous_start")
+    if not value:
+        return {"old_date": "", "old_time": ""}
+    tz = reminder.appointment.site.tz
+    local = parse_instant(value).astimezone(tz)
+    return {"old_date": format_day(local.date(), mail_texts(language)["date_format"], language),
+            "old_time": format_time(local, "HH:mm", locale=language)}
+
+
 def _invite(appointment, language: str, method: str) -> bytes:
     texts = mail_texts(language)
     site = appointment.site
@@ -59,7 +72,8 @@ def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage
     appointment, patient = reminder.appointment, reminder.patient
     language = _language(reminder)
     texts = mail_texts(language)
-    values = {**when(appointment, language), "name": patient.full_name, "phone": appointment.site.phone or "-"}
+    values = {**when(appointment, language), **_previous(reminder, language), "name": patient.full_name,
+              "phone": appointment.site.phone or "-", "address": appointment.site.address or ""}
     lines = {k: v.format(**values) for k, v in texts.items() if k not in ("date_format",)}
     context = {"language": language, "m": lines, "kind": kind, "appointment": appointment,
                "sheet_html": Markup(render_sheet(appointment)) if with_sheet else "",  # escaped when rendered
@@ -80,6 +94,12 @@ def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage
 def compose_confirmation(reminder) -> EmailMessage:
     """Confirmation of a booking (or of its new time after a reschedule: the SEQUENCE is higher)."""
     return _message(reminder, "confirmation", "REQUEST", with_sheet=True)
+
+
+@composer("rescheduled")
+def compose_rescheduled(reminder) -> EmailMessage:
+    """The one message of a move: the new time, the old one, and the invite with a higher SEQUENCE."""
+    return _message(reminder, "rescheduled", "REQUEST", with_sheet=True)
 
 
 @composer("cancellation")

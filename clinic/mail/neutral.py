@@ -3,6 +3,7 @@ no subject, invite title or text message may carry (clinic/catalog/data/messages
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 import unicodedata
@@ -25,6 +26,11 @@ def messages_data() -> dict:
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def late_after() -> dt.timedelta:
+    """How late an after-care message may still go out (messages.toml [late])."""
+    return dt.timedelta(hours=messages_data()["late"]["after_hours"])
 
 
 @cache

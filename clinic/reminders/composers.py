@@ -23,7 +23,7 @@ from clinic.portal.tokens import link
 from clinic.reminders.schedule import load_data, rule, rules
 from clinic.timeutil import parse_instant
 
-NOTICE_KINDS = ("confirmation", "cancellation")  # composed by the booking side (email + .ics)
+NOTICE_KINDS = ("confirmation", "rescheduled", "cancellation")  # composed by the booking side (email + .ics)
 SCHEDULE_KINDS = tuple(k for k in rules() if k not in NOTICE_KINDS)
 
 
