@@ -28,3 +28,11 @@ def _quoted_first(pattern: str) -> str:
     parts = pattern.split("'")
     # Even-indexed parts are outside quotes.
     return "'".join(_DAY_FIELD.sub("'1er'", p) if i % 2 == 0 else p for i, p in enumerate(parts))
+
+
+def day_and_time(instant: dt.datetime, tz, language: str) -> str:
+    """"mercredi 1er avril à 10:00" / "Wednesday 1 April at 10:00", on the site's clock."""
+    language = language if language in ("en", "fr") else "en"
+    local = instant.astimezone(tz)
+    at = "à" if language == "fr" else "at"
+    return f"{format_day(local.date(), 'EEEE d MMMM', language)} {at} {local:%H:%M}"

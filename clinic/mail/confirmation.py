@@ -49,6 +49,12 @@ def subject(appointment, language: str, kind: str = "confirmation") -> str:
     return mail_texts(language)[f"subject_{kind}"].format(**when(appointment, language))
 
 
+def _manage_link(appointment) -> str | None:
+    from clinic.portal.manage import manage_url  # the portal imports the booking side
+
+    return manage_url(appointment)
+
+
 def _previous(reminder, language: str) -> dict[str, str]:
     """The time an appointment had before it moved ("old_date", "old_time"), from the notice's row."""
     value = (reminder.payload or {}).get("previous_start")
@@ -58,6 +64,11 @@ def _previous(reminder, language: str) -> dict[str, str]:
     local = parse_instant(value).astimezone(tz)
     return {"old_date": format_day(local.date(), mail_texts(language)["date_format"], language),
             "old_time": format_time(local, "HH:mm", locale=language)}
+
+
+def invite(appointment, language: str, method: str = "REQUEST") -> bytes:
+    """The appointment's calendar invitation (or cancellation) in the language."""
+    return _invite(appointment, language, method)
 
 
 def _invite(appointment, language: str, method: str) -> bytes:
@@ -77,7 +88,8 @@ def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage
     lines = {k: v.format(**values) for k, v in texts.items() if k not in ("date_format",)}
     context = {"language": language, "m": lines, "kind": kind, "appointment": appointment,
                "sheet_html": Markup(render_sheet(appointment)) if with_sheet else "",  # escaped when rendered
-               "sheet_text": render_sheet_text(appointment) if with_sheet else ""}
+               "sheet_text": render_sheet_text(appointment) if with_sheet else "",
+               "manage_link": _manage_link(appointment) if kind != "cancellation" else None}
     msg = new_message()
     msg["To"] = formataddr((patient.full_name, patient.email))
     msg["Subject"] = subject(appointment, language, kind)

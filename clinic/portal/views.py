@@ -42,6 +42,14 @@ def portal_when(value: str | None, site) -> str:
         return value or ""
 
 
+@bp.app_template_filter("day_time")
+def day_time(instant, site) -> str:
+    """An instant on the site's clock, in the reader's language: "mercredi 1er avril à 10:00"."""
+    from clinic.dates import day_and_time
+
+    return day_and_time(instant, site.tz, str(get_locale())) if instant else ""
+
+
 def _link_error(status: int, claims=None):
     db.session.rollback()
     patient = db.session.get(Patient, claims.patient_id) if claims is not None else None
@@ -134,9 +142,12 @@ def optout(token, claims, patient, appointment):
 @bp.route("/patient-requests")
 @roles_required(*DESK)
 def requests():
+    from clinic.portal.manage import options_of
+
     rows = services.open_requests(visible_site_ids())
+    times = options_of([req.id for req, _a in rows if req.kind == "reschedule"])
     db.session.commit()
-    return render_template("portal/requests.html", rows=rows, form=ConfirmForm())
+    return render_template("portal/requests.html", rows=rows, form=ConfirmForm(), times=times)
 
 
 @bp.route("/patient-requests/<int:request_id>/handled", methods=["POST"])
@@ -149,3 +160,4 @@ def handled(request_id: int):
     db.session.commit()
     flash(_("Request marked as handled."), "success")
     return redirect(url_for("portal.requests"))
+from clinic.portal import manage_views  # noqa: E402,F401  (routes on this blueprint)

@@ -95,11 +95,17 @@ def _links(reminder) -> dict:
     ids = (reminder.patient_id, reminder.appointment_id)
     links = {}
     if r.phase == "before":
-        links["prepare"] = link("prepare", *ids)
-        links["cancel"] = link("cancel", *ids)
+        from clinic.portal.manage import manage_url  # the portal imports the booking side
+
+        manage = manage_url(reminder.appointment)
+        if manage:
+            links["manage"] = manage  # one link: preparation, invite, cancel, another time, messages
+        else:  # an appointment booked before manage links existed
+            links["prepare"] = link("prepare", *ids)
+            links["cancel"] = link("cancel", *ids)
     if r.link == "pain_score":
         links["pain"] = link("pain", *ids, moment=r.moment)
-    if not r.essential:
+    if not r.essential and "manage" not in links:
         links["optout"] = link("optout", *ids)
     return links
 
