@@ -8,7 +8,6 @@ from functools import wraps
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from clinic.access import current_actor, public, roles_required, visible_site_ids
 from clinic.errors import DomainError
@@ -23,21 +22,6 @@ from clinic.reminders.composers import locale_of
 from clinic.reminders.models import Reminder
 from clinic.scheduling import services as scheduling
 from clinic.timeutil import parse_instant
-
-KIND_LABELS = {
-    "confirmation": _l("Confirmation of your appointment"), "rescheduled": _l("Your new time"),
-    "cancellation": _l("Cancellation notice"), "medication_stop": _l("When to pause a medicine"),
-    "week_before": _l("Reminder one week before"), "day_before": _l("Reminder the day before"),
-    "fasting": _l("Eating and drinking before sedation"), "aftercare_evening": _l("Care on the evening after"),
-    "aftercare_day1": _l("The day after"), "aftercare_day3": _l("Three days after"),
-    "pain_score_day7": _l("How are you after a week?"), "followup_day14": _l("How are you after two weeks?"),
-    "glucose_check": _l("Blood sugar after the appointment"), "medication_restart": _l("When to restart a medicine"),
-}
-STATUS_LABELS = {
-    "planned": _l("to be sent"), "sending": _l("being sent"), "sent": _l("sent"), "retrying": _l("to be sent"),
-    "failed": _l("not delivered"), "cancelled": _l("cancelled"), "skipped": _l("not sent"),
-}
-
 
 def manage_link(view: Callable) -> Callable:
     """Resolve the opaque token: unknown or revoked 404, past the appointment 410; the view gets the
@@ -57,6 +41,9 @@ def manage_link(view: Callable) -> Callable:
             db.session.rollback()
             abort(404)
         with locale_of(appointment.patient.language or "en"):
+            if request.method == "POST" and appointment.status.value == "cancelled":
+                db.session.commit()  # after a cancellation the link shows the cancellation, and nothing more
+                return redirect(url_for("portal.manage_page", token=token))
             return view(token, appointment)
 
     return public(wrapped)
@@ -86,7 +73,7 @@ def _page(token, appointment, status=200, **forms):
         cancel_form=forms.get("cancel") or ManageCancelForm(prefix="cancel"),
         request_form=forms.get("request") or CancelRequestForm(prefix="request"), other_form=other,
         optout_form=OptOutForm(prefix="optout"), pending=services.open_cancellation(appointment),
-        reminders=list(rows), kind_labels=KIND_LABELS, status_labels=STATUS_LABELS)
+        reminders=list(rows))
     db.session.commit()
     return page, status
 
@@ -134,7 +121,12 @@ def manage_request(token, appointment):
     form = CancelRequestForm(prefix="request")
     if not form.validate_on_submit():
         return _page(token, appointment, 422, request=form)
-    services.request_cancellation(_claims(appointment), form.note.data or "")
+    try:
+        services.request_cancellation(_claims(appointment), form.note.data or "")
+    except DomainError:
+        db.session.rollback()
+        flash(_("This appointment is no longer upcoming; please call us."), "error")
+        return redirect(url_for("portal.manage_page", token=token))
     return _done(appointment, _("Your request was sent. The front desk will confirm the cancellation with you."))
 
 

@@ -42,14 +42,6 @@ def portal_when(value: str | None, site) -> str:
         return value or ""
 
 
-@bp.app_template_filter("day_time")
-def day_time(instant, site) -> str:
-    """An instant on the site's clock, in the reader's language: "mercredi 1er avril à 10:00"."""
-    from clinic.dates import day_and_time
-
-    return day_and_time(instant, site.tz, str(get_locale())) if instant else ""
-
-
 def _link_error(status: int, claims=None):
     db.session.rollback()
     patient = db.session.get(Patient, claims.patient_id) if claims is not None else None

@@ -102,6 +102,11 @@ def test_cancel_before_the_cutoff_frees_the_slot_and_sends_method_cancel(client,
     part = next(p for p in notice.walk() if p.get_content_type() == "text/calendar")
     assert str(Calendar.from_ical(part.get_content())["METHOD"]) == "CANCEL"
     assert "Rendez-vous annulé" in page and "apixaban" not in page and "Annuler mon rendez-vous" not in page
+    with time_machine.travel(at + dt.timedelta(minutes=5), tick=False):
+        again = _post(client, booked["path"] + "/other-time", "other", {"starts": [START]})
+    assert again.status_code == 302  # nothing but the cancellation: no request can follow it
+    assert db.session.execute(sa.select(PatientRequest).where(
+        PatientRequest.appointment_id == booked["id"])).first() is None
 
 
 def test_after_the_cutoff_the_page_gives_the_phone_and_takes_a_request(client, db, booked):
