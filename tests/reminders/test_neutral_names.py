@@ -1,9 +1,11 @@
 """Every message kind of every demo site, in both languages: the subject and the invite's SUMMARY and
-LOCATION carry the site's neutral mail name and no health word (list in messages.toml)."""
+LOCATION carry the site's neutral mail name and no health word (list in messages.toml); every body
+gives the site's phone, and every message before the visit carries the one manage link."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -56,6 +58,11 @@ def test_no_health_word_in_any_subject_or_invite(db, demo_sites, make_appointmen
                 subject = str(msg["Subject"])
                 assert health_word(subject) is None, (site.code, row.kind, subject)
                 assert mail_name(site) in subject and site.name not in subject
+                text = msg.get_body(("plain",)).get_content()
+                assert site.phone in text, (site.code, row.kind)  # the site's phone in every message
+                manage_links = len(re.findall(r"/p/m/[A-Za-z0-9_-]+", text))
+                expected = 1 if rules()[row.kind].phase == "before" or row.kind in ("confirmation", "rescheduled") else 0
+                assert manage_links == expected, (row.kind, manage_links)
                 for part in msg.walk():
                     if part.get_content_type() == "text/calendar":
                         event = Calendar.from_ical(part.get_content()).events[0]
