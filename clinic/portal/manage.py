@@ -70,8 +70,8 @@ def resolve(token: str, now: dt.datetime | None = None) -> Appointment | None:
     if row is None or row.revoked_at is not None:
         return None
     appointment = row.appointment
-    if appointment.patient_id != row.patient_id:
-        return None
+    if appointment.patient_id != row.patient_id or appointment.patient.pseudonymised_at is not None:
+        return None  # an erased patient's links name nothing any more
     if (now or utcnow()) >= appointment.end_at:
         raise LinkGone(appointment)
     record("portal.manage.view", "appointment", appointment.id, appointment.patient_id,

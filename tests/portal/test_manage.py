@@ -170,3 +170,12 @@ def test_stop_non_essential_messages(client, db, booked):
     week = db.session.execute(sa.select(Reminder.status).where(
         Reminder.appointment_id == booked["id"], Reminder.kind == "week_before")).scalar_one()
     assert week.value == "skipped"
+
+
+def test_the_link_names_nothing_after_erasure(client, db, booked):
+    from clinic.privacy.services import erase_patient
+
+    erase_patient(booked["patient"], booked["patient"].last_name)
+    db.session.commit()
+    with time_machine.travel(BOOKED_AT + dt.timedelta(hours=1), tick=False):
+        assert client.get(booked["path"]).status_code == 404
