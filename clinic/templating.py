@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_datetime, format_time
 from flask import Flask, request, url_for
 from flask_babel import get_locale
+
+from clinic.dates import format_day
 
 
 def _tz(tz) -> ZoneInfo:
@@ -31,7 +33,7 @@ def local_time(instant: dt.datetime | None, tz, fmt: str = "HH:mm") -> str:
 
 
 def long_date(day: dt.date | None, fmt: str = "full") -> str:
-    return "" if day is None else format_date(day, fmt, locale=str(get_locale()))
+    return "" if day is None else format_day(day, fmt, str(get_locale()))
 
 
 def url_with(**changes) -> str:

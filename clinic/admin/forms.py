@@ -56,6 +56,7 @@ class SiteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    mail_name = StringField(_l("Name in messages"), validators=[Optional(), Length(max=80)])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
     country = StringField(_l("Country (ISO code)"), validators=[DataRequired(), Length(min=2, max=2)])
     subdivision = StringField(_l("Subdivision (optional)"), validators=[Optional(), Length(max=10)])

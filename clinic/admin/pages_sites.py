@@ -16,6 +16,7 @@ from clinic.admin.forms import ExceptionForm, RoomForm, SiteForm
 from clinic.admin.views import ADMIN, affected_rows, bp, show_errors
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
+from clinic.mail.neutral import short_address
 from clinic.sites.models import Site, SiteCalendarException
 
 
@@ -38,6 +39,7 @@ def _site_input(form: SiteForm) -> site_services.SiteInput:
         policy=form.policy.data, turnover_minutes=form.turnover_minutes.data, horizon_days=form.horizon_days.data,
         min_notice_hours=form.min_notice_hours.data, slot_interval_minutes=form.slot_interval_minutes.data,
         quiet_start=form.quiet_start.data, quiet_end=form.quiet_end.data,
+        mail_name=(form.mail_name.data or "").strip(),
     )
 
 
@@ -58,7 +60,8 @@ def edit_site(site_id: int):
             return redirect(url_for("admin.site_calendar", site_id=site.id))
     elif request.method == "POST":
         flash(_("Please correct the marked fields."), "error")
-    return render_template("admin/site_form.html", form=form, site=site), 422 if form.errors else 200
+    return render_template("admin/site_form.html", form=form, site=site, short_address=short_address), \
+        422 if form.errors else 200
 
 
 def _render_calendar(site: Site, form: ExceptionForm, affected=None, status: int = 200):

@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 import holidays
 import sqlalchemy as sa
 
+from clinic.mail.neutral import health_word
 from clinic.admin.affected import active_appointments, settle
 from clinic.audit.services import record
 from clinic.db import utcnow
@@ -46,6 +47,7 @@ class SiteInput:
     slot_interval_minutes: int
     quiet_start: dt.time
     quiet_end: dt.time
+    mail_name: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +79,9 @@ def check_site(data: SiteInput) -> None:
         value = getattr(data, name)
         if value is None or not low <= value <= high:
             errors[name] = f"Expected a whole number from {low} to {high}."
+    word = health_word(data.mail_name)
+    if word:
+        errors["mail_name"] = f"The name in messages must not say what patients are treated for ({word!r})."
     if data.quiet_start == data.quiet_end:
         errors["quiet_end"] = "Quiet hours must start and end at different times."
     if errors:

@@ -56,6 +56,17 @@ def appointment_json(appt: Appointment, reminders: list[Reminder] | None = None)
     }
 
 
+def reminder_rows(appointment_id: int) -> list[Reminder]:
+    return _reminders_by_appointment([appointment_id])[appointment_id]
+
+
+def reminder_json(row: Reminder, tz) -> dict:
+    """One outbox row as the contract's reminders route shows it (times in the site's offset)."""
+    return {"id": row.id, "kind": row.kind, "channel": row.channel, "send_at": iso_local(row.send_at, tz),
+            "status": row.status.value, "sent_at": iso_local(row.sent_at, tz) if row.sent_at else None,
+            "attempts": row.attempts}
+
+
 def appointments_json(appts: list[Appointment]) -> list[dict]:
     """Several appointments with their reminders loaded in one query."""
     reminders = _reminders_by_appointment([a.id for a in appts])

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.access import current_actor, ensure_site, roles_required
 from clinic.accounts.models import Role, User
-from clinic.api.appointment_json import appointment_json, appointments_json
+from clinic.api.appointment_json import appointment_json, appointments_json, reminder_json, reminder_rows
 from clinic.api.parsing import Body, query_date, query_int
 from clinic.api.routes_reference import site_by_code
 from clinic.api.views import bp
@@ -47,8 +47,8 @@ def _physician_at(site: Site, physician_id: int | None, field: str = "physician_
         raise ValidationFailed({field: "Not a physician of this location."})
 
 
-def _appointment(appointment_id: int) -> Appointment:
-    appt = services.get_appointment(appointment_id)
+def _appointment(appointment_id: int, action: str = "appointment.read") -> Appointment:
+    appt = services.get_appointment(appointment_id, action)
     if appt is None:
         raise DomainError("not_found", f"No appointment with id {appointment_id}.", status=404)
     ensure_site(appt.site_id)
@@ -301,3 +301,12 @@ def no_show(appointment_id: int):
     status.mark_no_show(appt, current_actor())
     db.session.commit()
     return jsonify(appointment_json(appt))
+
+
+@bp.route("/v1/appointments/<int:appointment_id>/reminders")
+@roles_required(*STAFF)
+def reminders(appointment_id: int):
+    appt = _appointment(appointment_id, "appointment.reminders.read")  # audited, site-checked
+    rows = reminder_rows(appt.id)
+    db.session.commit()
+    return jsonify({"reminders": [reminder_json(r, appt.site.tz) for r in rows]})

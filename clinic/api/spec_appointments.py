@@ -20,6 +20,11 @@ SCHEMAS = {
     "Warning": _obj(("code", "message", "source"), code=STR, message=STR, source=STR),
     "MedicationHold": _obj(("drug", "stop_on", "restart_after", "note"), drug=STR, stop_on=NSTR, restart_after=NSTR, note=STR),
     "PreparationItem": _obj(("code", "text"), code=STR, text=STR),
+    "Reminder": _obj(("id", "kind", "channel", "send_at", "status", "sent_at", "attempts"),
+                     id={"type": "integer"}, kind=STR, channel={"type": "string", "enum": ["email", "sms"]},
+                     send_at=INSTANT, sent_at={**INSTANT, "nullable": True}, attempts={"type": "integer", "minimum": 0},
+                     status={"type": "string", "enum": ["planned", "sending", "sent", "retrying", "failed",
+                                                        "cancelled", "skipped"]}),
     "AppointmentReminder": _obj(("kind", "send_at", "status"), kind=STR, send_at=INSTANT, status=STR),
     "Screening": {
         "type": "object",
@@ -139,6 +144,11 @@ PATHS = {
     "/api/v1/appointments/{id}": {
         "get": {"summary": "An appointment", "parameters": [path_id()],
                 "responses": {"200": APPT, **errors(401, 403, 404)}},
+    },
+    "/api/v1/appointments/{id}/reminders": {
+        "get": {"summary": "An appointment's messages: every outbox row, by due time", "parameters": [path_id()],
+                "responses": {"200": json_response("Reminders", _obj(("reminders",), reminders={
+                    "type": "array", "items": ref("Reminder")})), **errors(401, 403, 404)}},
     },
     "/api/v1/appointments/{id}/reschedule": {
         "post": {**_action("Move an appointment, keeping its id and history",

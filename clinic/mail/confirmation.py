@@ -10,12 +10,15 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import formataddr
 
-from babel.dates import format_date, format_time
+from babel.dates import format_time
 from markupsafe import Markup
 
 from clinic.catalog.rules import patient_texts
+from clinic.dates import format_day
 from clinic.mail import ics
 from clinic.mail.composers import composer, new_message
+from clinic.mail.neutral import mail_name, messages_data
+from clinic.timeutil import parse_instant
 from clinic.screening.sheet import render_plain, render_sheet, render_sheet_text
 
 LANGUAGES = ("en", "fr")
@@ -29,7 +32,8 @@ def _language(reminder) -> str:
 
 
 def mail_texts(language: str) -> dict[str, str]:
-    return {k: v.get(language) or v["en"] for k, v in patient_texts()["mail"].items()}
+    texts = {**patient_texts()["mail"], **messages_data()["mail"]}
+    return {k: v.get(language) or v["en"] for k, v in texts.items()}
 
 
 def when(appointment, language: str) -> dict[str, str]:
@@ -37,19 +41,41 @@ def when(appointment, language: str) -> dict[str, str]:
     tz = appointment.site.tz
     local = appointment.start_at.astimezone(tz)
     pattern = mail_texts(language)["date_format"]
-    return {"date": format_date(local.date(), pattern, locale=language),
-            "time": format_time(local, "HH:mm", locale=language), "site": appointment.site.name}
+    return {"date": format_day(local.date(), pattern, language),
+            "time": format_time(local, "HH:mm", locale=language), "site": mail_name(appointment.site)}
 
 
 def subject(appointment, language: str, kind: str = "confirmation") -> str:
     return mail_texts(language)[f"subject_{kind}"].format(**when(appointment, language))
 
 
+def _manage_link(appointment) -> str | None:
+    from clinic.portal.manage import manage_url  # the portal imports the booking side
+
+    return manage_url(appointment)
+
+
+def _previous(reminder, language: str) -> dict[str, str]:
+    """The time an appointment had before it moved ("old_date", "old_time"), from the notice's row."""
+    value = (reminder.payload or {}).get("previous_start")
+    if not value:
+        return {"old_date": "", "old_time": ""}
+    tz = reminder.appointment.site.tz
+    local = parse_instant(value).astimezone(tz)
+    return {"old_date": format_day(local.date(), mail_texts(language)["date_format"], language),
+            "old_time": format_time(local, "HH:mm", locale=language)}
+
+
+def invite(appointment, language: str, method: str = "REQUEST") -> bytes:
+    """The appointment's calendar invitation (or cancellation) in the language."""
+    return _invite(appointment, language, method)
+
+
 def _invite(appointment, language: str, method: str) -> bytes:
     texts = mail_texts(language)
     site = appointment.site
     description = texts["rebook"].format(phone=site.phone or "-")
-    return ics.build(appointment, summary=texts["event_summary"].format(site=site.name),
+    return ics.build(appointment, summary=texts["event_summary"].format(site=mail_name(site)),
                      description=description, method=method)
 
 
@@ -57,11 +83,13 @@ def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage
     appointment, patient = reminder.appointment, reminder.patient
     language = _language(reminder)
     texts = mail_texts(language)
-    values = {**when(appointment, language), "name": patient.full_name, "phone": appointment.site.phone or "-"}
+    values = {**when(appointment, language), **_previous(reminder, language), "name": patient.full_name,
+              "phone": appointment.site.phone or "-", "address": appointment.site.address or ""}
     lines = {k: v.format(**values) for k, v in texts.items() if k not in ("date_format",)}
     context = {"language": language, "m": lines, "kind": kind, "appointment": appointment,
                "sheet_html": Markup(render_sheet(appointment)) if with_sheet else "",  # escaped when rendered
-               "sheet_text": render_sheet_text(appointment) if with_sheet else ""}
+               "sheet_text": render_sheet_text(appointment) if with_sheet else "",
+               "manage_link": _manage_link(appointment) if kind != "cancellation" else None}
     msg = new_message()
     msg["To"] = formataddr((patient.full_name, patient.email))
     msg["Subject"] = subject(appointment, language, kind)
@@ -78,6 +106,12 @@ def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage
 def compose_confirmation(reminder) -> EmailMessage:
     """Confirmation of a booking (or of its new time after a reschedule: the SEQUENCE is higher)."""
     return _message(reminder, "confirmation", "REQUEST", with_sheet=True)
+
+
+@composer("rescheduled")
+def compose_rescheduled(reminder) -> EmailMessage:
+    """The one message of a move: the new time, the old one, and the invite with a higher SEQUENCE."""
+    return _message(reminder, "rescheduled", "REQUEST", with_sheet=True)
 
 
 @composer("cancellation")

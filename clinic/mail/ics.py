@@ -14,6 +14,7 @@ from flask import current_app, has_app_context
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from clinic.db import utcnow
+from clinic.mail.neutral import mail_name
 
 PRODID = "-//Clinic//Appointments//EN"
 
@@ -49,13 +50,13 @@ def build(appointment, *, summary: str, description: str, method: str = "REQUEST
     event.add("dtend", appointment.end_at.astimezone(tz))
     event.add("summary", summary)
     event.add("description", description)
-    event.add("location", vText(", ".join(p for p in (site.name, site.address) if p)))
+    event.add("location", vText(", ".join(p for p in (mail_name(site), site.address) if p)))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")
     sender = organizer or current_app.config.get("MAIL_FROM", "")
     address = sender.rsplit("<", 1)[-1].strip("> ") if "@" in sender else "no-reply@clinic.local"
     org = vCalAddress(f"mailto:{address}")
-    org.params["cn"] = vText(site.name)
+    org.params["cn"] = vText(mail_name(site))
     event.add("organizer", org)
     attendee = vCalAddress(f"mailto:{patient.email}")
     attendee.params["cn"] = vText(patient.full_name)

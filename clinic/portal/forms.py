@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import IntegerField, SelectMultipleField, SubmitField, TextAreaField, widgets
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class PainScoreForm(FlaskForm):
@@ -24,3 +24,16 @@ class CancelRequestForm(FlaskForm):
 
 class OptOutForm(FlaskForm):
     submit = SubmitField(_l("Stop these messages"))
+
+
+class ManageCancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for cancelling"), validators=[
+        DataRequired(_l("Please tell us why you cancel.")), Length(max=500)])
+    submit = SubmitField(_l("Cancel my appointment"))
+
+
+class OtherTimeForm(FlaskForm):
+    starts = SelectMultipleField(_l("Times that suit you (up to three)"), choices=[], validate_choice=True,
+                                 option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
+    note = TextAreaField(_l("Anything we should know? (optional)"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Ask for one of these times"))

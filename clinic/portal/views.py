@@ -134,9 +134,12 @@ def optout(token, claims, patient, appointment):
 @bp.route("/patient-requests")
 @roles_required(*DESK)
 def requests():
+    from clinic.portal.manage import options_of
+
     rows = services.open_requests(visible_site_ids())
+    times = options_of([req.id for req, _a in rows if req.kind == "reschedule"])
     db.session.commit()
-    return render_template("portal/requests.html", rows=rows, form=ConfirmForm())
+    return render_template("portal/requests.html", rows=rows, form=ConfirmForm(), times=times)
 
 
 @bp.route("/patient-requests/<int:request_id>/handled", methods=["POST"])
@@ -149,3 +152,4 @@ def handled(request_id: int):
     db.session.commit()
     flash(_("Request marked as handled."), "success")
     return redirect(url_for("portal.requests"))
+from clinic.portal import manage_views  # noqa: E402,F401  (routes on this blueprint)

@@ -12,16 +12,18 @@ from contextlib import contextmanager
 from email.message import EmailMessage
 from types import SimpleNamespace
 
-from babel.dates import format_date, format_time
+from babel.dates import format_time
 from flask import g, render_template
 from flask_babel import force_locale
 
+from clinic.dates import format_day
 from clinic.mail.composers import composer, new_message
+from clinic.mail.neutral import mail_name
 from clinic.portal.tokens import link
 from clinic.reminders.schedule import load_data, rule, rules
 from clinic.timeutil import parse_instant
 
-NOTICE_KINDS = ("confirmation", "cancellation")  # composed by the booking side (email + .ics)
+NOTICE_KINDS = ("confirmation", "rescheduled", "cancellation")  # composed by the booking side (email + .ics)
 SCHEDULE_KINDS = tuple(k for k in rules() if k not in NOTICE_KINDS)
 
 
@@ -39,7 +41,7 @@ def _lang(reminder) -> str:
 
 
 def day_label(instant: dt.datetime, tz, lang: str) -> str:
-    return format_date(instant.astimezone(tz).date(), "EEEE d MMMM", locale=lang)
+    return format_day(instant.astimezone(tz).date(), "EEEE d MMMM", lang)
 
 
 def time_label(instant: dt.datetime, tz, lang: str) -> str:
@@ -52,7 +54,7 @@ def subject_for(reminder) -> str:
     appointment, site = reminder.appointment, reminder.site
     template = load_data()["subjects"][lang][rule(reminder.kind).subject]
     return template.format(date=day_label(appointment.start_at, site.tz, lang),
-                           time=time_label(appointment.start_at, site.tz, lang), site=site.name)
+                           time=time_label(appointment.start_at, site.tz, lang), site=mail_name(site))
 
 
 def _hold(reminder) -> dict:
@@ -66,7 +68,7 @@ def local_value(value: str | None, tz, lang: str) -> str:
     if not value:
         return ""
     if len(value) == 10:
-        return format_date(dt.date.fromisoformat(value), "EEEE d MMMM", locale=lang)
+        return format_day(dt.date.fromisoformat(value), "EEEE d MMMM", lang)
     instant = parse_instant(value)
     at = "à" if lang == "fr" else "at"
     return f"{day_label(instant, tz, lang)} {at} {time_label(instant, tz, lang)}"
@@ -79,7 +81,7 @@ def _values(reminder, lang: str) -> dict:
     return {
         "date": day_label(appointment.start_at, site.tz, lang),
         "time": time_label(appointment.start_at, site.tz, lang),
-        "site": site.name, "address": site.address, "phone": site.phone,
+        "site": mail_name(site), "address": site.address, "phone": site.phone,
         "drug": hold.get("drug", ""),
         "stop": local_value(hold.get("stop_on"), site.tz, lang),
         "restart": local_value(hold.get("restart_after"), site.tz, lang),
@@ -93,11 +95,17 @@ def _links(reminder) -> dict:
     ids = (reminder.patient_id, reminder.appointment_id)
     links = {}
     if r.phase == "before":
-        links["prepare"] = link("prepare", *ids)
-        links["cancel"] = link("cancel", *ids)
+        from clinic.portal.manage import manage_url  # the portal imports the booking side
+
+        manage = manage_url(reminder.appointment)
+        if manage:
+            links["manage"] = manage  # one link: preparation, invite, cancel, another time, messages
+        else:  # an appointment booked before manage links existed
+            links["prepare"] = link("prepare", *ids)
+            links["cancel"] = link("cancel", *ids)
     if r.link == "pain_score":
         links["pain"] = link("pain", *ids, moment=r.moment)
-    if not r.essential:
+    if not r.essential and "manage" not in links:
         links["optout"] = link("optout", *ids)
     return links
 
@@ -109,6 +117,7 @@ def body_context(reminder) -> dict:
     r = rule(reminder.kind)
     return {
         "reminder": reminder, "patient": reminder.patient, "site": reminder.site,
+        "site_name": mail_name(reminder.site),
         "paragraphs": [p.format(**values) for p in data["texts"][reminder.kind][lang]],
         "red_flags": data["red_flags"][lang] if r.red_flags else [],
         "links": _links(reminder), "lang": lang,

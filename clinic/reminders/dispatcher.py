@@ -32,6 +32,7 @@ from flask import current_app
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.mail import composers, transport
+from clinic.mail.neutral import late_after
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.scheduling.models import Appointment, AppointmentStatus
 
@@ -130,8 +131,10 @@ def _verdict(row: Reminder, now: dt.datetime) -> tuple[ReminderStatus, str] | No
     if appointment is not None:
         if appointment.status == AppointmentStatus.CANCELLED and row.kind != "cancellation":
             return ReminderStatus.CANCELLED, "appointment cancelled"
-        if phase == "before" and now >= appointment.start_at:
+        if phase in ("before", "notice") and now >= appointment.start_at:  # the confirmation too
             return ReminderStatus.SKIPPED, "unsent at the procedure's start"
+        if phase == "after" and now - row.send_at > late_after():
+            return ReminderStatus.SKIPPED, "out of date: its advice is for a day that has passed"
         if phase == "after" and appointment.status == AppointmentStatus.NO_SHOW:
             return ReminderStatus.SKIPPED, "no-show"
     if not row.essential and row.patient.non_essential_opt_out:

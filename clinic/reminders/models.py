@@ -44,6 +44,7 @@ class Reminder(db.Model):
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"))
     kind: Mapped[str] = mapped_column(sa.String(40))
+    channel: Mapped[str] = mapped_column(sa.String(10), default="email", server_default="email")
     essential: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(sa.String(2), default="en")
     send_at: Mapped[dt.datetime]

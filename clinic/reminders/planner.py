@@ -176,9 +176,15 @@ def on_booked(appointment: Appointment, **_kw) -> None:
     db.session.flush()
 
 
-def on_rescheduled(appointment: Appointment, **_kw) -> None:
+def on_rescheduled(appointment: Appointment, old_start_at: dt.datetime | None = None, **_kw) -> None:
+    """One "your appointment has moved" notice (with the updated invite), then the new schedule."""
     close_pending(appointment, ReminderStatus.CANCELLED, reason="rescheduled")
-    on_booked(appointment)
+    now = utcnow()
+    notice = plan_notice(appointment, "rescheduled", now)
+    if old_start_at is not None:
+        notice.payload = {**notice.payload, "previous_start": old_start_at.isoformat()}
+    plan_schedule(appointment, now)
+    db.session.flush()
 
 
 def on_cancelled(appointment: Appointment, **_kw) -> None:

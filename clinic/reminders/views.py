@@ -20,12 +20,13 @@ from clinic.accounts.models import Role
 from clinic.audit.services import record
 from clinic.extensions import db
 from clinic.reminders import composers, planner  # noqa: F401  (signal receivers, composers)
-from clinic.reminders import services
+from clinic.reminders import labels, services
 from clinic.reminders.models import ReminderStatus
 from clinic.sites.models import Site
 from clinic.queryargs import id_arg, page_arg
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/outbox")
+bp.record_once(lambda state: labels.register(state.app))  # kinds, statuses and times in words on any page
 navigation.add("reminders.outbox", _l("Outbox"), (Role.ADMIN,), _l("Reminder delivery by status, site and date"),
                order=80)
 

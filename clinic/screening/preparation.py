@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_date, format_time
+from babel.dates import format_time
 
+from clinic.dates import format_day
 from clinic.catalog.rules import common_aftercare, find_drug, label, policy_for, procedure_text, text
 from clinic.screening.results import BookingContext, MedicationHold
 
@@ -16,7 +17,7 @@ def language_of(patient) -> str:
 
 
 def fmt_date(day: dt.date, language: str) -> str:
-    return format_date(day, text("formats", "date", language), locale=language)
+    return format_day(day, text("formats", "date", language), language)
 
 
 def fmt_time(instant: dt.datetime, tz, language: str) -> str:

@@ -30,6 +30,8 @@ class Site(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    # The neutral name of messages (subjects, invites): no health word; empty means the address's short form.
+    mail_name: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
     timezone: Mapped[str] = mapped_column(sa.String(64))
     country: Mapped[str] = mapped_column(sa.String(2))
     subdivision: Mapped[str | None] = mapped_column(sa.String(10))

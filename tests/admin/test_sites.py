@@ -96,3 +96,18 @@ def test_calendar_page_adds_and_removes_closure(frozen, db, client, login_as, pa
     assert db.session.get(SiteCalendarException, closure.id) is not None
     assert post_form(remove, token_from=remove).status_code == 302
     assert db.session.get(SiteCalendarException, closure.id) is None
+
+
+def test_mail_name_is_saved_and_a_health_word_refused(db, client, login_as, paris, post_form):
+    """An admin sets the neutral name of messages; one that says what patients are treated for is
+    refused with 422 naming the field, and the page shows the address's short form as the default."""
+    paris.address = "Rue Bachaumont, 75002 Paris"
+    login_as("admin")
+    db.session.commit()
+    path = f"/admin/sites/{paris.id}/edit"
+    assert "Bachaumont, Paris 2e" in client.get(path).get_data(as_text=True)
+    refused = post_form(path, _form(paris, mail_name="Infiltrations Bachaumont"), token_from=path)
+    assert refused.status_code == 422 and paris.mail_name == ""
+    assert "infiltrations" in refused.get_data(as_text=True).lower()
+    saved = post_form(path, _form(paris, mail_name="Cabinet Bachaumont"), token_from=path)
+    assert saved.status_code == 302 and paris.mail_name == "Cabinet Bachaumont"

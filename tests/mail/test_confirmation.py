@@ -54,14 +54,14 @@ def test_french_confirmation_through_smtp(db, app, smtp_server, make_patient, ma
     appointment, reminder = make_booking(patient, site, dt.datetime(2026, 3, 31, 9, 0), ical_sequence=2)
     received, rcpt = _send_and_receive(smtp_server, reminder)
     assert rcpt == [patient.email]
-    assert _subject(received) == "Votre rendez-vous du mardi 31 mars à 09:00, Clinique Drouot"
+    assert _subject(received) == "Votre rendez-vous du mardi 31 mars à 09:00, Drouot, Paris 9e"
     assert not any(w in _subject(received).lower() for w in HEALTH_WORDS)
     assert received["Content-Language"] == "fr"
     text = received.get_body(preferencelist=("plain",)).get_content()
     assert "Bonjour Léa Martin" in text and "Préparer votre rendez-vous" in text
     assert "apixaban : dernière prise le mercredi 25 mars 2026" in text
     html = received.get_body(preferencelist=("html",)).get_content()
-    assert '<html lang="fr">' in html and "Clinique Drouot" in html
+    assert '<html lang="fr">' in html and "Drouot, Paris 9e" in html
     assert [a.get_filename() for a in received.iter_attachments()] == ["invite.ics"]
     cal = _invite(received)
     assert str(cal["METHOD"]) == "REQUEST"
@@ -78,11 +78,11 @@ def test_french_confirmation_through_smtp(db, app, smtp_server, make_patient, ma
 
 def test_english_confirmation_in_minnesota(db, app, smtp_server, make_patient, minnesota, make_booking):
     """A Minnesota booking in English: subject words from babel, Chicago time zone, CST offset after the change."""
-    minnesota.name = "iSpine Pain Physicians"
+    minnesota.name, minnesota.address = "iSpine Pain Physicians", "Chaska, MN 55318"
     patient = make_patient(language="en", birth_date=dt.date(1980, 1, 1))
     appointment, reminder = make_booking(patient, minnesota, dt.datetime(2026, 11, 3, 8, 15))
     received, _ = _send_and_receive(smtp_server, reminder)
-    assert _subject(received) == "Your appointment on Tuesday 3 November at 08:15, iSpine Pain Physicians"
+    assert _subject(received) == "Your appointment on Tuesday 3 November at 08:15, Chaska, MN"
     assert received["Content-Language"] == "en"
     event = _invite(received).events[0]
     assert event["DTSTART"].params["TZID"] == "America/Chicago"

@@ -152,7 +152,8 @@ def test_late_procedure_evening_care_waits_for_the_end_of_quiet_hours(db, make_a
 
 
 def test_reschedule_cancels_pending_rows_and_replans(db, make_appointment):
-    """After a reschedule the old rows are cancelled (never sent) and a new confirmation and schedule exist."""
+    """After a reschedule the old rows are cancelled (never sent), one 'moved' notice (not a second
+    confirmation) remembers the old start, and the schedule is planned again."""
     appointment = make_appointment()
     with time_machine.travel(BOOKED_AT, tick=False):
         signals.appointment_booked.send(appointment)
@@ -166,7 +167,8 @@ def test_reschedule_cancels_pending_rows_and_replans(db, make_appointment):
     rows = rows_of(db, appointment)
     assert all(r.status == ReminderStatus.CANCELLED for r in rows if r.id in old_ids)
     new = by_kind([r for r in rows if r.id not in old_ids])
-    assert "confirmation" in new and local(new["day_before"]) == dt.datetime(2026, 6, 16, 9, 0)
+    assert "confirmation" not in new and local(new["day_before"]) == dt.datetime(2026, 6, 16, 9, 0)
+    assert new["rescheduled"].payload["previous_start"] == old_start.isoformat()
 
 
 def test_cancellation_cancels_pending_and_plans_one_notice(db, make_appointment):

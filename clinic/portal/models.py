@@ -1,0 +1,36 @@
+"""Manage links (one opaque, random token per appointment, stored so it can be looked up and
+revoked) and the free starts a patient offered when asking for another time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.db import utcnow
+from clinic.extensions import db
+
+
+class ManageLink(db.Model):
+    __tablename__ = "manage_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+    appointment = relationship("Appointment")
+
+
+class TimeOption(db.Model):
+    """One start a patient picked from the engine's free starts; the front desk confirms one."""
+
+    __tablename__ = "patient_request_times"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("patient_requests.id"), index=True)
+    start_at: Mapped[dt.datetime]
+    physician_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))

@@ -1,0 +1,48 @@
+"""Reminders as people read them: each kind and status in words, each time on the site's clock."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from clinic.dates import day_and_time
+from clinic.timeutil import parse_instant
+
+KIND_LABELS = {
+    "confirmation": _l("Confirmation of your appointment"), "rescheduled": _l("Your new time"),
+    "cancellation": _l("Cancellation notice"), "medication_stop": _l("When to pause a medicine"),
+    "week_before": _l("Reminder one week before"), "day_before": _l("Reminder the day before"),
+    "fasting": _l("Eating and drinking before sedation"), "aftercare_evening": _l("Care on the evening after"),
+    "aftercare_day1": _l("The day after"), "aftercare_day3": _l("Three days after"),
+    "pain_score_day7": _l("How are you after a week?"), "followup_day14": _l("How are you after two weeks?"),
+    "glucose_check": _l("Blood sugar after the appointment"), "medication_restart": _l("When to restart a medicine"),
+}
+STATUS_LABELS = {
+    "planned": _l("to be sent"), "sending": _l("being sent"), "sent": _l("sent"), "retrying": _l("to be sent"),
+    "failed": _l("not delivered"), "cancelled": _l("cancelled"), "skipped": _l("not sent"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, _l("Message")))
+
+
+def status_label(status) -> str:
+    value = getattr(status, "value", status)
+    return str(STATUS_LABELS.get(value, value))
+
+
+def day_time(instant, site) -> str:
+    """An instant (or its ISO text) on the site's clock, in the reader's language."""
+    if not instant:
+        return ""
+    if isinstance(instant, str):
+        instant = parse_instant(instant)
+    return day_and_time(instant, site.tz, str(get_locale()))
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["day_time"] = day_time
+    app.jinja_env.globals["reminder_kind"] = kind_label
+    app.jinja_env.globals["reminder_status"] = status_label
