@@ -41,7 +41,7 @@ def _patient_input(body: Body) -> services.PatientInput:
             if len(indication or "") > 60:
                 body.errors["medications"] = "An indication has at most 60 characters."
                 break
-            parsed.append((drug.strip().lower(), indication))
+            parsed.append((" ".join(drug.split()), indication))
     body.done()
     return services.PatientInput(medications=tuple(parsed), **data)
 

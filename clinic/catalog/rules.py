@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from clinic.catalog import DATA, RISK_CLASSES, load_procedures
+from clinic.catalog.medicines import fold, load_vocabulary
 
 HOLD_ACTIONS = ("stop", "continue", "shared_decision")
 LANGUAGES = ("en", "fr")
@@ -113,11 +114,13 @@ def load_drugs() -> tuple[DrugRule, ...]:
 
 
 def _norm(text: str | None) -> str:
-    return " ".join((text or "").lower().replace("_", " ").replace("-", " ").split())
+    """Without case, accents or punctuation ("Prévention primaire" is "prevention primaire")."""
+    return fold(text)
 
 
 def find_drug(drug: str, indication: str | None = None) -> DrugRule | None:
-    """The rule for a patient's medication: its variant by indication, else the default variant."""
+    """The hold rule of a substance (its medications.toml `drug`): its variant by indication,
+    else the default variant. Names as patients write them go through medicines.resolve first."""
     name = _norm(drug)
     variants = [r for r in load_drugs() if _norm(r.drug) == name]
     if not variants:
@@ -282,10 +285,22 @@ def label(kind: str, code: str, language: str) -> str:
     return (entry.get(language) or entry["en"]) if entry else code.replace("_", " ")
 
 
+def check_vocabulary() -> None:
+    """Every substance held has a hold rule, and every hold rule a substance of the vocabulary."""
+    ruled = {r.drug for r in load_drugs()}
+    substances = load_vocabulary().substances.values()
+    missing = sorted(s.code for s in substances if s.action == "hold" and s.rule_code not in ruled)
+    unnamed = sorted(ruled - {s.code for s in substances})
+    if missing or unnamed:
+        raise CatalogError(f"medicines.toml and medications.toml disagree: no rule for {missing}, "
+                           f"no substance for {unnamed}")
+
+
 def validate_all() -> None:
     """Load every file (raises CatalogError on the first broken rule)."""
     load_procedures()
     load_drugs()
+    check_vocabulary()
     load_steroids()
     load_policies()
     screening_data()

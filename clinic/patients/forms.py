@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.patients.models import ALLERGIES, CONDITIONS
+from clinic.patients.services import DRUG_PATTERN
 
 CONDITION_LABELS = {
     "diabetes": _l("Diabetes"),
@@ -38,8 +39,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 class MedicationForm(PlainForm):
     drug = StringField(
-        _l("Drug (generic name)"),
-        validators=[Optional(), Length(max=60), Regexp(r"^[A-Za-z][A-Za-z0-9 \-]*$", message=_l("Letters only."))],
+        _l("Medicine (brand or generic name)"),
+        validators=[Optional(), Length(max=60),
+                    Regexp(DRUG_PATTERN, message=_l("Letters, digits, spaces and . , / + ( ) ' % - only."))],
     )
     indication = StringField(_l("Indication"), validators=[Optional(), Length(max=60)])
 

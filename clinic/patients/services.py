@@ -14,7 +14,8 @@ from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients.models import ALLERGIES, CONDITIONS, Patient, PatientMedication
 
-DRUG_PATTERN = re.compile(r"^[a-z][a-z0-9 \-]{1,59}$")
+# A medicine as people write it: a brand or a generic name, accents, dosage ("Kardégic 75 mg").
+DRUG_PATTERN = re.compile(r"^[^\W\d_][\w .,/+()'%-]{1,59}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PER_PAGE = 20
 
@@ -52,7 +53,7 @@ def check_rules(data: PatientInput, today: dt.date | None = None) -> None:
         errors["allergies"] = f"Unknown allergy codes: {', '.join(unknown)}."
     bad = [d for d, _ in data.medications if not DRUG_PATTERN.match(d)]
     if bad:
-        errors["medications"] = "Drugs are generic names in lower case, e.g. 'warfarin'."
+        errors["medications"] = "A medicine is a name of 2 to 60 letters, digits, spaces or . , / + ( ) ' % -."
     if errors:
         raise ValidationFailed(errors)
 

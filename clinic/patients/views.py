@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from clinic.access import roles_required
 from clinic.accounts.models import Role
+from clinic.catalog.medicines import pick_list
 from clinic import navigation
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
@@ -30,7 +31,7 @@ def _input(form: PatientForm) -> services.PatientInput:
         conditions=tuple(form.conditions.data or ()),
         allergies=tuple(form.allergies.data or ()),
         medications=tuple(
-            (m["drug"].strip().lower(), (m["indication"] or "").strip() or None)
+            (" ".join(m["drug"].split()), (m["indication"] or "").strip() or None)
             for m in form.medications.data
             if m["drug"] and m["drug"].strip()
         ),
@@ -72,7 +73,8 @@ def new():
             return redirect(url_for("patients.show", patient_id=patient.id))
     elif request.method == "POST":
         flash(_("Please correct the marked fields."), "error")
-    return render_template("patients/form.html", form=form, patient=None), 422 if form.errors else 200
+    return render_template("patients/form.html", form=form, patient=None, medicine_names=pick_list()), \
+        422 if form.errors else 200
 
 
 @bp.route("/<int:patient_id>")
@@ -101,4 +103,5 @@ def edit(patient_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
     db.session.commit()
-    return render_template("patients/form.html", form=form, patient=patient), 422 if form.errors else 200
+    return render_template("patients/form.html", form=form, patient=patient, medicine_names=pick_list()), \
+        422 if form.errors else 200

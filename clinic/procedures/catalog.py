@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from clinic.catalog import DATA, Procedure, get_procedure
+from clinic.screening.holds import patient_medicines
 
 TYPES = ("yes_no", "number", "choice", "text", "vitals", "pain_score")
 TEXT_MAX = 500
@@ -111,7 +112,8 @@ class Booking:
 
     procedure: Procedure | None
     procedure_code: str
-    drugs: frozenset[str]
+    drugs: frozenset[str]            # substances and the rules they are held by (medicine vocabulary)
+    unrecognised: bool               # a medicine on file the vocabulary does not know
     allergies: frozenset[str]
     conditions: frozenset[str]
     screening: dict
@@ -122,10 +124,12 @@ class Booking:
     @classmethod
     def of(cls, appointment) -> Booking:
         patient = appointment.patient
+        taken, unknown = patient_medicines(patient)
         return cls(
             procedure=get_procedure(appointment.procedure_code),
             procedure_code=appointment.procedure_code,
-            drugs=frozenset(m.drug for m in patient.medications),
+            drugs=frozenset(code for t in taken for code in (t.substance.code, t.substance.rule_code)),
+            unrecognised=bool(unknown),
             allergies=frozenset(patient.allergies or ()),
             conditions=frozenset(patient.conditions or ()),
             screening=dict(appointment.screening or {}),
@@ -139,6 +143,8 @@ def _holds(key: str, expected: Any, b: Booking) -> bool:
     proc = b.procedure
     if key == "medication_any":
         return bool(b.drugs & set(expected))
+    if key == "medication_unrecognised":
+        return b.unrecognised == bool(expected)
     if key == "allergy_any":
         return bool(b.allergies & set(expected))
     if key == "condition_any":
