@@ -203,10 +203,15 @@ class Policy:
     visit: dict[str, Any]
     quiet_hours: dict[str, Any]
     rules: tuple[PolicyRule, ...] = field(default_factory=tuple)
+    optional: dict[str, dict] = field(default_factory=dict)   # glucose, pregnancy, emergency: when set
 
     def sections(self) -> dict[str, dict]:
         return {"inr": self.inr, "steroid": self.steroid, "fasting": self.fasting,
-                "visit": self.visit, "quiet_hours": self.quiet_hours}
+                "visit": self.visit, "quiet_hours": self.quiet_hours, **self.optional}
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A section by name ({} when this policy does not set it)."""
+        return self.sections().get(name) or {}
 
     @property
     def quiet_start(self) -> dt.time:
@@ -217,9 +222,13 @@ class Policy:
         return dt.time.fromisoformat(self.quiet_hours["end"])
 
 
+OPTIONAL_SECTIONS = ("glucose", "pregnancy", "emergency")
+
+
 def _policy(code: str, raw: dict) -> Policy:
     sections = {k: raw[k] for k in ("inr", "steroid", "fasting", "visit", "quiet_hours")}
-    for name, section in sections.items():
+    optional = {k: raw[k] for k in OPTIONAL_SECTIONS if k in raw}
+    for name, section in (sections | optional).items():
         if not section.get("source") or "unconfirmed" not in section:
             raise CatalogError(f"policy {code}.{name}: every rule needs a source and an unconfirmed flag")
     rules = []
@@ -227,7 +236,7 @@ def _policy(code: str, raw: dict) -> Policy:
         if set(row["message"]) != set(LANGUAGES) or not row.get("source"):
             raise CatalogError(f"policy {code} rule {row.get('id')}: message in en and fr, and a source")
         rules.append(PolicyRule(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()}))
-    return Policy(code=code, name=raw["name"], rules=tuple(rules), **sections)
+    return Policy(code=code, name=raw["name"], rules=tuple(rules), optional=optional, **sections)
 
 
 @cache

@@ -41,6 +41,7 @@ class Item:
     policy: dict = field(default_factory=dict)
     pain_moment: str | None = None
     check: str | None = None
+    limit: str | None = None
     unconfirmed: bool = False
 
     def text(self, language: str) -> str:

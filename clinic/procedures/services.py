@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic.accounts.models import Role, User
 from clinic.audit.services import record as audit
+from clinic.catalog.rules import policy_for
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
@@ -169,6 +170,8 @@ def _checked(case: Case, item: Item, value: Any, user: User, override_reason: st
         value = catalog.check_value(item, value, case.template)
     except InvalidValue as err:
         raise DomainError("invalid_value", str(err), {"value": str(err), "item": item.code}) from None
+    if _above_limit(case, item, value, user, override_reason):
+        return value, True
     proc = catalog.get_procedure(case.appointment.procedure_code)
     if item.check == "non_particulate" and proc and proc.non_particulate_steroid and catalog.is_particulate(value):
         if not (override_reason and user.role == Role.PHYSICIAN):
@@ -177,6 +180,20 @@ def _checked(case: Case, item: Item, value: Any, user: User, override_reason: st
                               {"value": "particulate_steroid", "item": item.code})
         return value, True
     return value, False
+
+
+def _above_limit(case: Case, item: Item, value: Any, user: User, override_reason: str | None) -> bool:
+    """A value above the site policy's maximum (INR, glucose): 409 <limit>_above_limit, or True when
+    a physician's override reason lets it stand."""
+    limit = policy_for(case.appointment.site).section(item.limit) if item.limit else {}
+    if "max" not in limit or value <= limit["max"]:
+        return False
+    if override_reason and user.role == Role.PHYSICIAN:
+        return True
+    raise Conflict(f"{item.limit}_above_limit",
+                   f"{item.text('en')}: {value:g} is above the site's maximum of {limit['max']:g}; the procedure "
+                   "does not start unless a physician records why.",
+                   {item.limit: value, "max": limit["max"], "item": item.code, "source": limit["source"]})
 
 
 def record(appointment: Appointment, item_code: str, value: Any, user: User, override_reason: str | None = None,
@@ -194,8 +211,8 @@ def record(appointment: Appointment, item_code: str, value: Any, user: User, ove
     amendment_reason = (amendment_reason or "").strip() or None
     amending = case.signed and amendment_reason is not None
     overridden = gate(case, item, user, now, override_reason, amending)
-    value, steroid_override = _checked(case, item, value, user, override_reason)
-    entry = _write(case, item, value, user, now, override_reason if (overridden or steroid_override) else None,
+    value, value_override = _checked(case, item, value, user, override_reason)
+    entry = _write(case, item, value, user, now, override_reason if (overridden or value_override) else None,
                    amendment_reason if amending else None)
     effects.after_record(case, item, entry)
     _advance(case, user, now)

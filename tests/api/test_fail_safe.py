@@ -173,3 +173,66 @@ def test_booking_screen_offers_the_earliest_date_above_the_confirm_button(client
     data |= {"back": "1", "goto": "2026-02-26"}
     html = client.post(url, data={"csrf_token": csrf_token(client), **data}).get_data(as_text=True)
     assert 'value="2026-02-26T09:00:00+01:00"' in html
+
+
+# ---------------------------------------------------------------- INR and glucose on the day
+
+
+def _sign_in_except(appointment, nurse, physician, skip):
+    case = checklist.load_case(appointment)
+    for code in case.open_required("sign_in"):
+        if code != skip:
+            entry = case.item(code)
+            checklist.record(appointment, code, procedure_fixtures.answer(entry), nurse if "nurse" in entry.roles
+                             else physician)
+
+
+def post_item(client, appointment, code, headers, **body):
+    return client.post(f"/api/v1/appointments/{appointment.id}/checklist/{code}", json=body, headers=headers)
+
+
+def test_inr_above_the_site_maximum_is_refused_and_blocks_time_out(client, make_appointment, nurse, physician,
+                                                                   api_token):
+    appointment = make_appointment(medications=["Coumadine 5 mg"])
+    _sign_in_except(appointment, nurse, physician, "inr")
+    response = post_item(client, appointment, "inr", api_token(nurse), value=2.8)
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "inr_above_limit" and error["details"]["inr"] == 2.8 and error["details"]["max"] == 1.3
+    # A nurse's override is no override; the time-out cannot start.
+    assert post_item(client, appointment, "inr", api_token(nurse), value=2.8,
+                     override_reason="urgent").status_code == 409
+    response = post_item(client, appointment, "timeout_patient", api_token(physician), value=True)
+    assert response.status_code == 409 and response.get_json()["error"]["details"]["open"] == ["inr"]
+
+
+def test_inr_within_the_limit_is_accepted(client, make_appointment, nurse, physician, api_token):
+    appointment = make_appointment(medications=["warfarin"])
+    response = post_item(client, appointment, "inr", api_token(nurse), value=1.2)
+    assert response.status_code == 200 and response.get_json()["done"] is True
+
+
+def test_a_physician_override_of_the_inr_is_recorded(client, make_appointment, nurse, physician, api_token):
+    appointment = make_appointment(medications=["Previscan"])      # fluindione: INR as for warfarin
+    _sign_in_except(appointment, nurse, physician, "inr")
+    response = post_item(client, appointment, "inr", api_token(physician), value=2.8,
+                         override_reason="Cardiology agrees; bleeding risk accepted for this low-risk block")
+    assert response.status_code == 200
+    entry = checklist.load_case(appointment).entries["inr"]
+    assert entry.value == 2.8 and entry.override_reason.startswith("Cardiology")
+    assert post_item(client, appointment, "timeout_patient", api_token(physician), value=True).status_code == 200
+
+
+def test_glucose_gate_where_the_policy_sets_one(client, make_appointment, make_user, api_token, minnesota, paris):
+    """Minnesota sets 300 mg/dL for a diabetic patient; Paris sets no limit."""
+    mn_nurse = make_user("nurse", sites=[minnesota])
+    appointment = make_appointment(site=minnesota, conditions=["diabetes"])
+    response = post_item(client, appointment, "glucose", api_token(mn_nurse), value=350)
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "glucose_above_limit"
+    assert response.get_json()["error"]["details"]["glucose"] == 350
+    assert response.get_json()["error"]["details"]["max"] == 300
+    assert post_item(client, appointment, "glucose", api_token(mn_nurse), value=180).status_code == 200
+    paris_nurse = make_user("nurse", sites=[paris])
+    appointment = make_appointment(conditions=["diabetes"])
+    assert post_item(client, appointment, "glucose", api_token(paris_nurse), value=3.5).status_code == 200
