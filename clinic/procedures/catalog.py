@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from clinic.catalog import DATA, Procedure, get_procedure
+from clinic.catalog.rules import load_steroids
 from clinic.screening.holds import patient_medicines
 
 TYPES = ("yes_no", "number", "choice", "text", "vitals", "pain_score")
@@ -42,6 +43,8 @@ class Item:
     pain_moment: str | None = None
     check: str | None = None
     limit: str | None = None
+    required_if: dict = field(default_factory=dict)
+    reason_for: tuple[str, ...] = ()
     unconfirmed: bool = False
 
     def text(self, language: str) -> str:
@@ -76,12 +79,26 @@ class Template:
         return next((i for i in self.items if i.code == code), None)
 
 
+def _steroids(raw: dict) -> dict:
+    """The recordable steroids with their factor and particulate flag from steroids.toml (one source)."""
+    substances = load_steroids()
+    out = {}
+    for code, row in raw.items():
+        substance = substances.get(row.get("substance", ""))
+        if row.get("substance") and substance is None:
+            raise ValueError(f"checklist steroid {code}: unknown substance {row['substance']}")
+        out[code] = {"label": row["label"], "substance": row.get("substance"),
+                     "triamcinolone_factor": substance.triamcinolone_eq if substance else 0.0,
+                     "particulate": bool(substance and substance.particulate)}
+    return out
+
+
 @cache
 def load_template() -> Template:
     raw = tomllib.loads((DATA / "checklists.toml").read_text(encoding="utf-8"))
     phases = tuple(Phase(p["code"], p["label"], p["source"]) for p in raw["phases"])
     phase_codes = {p.code for p in phases}
-    steroids = raw["steroids"]
+    steroids = _steroids(raw["steroids"])
     items = []
     for row in raw["items"]:
         row = dict(row)
@@ -89,7 +106,8 @@ def load_template() -> Template:
             raise ValueError(f"checklist item {row['code']}: bad type or phase")
         row["roles"] = tuple(row["roles"])
         row["choices"] = tuple(row.get("choices", ()))
-        if row["code"] == "steroid":
+        row["reason_for"] = tuple(row.get("reason_for", ()))
+        if row["code"] in ("steroid", "premedication_steroid"):
             row["choice_labels"] = {code: s["label"] for code, s in steroids.items()}
         items.append(Item(**row))
     codes = [i.code for i in items]

@@ -49,8 +49,14 @@ class Case:
         entry = self.entries.get(item.code)
         return entry is not None and entry.done
 
+    def is_required(self, item: Item) -> bool:
+        """Required by the template, or by another item's recorded value (required_if)."""
+        return item.required or any(
+            (entry := self.entries.get(code)) is not None and entry.value == value
+            for code, value in item.required_if.items())
+
     def open_required(self, phase: str) -> list[str]:
-        return [i.code for i in self.phase_items(phase) if i.required and not self.is_done(i)]
+        return [i.code for i in self.phase_items(phase) if self.is_required(i) and not self.is_done(i)]
 
     def open_before(self, phase: str) -> list[str]:
         """Required items still open in the phases before this one."""
@@ -170,7 +176,8 @@ def _checked(case: Case, item: Item, value: Any, user: User, override_reason: st
         value = catalog.check_value(item, value, case.template)
     except InvalidValue as err:
         raise DomainError("invalid_value", str(err), {"value": str(err), "item": item.code}) from None
-    if _above_limit(case, item, value, user, override_reason):
+    if _above_limit(case, item, value, user, override_reason) or _reasoned_choice(case, item, value,
+                                                                                    override_reason):
         return value, True
     proc = catalog.get_procedure(case.appointment.procedure_code)
     if item.check == "non_particulate" and proc and proc.non_particulate_steroid and catalog.is_particulate(value):
@@ -180,6 +187,19 @@ def _checked(case: Case, item: Item, value: Any, user: User, override_reason: st
                               {"value": "particulate_steroid", "item": item.code})
         return value, True
     return value, False
+
+
+def _reasoned_choice(case: Case, item: Item, value: Any, reason: str | None) -> bool:
+    """A choice that needs a reason ("no contrast used"): only with a contrast plan, and a reason."""
+    if value not in item.reason_for:
+        return False
+    if case.item("contrast_plan") is None:
+        raise DomainError("invalid_value", "This choice is for a patient with a contrast plan.",
+                          {"value": value, "item": item.code})
+    if not reason:
+        raise DomainError("invalid_value", "This choice needs a reason (override_reason).",
+                          {"value": value, "item": item.code})
+    return True
 
 
 def _above_limit(case: Case, item: Item, value: Any, user: User, override_reason: str | None) -> bool:
