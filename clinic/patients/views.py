@@ -28,6 +28,7 @@ def _input(form: PatientForm) -> services.PatientInput:
         email=form.email.data,
         phone=form.phone.data or "",
         language=form.language.data,
+        sex=form.sex.data or "unknown",
         conditions=tuple(form.conditions.data or ()),
         allergies=tuple(form.allergies.data or ()),
         medications=tuple(

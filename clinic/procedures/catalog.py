@@ -12,6 +12,8 @@ from typing import Any
 from clinic.catalog import DATA, Procedure, get_procedure
 from clinic.catalog.rules import load_steroids
 from clinic.screening.holds import patient_medicines
+from clinic.screening.pregnancy import pregnancy_check
+from clinic.timeutil import local_date
 
 TYPES = ("yes_no", "number", "choice", "text", "vitals", "pain_score")
 TEXT_MAX = 500
@@ -133,6 +135,7 @@ class Booking:
     procedure_code: str
     drugs: frozenset[str]            # substances and the rules they are held by (medicine vocabulary)
     unrecognised: bool               # a medicine on file the vocabulary does not know
+    pregnancy: bool                  # ionising imaging for a patient who could be pregnant
     allergies: frozenset[str]
     conditions: frozenset[str]
     screening: dict
@@ -149,6 +152,10 @@ class Booking:
             procedure_code=appointment.procedure_code,
             drugs=frozenset(code for t in taken for code in (t.substance.code, t.substance.rule_code)),
             unrecognised=bool(unknown),
+            pregnancy=pregnancy_check(patient, get_procedure(appointment.procedure_code), appointment.site,
+                                      local_date(appointment.start_at, appointment.site.tz),
+                                      appointment.screening,
+                                      appointment.room.modalities if appointment.room else ()),
             allergies=frozenset(patient.allergies or ()),
             conditions=frozenset(patient.conditions or ()),
             screening=dict(appointment.screening or {}),
@@ -162,6 +169,8 @@ def _holds(key: str, expected: Any, b: Booking) -> bool:
     proc = b.procedure
     if key == "medication_any":
         return bool(b.drugs & set(expected))
+    if key == "pregnancy_check":
+        return b.pregnancy == bool(expected)
     if key == "medication_unrecognised":
         return b.unrecognised == bool(expected)
     if key == "allergy_any":

@@ -236,3 +236,13 @@ def test_glucose_gate_where_the_policy_sets_one(client, make_appointment, make_u
     paris_nurse = make_user("nurse", sites=[paris])
     appointment = make_appointment(conditions=["diabetes"])
     assert post_item(client, appointment, "glucose", api_token(paris_nurse), value=3.5).status_code == 200
+
+
+def test_patient_sex_defaults_to_unknown_and_is_checked(client, desk):
+    assert register(client, desk)["sex"] == "unknown"
+    body = register(client, desk, sex="female", email="f@test.example")
+    assert body["sex"] == "female"
+    response = client.post("/api/v1/patients", headers=desk, json={
+        "first_name": "A", "last_name": "B", "birth_date": "1990-01-01", "email": "x@test.example",
+        "language": "en", "sex": "f"})
+    assert response.status_code == 422 and "sex" in response.get_json()["error"]["details"]

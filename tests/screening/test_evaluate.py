@@ -16,7 +16,7 @@ def codes(result):
 
 def test_a_plain_booking_has_no_warning(make_patient, paris, make_ctx):
     """A healthy patient, lumbar interlaminar injection, all answers fine: nothing to warn about."""
-    patient = make_patient(birth_date=dt.date(1980, 1, 1))
+    patient = make_patient(birth_date=dt.date(1980, 1, 1), sex="male")   # no pregnancy check
     result = evaluate(make_ctx(patient, paris, answers={"recent_imaging": True, "conservative_care_weeks": 8}))
     assert codes(result) == [] and not result.refused and result.holds == []
 
@@ -45,7 +45,7 @@ def test_override_lifts_refusals_and_keeps_them_visible(make_patient, paris, mak
 
 def test_anticoagulant_hold_inr_and_shared_decision(make_patient, paris, make_ctx):
     """Warfarin: hold and INR check with the site's threshold; aspirin at intermediate risk: shared decision."""
-    patient = make_patient(medications=["warfarin", "aspirin"], birth_date=dt.date(1980, 1, 1))
+    patient = make_patient(medications=["warfarin", "aspirin"], birth_date=dt.date(1980, 1, 1), sex="male")
     result = evaluate(make_ctx(patient, paris))
     assert codes(result) == ["anticoagulant_hold", "inr_check", "shared_decision"]
     hold = next(h for h in result.holds if h.drug == "warfarin")
@@ -100,7 +100,7 @@ def test_paris_policy_rules(make_patient, paris, make_ctx, procedure, region, co
 def test_bad_answers_are_ignored_not_errors(make_patient, paris, make_ctx):
     """Garbage answers neither crash nor warn."""
     answers = {"conservative_care_weeks": "abc", "recent_imaging": None, "fever": "maybe", "active_infection": 0}
-    result = evaluate(make_ctx(make_patient(birth_date=dt.date(1980, 1, 1)), paris, answers=answers))
+    result = evaluate(make_ctx(make_patient(birth_date=dt.date(1980, 1, 1), sex="male"), paris, answers=answers))
     assert codes(result) == [] and not result.refused
 
 
