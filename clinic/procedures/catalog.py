@@ -47,6 +47,7 @@ class Item:
     limit: str | None = None
     required_if: dict = field(default_factory=dict)
     reason_for: tuple[str, ...] = ()
+    stop_on: tuple[str, ...] = ()
     unconfirmed: bool = False
 
     def text(self, language: str) -> str:
@@ -109,6 +110,7 @@ def load_template() -> Template:
         row["roles"] = tuple(row["roles"])
         row["choices"] = tuple(row.get("choices", ()))
         row["reason_for"] = tuple(row.get("reason_for", ()))
+        row["stop_on"] = tuple(row.get("stop_on", ()))
         if row["code"] in ("steroid", "premedication_steroid"):
             row["choice_labels"] = {code: s["label"] for code, s in steroids.items()}
         items.append(Item(**row))
@@ -273,10 +275,13 @@ def _vitals(value: Any, limits: dict) -> dict:
     return checked
 
 
-def is_done(item: Item, value: Any) -> bool:
-    """A recorded value completes its item; a required yes/no item only when true."""
+def is_done(item: Item, value: Any, decided: bool = False) -> bool:
+    """A recorded value completes its item; a required yes/no item only when true; a stopping
+    answer ("fever: yes") only once a physician decided (an override reason)."""
     if value is None:
         return False
+    if value in item.stop_on:
+        return decided
     if item.type == "yes_no":
         return value is True or not item.required
     if item.type == "text":

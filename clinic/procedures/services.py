@@ -179,6 +179,8 @@ def _checked(case: Case, item: Item, value: Any, user: User, override_reason: st
     if _above_limit(case, item, value, user, override_reason) or _reasoned_choice(case, item, value,
                                                                                     override_reason):
         return value, True
+    if value in item.stop_on and override_reason and user.role == Role.PHYSICIAN:
+        return value, True   # the physician decides to go on, and says why
     proc = catalog.get_procedure(case.appointment.procedure_code)
     if item.check == "non_particulate" and proc and proc.non_particulate_steroid and catalog.is_particulate(value):
         if not (override_reason and user.role == Role.PHYSICIAN):
@@ -243,7 +245,8 @@ def _write(case: Case, item: Item, value: Any, user: User, now: dt.datetime, ove
            amendment_reason: str | None) -> ChecklistEntry:
     previous = case.entries.get(item.code)
     entry = ChecklistEntry(
-        checklist=case.checklist, item_code=item.code, value=value, done=catalog.is_done(item, value),
+        checklist=case.checklist, item_code=item.code, value=value,
+        done=catalog.is_done(item, value, decided=override_reason is not None),
         recorded_by_id=user.id, recorded_at=now, override_reason=override_reason,
         is_amendment=amendment_reason is not None, amendment_reason=amendment_reason,
     )

@@ -82,7 +82,8 @@ def _condition_items(ctx: BookingContext, language: str, pregnancy: bool) -> lis
         names = ", ".join(label("allergy", a, language) for a in allergies)
         items.append({"code": "allergy", "text": text("lines", "allergy", language).format(allergies=names)})
     if "diabetes" in (ctx.patient.conditions or ()):
-        items.append({"code": "diabetes", "text": text("lines", "diabetes", language)})
+        key = "diabetes" if ctx.procedure.steroid else "diabetes_no_steroid"
+        items.append({"code": "diabetes", "text": text("lines", key, language)})
     if pregnancy:
         items.append({"code": "pregnancy", "text": text("lines", "pregnancy", language)})
     return items
@@ -131,6 +132,14 @@ def build(ctx: BookingContext, holds: list[MedicationHold], pregnancy: bool = Fa
     ]
 
 
-def aftercare(procedure_code: str, language: str) -> list[str]:
-    """After-care lines: the procedure's own, then the common ones."""
-    return [*procedure_text(procedure_code, "aftercare", language), *common_aftercare(language)]
+def emergency_number(site, language: str) -> str:
+    """The emergency number of the site's country, from its policy (red flags)."""
+    number = policy_for(site).section("emergency").get("number") or {}
+    return number.get(language) or number.get("en", "")
+
+
+def aftercare(procedure_code: str, language: str, site=None) -> list[str]:
+    """After-care lines: the procedure's own, then the common ones with the site's emergency number."""
+    emergency = emergency_number(site, language)
+    return [*procedure_text(procedure_code, "aftercare", language),
+            *(line.replace("{emergency}", emergency) for line in common_aftercare(language))]

@@ -88,7 +88,7 @@ def _patient_findings(ctx: BookingContext) -> list[Finding]:
     found = [_allergy_finding(ctx)]
     if _pregnancy(ctx):
         found.append(finding("pregnancy_check"))
-    if "diabetes" in conditions:
+    if "diabetes" in conditions and ctx.procedure.steroid:   # the rise follows the steroid
         found.append(finding("diabetes_glucose"))
     weeks = _number(answers.get("conservative_care_weeks"))
     min_weeks = thresholds["conservative_care_weeks"]

@@ -67,7 +67,7 @@ def sheet_data(appointment, language: str | None = None) -> dict:
         "site": site,
         "before": [i for i in items if i["code"] not in medication_codes],
         "medications": _hold_rows(holds, tz, language),
-        "after": preparation.aftercare(appointment.procedure_code, language)
+        "after": preparation.aftercare(appointment.procedure_code, language, site)
         if get_procedure(appointment.procedure_code) else [],
     }
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from clinic.reminders.planner import _follows_procedure
+from clinic.reminders.schedule import rules
+
 import datetime as dt
 import re
 
@@ -55,7 +58,9 @@ def test_no_subject_names_a_procedure_drug_condition_or_body_part(db, app, make_
         signals.appointment_booked.send(appointment)
     rows = db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id,
                                                         Reminder.kind.in_(SCHEDULE_KINDS))).scalars().all()
-    assert {r.kind for r in rows} == set(SCHEDULE_KINDS)
+    # After-care follows the procedure (steroid texts only after a steroid; the ablation's own timeline).
+    expected = {k for k in SCHEDULE_KINDS if _follows_procedure(rules()[k], code)}
+    assert {r.kind for r in rows} == expected and "day_before" in expected
     banned = forbidden_words(app)
     for row in rows:
         subject = compose(row)["Subject"].lower()
@@ -118,6 +123,9 @@ def test_every_message_is_written_byte_for_byte_as_with_the_standard_policy(db, 
         signals.appointment_booked.send(appointment)
     rows = db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id)).scalars().all()
     rows.append(Reminder(appointment=appointment, patient=patient, site=site, kind="cancellation", language=language))
+    # The ablation's own day-3 message, composed here too (planned only after an ablation).
+    rows.append(Reminder(appointment=appointment, patient=patient, site=site, kind="aftercare_day3_rfa",
+                         language=language, payload={"phase": "after", "anchor": "end"}))
     assert {r.kind for r in rows} == set(SCHEDULE_KINDS) | {"confirmation", "cancellation"}
 
     def written(row) -> bytes:

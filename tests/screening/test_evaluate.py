@@ -126,3 +126,21 @@ def test_preparation_in_english_for_hours_hold(make_patient, minnesota, make_ctx
     prep = {p["code"]: p["text"] for p in result.preparation}
     assert "last dose before Monday 25 May 2026 at 20:00" in prep["medication:enoxaparin"]
     assert "fasting" not in prep and "escort" not in prep
+
+
+def test_two_antithrombotics_raise_the_bleeding_class(make_patient, paris, make_ctx):
+    """Clopidogrel with aspirin before a lumbar facet injection: held as for an intermediate-risk procedure."""
+    patient = make_patient(medications=["Plavix 75", "Kardégic 75"], birth_date=dt.date(1980, 1, 1), sex="male")
+    result = evaluate(make_ctx(patient, paris, procedure="facet-joint"))
+    assert result.bleeding_risk == "intermediate" and "concurrent_antithrombotics" in result.risk_factors
+    holds = {h.drug: h for h in result.holds}
+    assert holds["clopidogrel"].action == "stop" and holds["aspirin"].action == "shared_decision"
+    alone = evaluate(make_ctx(make_patient(medications=["Plavix"], birth_date=dt.date(1980, 1, 1)), paris,
+                              procedure="facet-joint"))
+    assert alone.bleeding_risk == "low" and alone.holds[0].action == "shared_decision"
+
+
+def test_no_glucose_warning_without_a_steroid(make_patient, paris, make_ctx):
+    patient = make_patient(conditions=["diabetes"], birth_date=dt.date(1980, 1, 1), sex="male")
+    assert "diabetes_glucose" not in codes(evaluate(make_ctx(patient, paris, procedure="medial-branch-block")))
+    assert "diabetes_glucose" in codes(evaluate(make_ctx(patient, paris)))
