@@ -72,6 +72,9 @@ def _raw_time(r: Rule, appointment: Appointment, end: dt.datetime, hold: dict | 
         return _stop_time(r, hold or {}, tz)
     if r.anchor == "medication_restart":
         return _restart_time(hold or {}, appointment, end, tz)
+    if r.anchor == "medication_decision":   # a shared decision: ask the prescriber, days before the start
+        return local_at(appointment.start_at, r.days, r.at, tz) if (hold or {}).get("action") == "shared_decision" \
+            else None
     return None
 
 
@@ -142,7 +145,7 @@ def plan_schedule(appointment: Appointment, now: dt.datetime | None = None) -> l
     for r in rules().values():
         if r.phase == "notice" or not _applies(r, appointment, now):
             continue
-        if r.anchor in ("medication_stop", "medication_restart"):
+        if r.anchor in ("medication_stop", "medication_restart", "medication_decision"):
             for index, hold in enumerate(_holds(appointment)):
                 at = send_time(r, appointment, end, hold, now)
                 if at is not None:

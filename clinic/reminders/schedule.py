@@ -13,7 +13,7 @@ from clinic.catalog import DATA
 from clinic.timeutil import local_to_utc
 
 PHASES = ("notice", "before", "after")
-ANCHORS = ("start", "end", "medication_stop", "medication_restart")
+ANCHORS = ("start", "end", "medication_stop", "medication_restart", "medication_decision")
 
 
 @dataclass(frozen=True)

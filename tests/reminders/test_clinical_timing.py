@@ -85,3 +85,16 @@ def test_red_flags_give_the_emergency_number_of_the_site_country(request, db, ma
 
     after = " ".join(sheet_data(appointment)["after"])
     assert words[0].split(" ", 2)[-1] in after
+
+
+@pytest.mark.parametrize("language,words", [("en", "ask the doctor who prescribes clopidogrel"),
+                                            ("fr", "demandez au médecin qui vous prescrit votre traitement par")])
+def test_a_shared_decision_reminder_says_to_ask_the_prescriber(db, make_appointment, make_patient, language, words):
+    hold = {"drug": "clopidogrel", "drug_fr": "clopidogrel", "stop_on": None, "restart_after": None,
+            "action": "shared_decision"}
+    appointment = make_appointment(day=dt.date(2026, 3, 16), medication_holds=[hold],
+                                   patient=make_patient(language=language))
+    row = _plan(db, appointment)["medication_decision"]
+    assert row.send_at.astimezone(appointment.site.tz).replace(tzinfo=None) == dt.datetime(2026, 3, 9, 9, 0)
+    text = _text(row)
+    assert words in text and "take" not in text.split("clopidogrel")[0][-30:]

@@ -30,6 +30,8 @@ BODY_AND_CARE = ("spine", "spinal", "back", "neck", "lumbar", "cervical", "thora
                  "glycémie", "sedation", "sédation", "fasting", "jeûne", "bleeding", "saignement", "medication",
                  "médicament", "drug", "fever", "fièvre")
 HOLD = {"drug": "warfarin", "stop_on": "2026-06-05", "restart_after": "2026-06-11T10:30:00+02:00", "note": ""}
+SHARED = {"drug": "clopidogrel", "drug_fr": "clopidogrel", "stop_on": None, "restart_after": None, "note": "",
+          "action": "shared_decision"}
 
 
 def forbidden_words(app) -> set[str]:
@@ -52,7 +54,7 @@ def test_no_subject_names_a_procedure_drug_condition_or_body_part(db, app, make_
                                                                  code, language):
     """Every kind, every procedure, both languages: the subject is only date, time and site."""
     patient = make_patient(language=language, conditions=["diabetes"], medications=["warfarin"])
-    appointment = make_appointment(patient=patient, procedure_code=code, sedation=True, medication_holds=[HOLD],
+    appointment = make_appointment(patient=patient, procedure_code=code, sedation=True, medication_holds=[HOLD, SHARED],
                                    region="cervical")
     with time_machine.travel(dt.datetime(2026, 5, 1, tzinfo=dt.UTC), tick=False):
         signals.appointment_booked.send(appointment)
@@ -118,7 +120,7 @@ def test_every_message_is_written_byte_for_byte_as_with_the_standard_policy(db, 
     site = make_site(name="Clinique Médicale Saint-Honoré de la Rive Droite")
     patient = make_patient(language=language, first_name="Léa", last_name="Dupré-Laforêt", conditions=["diabetes"],
                            medications=["warfarin"])
-    appointment = make_appointment(site=site, patient=patient, sedation=True, medication_holds=[HOLD])
+    appointment = make_appointment(site=site, patient=patient, sedation=True, medication_holds=[HOLD, SHARED])
     with time_machine.travel(dt.datetime(2026, 5, 1, tzinfo=dt.UTC), tick=False):
         signals.appointment_booked.send(appointment)
     rows = db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id)).scalars().all()
