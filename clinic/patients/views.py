@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from clinic.access import roles_required
 from clinic.accounts.models import Role
 from clinic.catalog.medicines import pick_list
+from clinic.screening.holds import patient_medicines
 from clinic import navigation
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
@@ -84,7 +85,8 @@ def show(patient_id: int):
     patient = services.get_patient(patient_id) or abort(404)
     db.session.commit()
     return render_template(
-        "patients/show.html", patient=patient, condition_labels=CONDITION_LABELS, allergy_labels=ALLERGY_LABELS
+        "patients/show.html", patient=patient, condition_labels=CONDITION_LABELS, allergy_labels=ALLERGY_LABELS,
+        unrecognised=set(patient_medicines(patient)[1]),
     )
 
 

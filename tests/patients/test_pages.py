@@ -95,3 +95,10 @@ def test_medicine_pick_list_with_free_text(client, login_as, post_form, db):
     assert response.status_code == 302
     patient = db.session.execute(db.select(Patient).where(Patient.last_name == "Valjean")).scalar_one()
     assert [m.drug for m in patient.medications] == ["Kardégic 75 mg", "Something unheard of"]
+
+
+def test_patient_page_marks_unknown_medicines(client, login_as, make_patient):
+    login_as("front_desk")
+    patient = make_patient(medications=["Kardégic 75", "Zorglub"])
+    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert html.count("not recognised") == 1 and "Zorglub — not recognised" in html
