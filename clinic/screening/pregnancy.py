@@ -9,8 +9,11 @@ from clinic.catalog import Procedure
 from clinic.catalog.rules import policy_for
 
 
-def _yes(value) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on", "y", "oui"})
+def is_yes(value) -> bool:
+    """A screening answer as a boolean (JSON true, or a form's "true"/"yes"/"on"/"1")."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on", "y", "oui"}
+    return value is True or (isinstance(value, int | float) and value == 1)
 
 
 def child_bearing(patient, site, day: dt.date) -> bool:
@@ -29,5 +32,5 @@ def ionising(procedure: Procedure | None, site, room_modalities=()) -> bool:
 def pregnancy_check(patient, procedure: Procedure | None, site, day: dt.date, answers: dict | None,
                     room_modalities=()) -> bool:
     """The pregnancy item and warning apply: ionising imaging, and possible pregnancy."""
-    possible = _yes((answers or {}).get("possible_pregnancy")) or child_bearing(patient, site, day)
+    possible = is_yes((answers or {}).get("possible_pregnancy")) or child_bearing(patient, site, day)
     return possible and ionising(procedure, site, room_modalities)

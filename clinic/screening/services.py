@@ -14,6 +14,7 @@ from clinic.screening import preparation
 from clinic.screening.exposure import steroid_exposure
 from clinic.screening.holds import bleeding_risk, medication_holds, risk_factors
 from clinic.screening.messages import finding
+from clinic.screening.pregnancy import is_yes as _yes
 from clinic.screening.pregnancy import pregnancy_check
 from clinic.screening.results import (
     REFUSAL_CODES,
@@ -33,13 +34,6 @@ __all__ = [
 
 def _pregnancy(ctx: BookingContext) -> bool:
     return pregnancy_check(ctx.patient, ctx.procedure, ctx.site, local_date(ctx.start_at, ctx.site.tz), ctx.answers)
-
-
-def _yes(value) -> bool:
-    """A screening answer as a boolean (JSON true, or a form's "true"/"yes"/"on"/"1")."""
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on", "y", "oui"}
-    return value is True or (isinstance(value, int | float) and value == 1)
 
 
 def _no(value) -> bool:
