@@ -12,6 +12,7 @@ from clinic.api.views import bp
 from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services
+from clinic.patients.models import SEXES
 
 STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
 
@@ -24,6 +25,7 @@ def _patient_input(body: Body) -> services.PatientInput:
         "email": body.string("email", max_length=254),
         "phone": body.string("phone", required=False, max_length=40) or "",
         "language": body.string("language", choices=("fr", "en")),
+        "sex": body.string("sex", required=False, choices=SEXES) or "unknown",
         "conditions": tuple(body.string_list("conditions")),
         "allergies": tuple(body.string_list("allergies")),
     }
@@ -41,7 +43,7 @@ def _patient_input(body: Body) -> services.PatientInput:
             if len(indication or "") > 60:
                 body.errors["medications"] = "An indication has at most 60 characters."
                 break
-            parsed.append((drug.strip().lower(), indication))
+            parsed.append((" ".join(drug.split()), indication))
     body.done()
     return services.PatientInput(medications=tuple(parsed), **data)
 

@@ -49,6 +49,7 @@ def patient_json(patient: Patient, with_history: bool = False) -> dict:
         "email": patient.email,
         "phone": patient.phone or None,
         "language": patient.language,
+        "sex": patient.sex or "unknown",
         "conditions": list(patient.conditions),
         "allergies": list(patient.allergies),
         "medications": [{"drug": m.drug, "indication": m.indication} for m in patient.medications],

@@ -1,6 +1,7 @@
 """OpenAPI fragments for availability and appointments."""
 
 from clinic.api.openapi import errors, json_response, path_id, query, ref
+from clinic.screening.results import REFUSAL_CODES, WARNING_CODES
 
 STR = {"type": "string"}
 NSTR = {"type": "string", "nullable": True}
@@ -17,8 +18,17 @@ def _obj(required, **props):
 SCHEMAS = {
     "Slot": _obj(("start", "end", "physician_id", "room"), start=INSTANT, end=INSTANT,
                  physician_id={"type": "integer"}, room=STR, room_id={"type": "integer"}),
-    "Warning": _obj(("code", "message", "source"), code=STR, message=STR, source=STR),
-    "MedicationHold": _obj(("drug", "stop_on", "restart_after", "note"), drug=STR, stop_on=NSTR, restart_after=NSTR, note=STR),
+    "Warning": {**_obj(("code", "message", "source"), code={"type": "string", "enum": [*WARNING_CODES, *REFUSAL_CODES]},
+                       message=STR, message_fr=STR, source=STR, unconfirmed={"type": "boolean"},
+                       details={"type": "object"}),
+                "description": "medication_unrecognised: details.drug (as written) and details.closest (known names); "
+                               "hold_not_achievable: details.drug, details.hold, details.stop_on and "
+                               "details.earliest_date (local YYYY-MM-DD, the earliest date with the hold kept); "
+                               "medication_caution: a substance that raises bleeding modestly (continued); "
+                               "a refusal overridden by a physician is kept as a warning."},
+    "MedicationHold": _obj(("drug", "stop_on", "restart_after", "note"), drug=STR, stop_on=NSTR, restart_after=NSTR, note=STR,
+                           action={"type": "string", "enum": ["stop", "continue", "shared_decision"]},
+                           drug_fr=STR, as_written={"type": "string", "description": "the medicine as the record names it"}),
     "PreparationItem": _obj(("code", "text"), code=STR, text=STR),
     "Reminder": _obj(("id", "kind", "channel", "send_at", "status", "sent_at", "attempts"),
                      id={"type": "integer"}, kind=STR, channel={"type": "string", "enum": ["email", "sms"]},

@@ -72,7 +72,9 @@ SCHEMAS = {
         "required": ["value"],
         "properties": {
             "value": {"description": "by the item's type", "oneOf": [{"type": "boolean"}, {"type": "number"}, {"type": "string"}, VITALS]},
-            "override_reason": {"type": "string", "description": "a physician's reason to pass the monitoring clock"},
+            "override_reason": {"type": "string", "description": "a physician's reason: to pass the monitoring clock, an "
+                                "INR or glucose above the site's limit, a particulate steroid, a 'yes' to fever or "
+                                "infection; the reason for 'no contrast used'"},
             "amendment_reason": {"type": "string", "description": "required to change a signed record"},
         },
     },
@@ -89,8 +91,13 @@ PATHS = {
     "/api/v1/appointments/{id}/checklist/{item_code}": {
         "post": {
             "summary": "Record one checklist item",
-            "description": "403 for another role; 409 not_checked_in, out_of_order, monitoring_time "
-                           "(details.minutes_left), signed; 422 invalid_value.",
+            "description": "403 for another role; 409 not_checked_in, out_of_order (details.open), monitoring_time "
+                           "(details.minutes_left), signed, inr_above_limit (details.inr, details.max: the site "
+                           "policy's maximum; a physician's override_reason lets it stand), glucose_above_limit "
+                           "(details.glucose, details.max, where the site policy sets one); 422 invalid_value "
+                           "(details.value particulate_steroid for a transforaminal route, the nerve-root block "
+                           "included; no_contrast_used only with a contrast plan and a reason). A 'yes' to "
+                           "fever_or_infection leaves the item open until a physician records it with a reason.",
             "parameters": [path_id(), {"name": "item_code", "in": "path", "required": True, "schema": {"type": "string"}}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ChecklistItemInput")}}},
             "responses": {"200": json_response("The item", ref("ChecklistItem")), **errors(401, 403, 404, 409, 422)},

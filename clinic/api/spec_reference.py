@@ -38,7 +38,7 @@ SCHEMAS = {
     "Medication": {
         "type": "object",
         "required": ["drug"],
-        "properties": {"drug": {"type": "string", "maxLength": 60}, "indication": {"type": "string", "nullable": True, "maxLength": 60}},
+        "properties": {"drug": {"type": "string", "maxLength": 60, "description": "as the patient names it: brand or generic, French or English, dose allowed (matched to substances by the medicine vocabulary)"}, "indication": {"type": "string", "nullable": True, "maxLength": 60}},
     },
     "PatientInput": {
         "type": "object",
@@ -50,6 +50,8 @@ SCHEMAS = {
             "email": {"type": "string", "format": "email", "maxLength": 254},
             "phone": {"type": "string", "maxLength": 40},
             "language": {"type": "string", "enum": ["fr", "en"]},
+            "sex": {"type": "string", "enum": ["female", "male", "other", "unknown"], "default": "unknown",
+                    "description": "drives the pregnancy check before ionising imaging (12 to 55, not male)"},
             "conditions": STR_LIST_INPUT,
             "allergies": STR_LIST_INPUT,
             "medications": {"type": "array", "maxItems": 30, "items": ref("Medication")},
@@ -66,6 +68,7 @@ SCHEMAS = {
             "email": STR,
             "phone": {"type": "string", "nullable": True},
             "language": STR,
+            "sex": {"type": "string", "enum": ["female", "male", "other", "unknown"]},
             "conditions": STR_LIST,
             "allergies": STR_LIST,
             "medications": {"type": "array", "items": ref("Medication")},

@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from clinic.catalog import DATA, RISK_CLASSES, load_procedures
+from clinic.catalog.medicines import fold, load_vocabulary
 
 HOLD_ACTIONS = ("stop", "continue", "shared_decision")
 LANGUAGES = ("en", "fr")
@@ -113,11 +114,13 @@ def load_drugs() -> tuple[DrugRule, ...]:
 
 
 def _norm(text: str | None) -> str:
-    return " ".join((text or "").lower().replace("_", " ").replace("-", " ").split())
+    """Without case, accents or punctuation ("Prévention primaire" is "prevention primaire")."""
+    return fold(text)
 
 
 def find_drug(drug: str, indication: str | None = None) -> DrugRule | None:
-    """The rule for a patient's medication: its variant by indication, else the default variant."""
+    """The hold rule of a substance (its medications.toml `drug`): its variant by indication,
+    else the default variant. Names as patients write them go through medicines.resolve first."""
     name = _norm(drug)
     variants = [r for r in load_drugs() if _norm(r.drug) == name]
     if not variants:
@@ -200,10 +203,15 @@ class Policy:
     visit: dict[str, Any]
     quiet_hours: dict[str, Any]
     rules: tuple[PolicyRule, ...] = field(default_factory=tuple)
+    optional: dict[str, dict] = field(default_factory=dict)   # glucose, pregnancy, emergency: when set
 
     def sections(self) -> dict[str, dict]:
         return {"inr": self.inr, "steroid": self.steroid, "fasting": self.fasting,
-                "visit": self.visit, "quiet_hours": self.quiet_hours}
+                "visit": self.visit, "quiet_hours": self.quiet_hours, **self.optional}
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A section by name ({} when this policy does not set it)."""
+        return self.sections().get(name) or {}
 
     @property
     def quiet_start(self) -> dt.time:
@@ -214,9 +222,13 @@ class Policy:
         return dt.time.fromisoformat(self.quiet_hours["end"])
 
 
+OPTIONAL_SECTIONS = ("glucose", "pregnancy", "emergency")
+
+
 def _policy(code: str, raw: dict) -> Policy:
     sections = {k: raw[k] for k in ("inr", "steroid", "fasting", "visit", "quiet_hours")}
-    for name, section in sections.items():
+    optional = {k: raw[k] for k in OPTIONAL_SECTIONS if k in raw}
+    for name, section in (sections | optional).items():
         if not section.get("source") or "unconfirmed" not in section:
             raise CatalogError(f"policy {code}.{name}: every rule needs a source and an unconfirmed flag")
     rules = []
@@ -224,7 +236,7 @@ def _policy(code: str, raw: dict) -> Policy:
         if set(row["message"]) != set(LANGUAGES) or not row.get("source"):
             raise CatalogError(f"policy {code} rule {row.get('id')}: message in en and fr, and a source")
         rules.append(PolicyRule(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()}))
-    return Policy(code=code, name=raw["name"], rules=tuple(rules), **sections)
+    return Policy(code=code, name=raw["name"], rules=tuple(rules), optional=optional, **sections)
 
 
 @cache
@@ -282,10 +294,22 @@ def label(kind: str, code: str, language: str) -> str:
     return (entry.get(language) or entry["en"]) if entry else code.replace("_", " ")
 
 
+def check_vocabulary() -> None:
+    """Every substance held has a hold rule, and every hold rule a substance of the vocabulary."""
+    ruled = {r.drug for r in load_drugs()}
+    substances = load_vocabulary().substances.values()
+    missing = sorted(s.code for s in substances if s.action == "hold" and s.rule_code not in ruled)
+    unnamed = sorted(ruled - {s.code for s in substances})
+    if missing or unnamed:
+        raise CatalogError(f"medicines.toml and medications.toml disagree: no rule for {missing}, "
+                           f"no substance for {unnamed}")
+
+
 def validate_all() -> None:
     """Load every file (raises CatalogError on the first broken rule)."""
     load_procedures()
     load_drugs()
+    check_vocabulary()
     load_steroids()
     load_policies()
     screening_data()

@@ -201,7 +201,10 @@ def steroid_outliers(f: ReportFilter, appts) -> list[Outlier]:
         return []
     since = f.date_to - dt.timedelta(days=365)
     totals = db.session.execute(
-        sa.select(InjectionRecord.patient_id, sa.func.sum(InjectionRecord.triamcinolone_eq_mg), sa.func.count())
+        # The steroid injected and any premedication steroid for a contrast allergy (clinical-reference s3).
+        sa.select(InjectionRecord.patient_id,
+                  sa.func.sum(sa.func.coalesce(InjectionRecord.triamcinolone_eq_mg, 0)
+                              + sa.func.coalesce(InjectionRecord.premedication_eq_mg, 0)), sa.func.count())
         .where(InjectionRecord.patient_id.in_(list(last_site)))
         .where(InjectionRecord.performed_on > since, InjectionRecord.performed_on <= f.date_to)
         .group_by(InjectionRecord.patient_id)

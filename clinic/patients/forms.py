@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.patients.models import ALLERGIES, CONDITIONS
+from clinic.patients.services import DRUG_PATTERN
 
 CONDITION_LABELS = {
     "diabetes": _l("Diabetes"),
@@ -38,8 +39,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 class MedicationForm(PlainForm):
     drug = StringField(
-        _l("Drug (generic name)"),
-        validators=[Optional(), Length(max=60), Regexp(r"^[A-Za-z][A-Za-z0-9 \-]*$", message=_l("Letters only."))],
+        _l("Medicine (brand or generic name)"),
+        validators=[Optional(), Length(max=60),
+                    Regexp(DRUG_PATTERN, message=_l("Letters, digits, spaces and . , / + ( ) ' % - only."))],
     )
     indication = StringField(_l("Indication"), validators=[Optional(), Length(max=60)])
 
@@ -51,6 +53,8 @@ class PatientForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
+    sex = SelectField(_l("Sex"), default="unknown", choices=[
+        ("unknown", _l("Not recorded")), ("female", _l("Female")), ("male", _l("Male")), ("other", _l("Other"))])
     conditions = MultiCheckboxField(_l("Conditions"), choices=[(c, CONDITION_LABELS[c]) for c in CONDITIONS])
     allergies = MultiCheckboxField(_l("Allergies"), choices=[(a, ALLERGY_LABELS[a]) for a in ALLERGIES])
     medications = FieldList(FormField(MedicationForm), min_entries=3, max_entries=20)

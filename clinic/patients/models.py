@@ -22,11 +22,13 @@ CONDITIONS = (
     "postmenopausal",
 )
 ALLERGIES = ("iodinated_contrast", "gadolinium", "latex", "local_anesthetic", "corticosteroid")
+SEXES = ("female", "male", "other", "unknown")
 
 
 class Patient(db.Model):
     __tablename__ = "patients"
-    __table_args__ = (sa.CheckConstraint("language IN ('fr', 'en')", name="language"),)
+    __table_args__ = (sa.CheckConstraint("language IN ('fr', 'en')", name="language"),
+                      sa.CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(sa.String(100))
@@ -35,6 +37,7 @@ class Patient(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    sex: Mapped[str] = mapped_column(sa.String(10), default="unknown", server_default="unknown")
     conditions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     allergies: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     non_essential_opt_out: Mapped[bool] = mapped_column(default=False)
@@ -83,6 +86,8 @@ class InjectionRecord(db.Model):
     steroid: Mapped[str | None] = mapped_column(sa.String(60))
     dose_mg: Mapped[float | None] = mapped_column(sa.Float)
     triamcinolone_eq_mg: Mapped[float | None] = mapped_column(sa.Float)
+    premedication_steroid: Mapped[str | None] = mapped_column(sa.String(60))
+    premedication_eq_mg: Mapped[float | None] = mapped_column(sa.Float)   # triamcinolone-equivalent
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     patient: Mapped[Patient] = relationship(back_populates="injections")

@@ -12,9 +12,10 @@ from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
-from clinic.patients.models import ALLERGIES, CONDITIONS, Patient, PatientMedication
+from clinic.patients.models import ALLERGIES, CONDITIONS, SEXES, Patient, PatientMedication
 
-DRUG_PATTERN = re.compile(r"^[a-z][a-z0-9 \-]{1,59}$")
+# A medicine as people write it: a brand or a generic name, accents, dosage ("Kardégic 75 mg").
+DRUG_PATTERN = re.compile(r"^[^\W\d_][\w .,/+()'%-]{1,59}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PER_PAGE = 20
 
@@ -27,6 +28,7 @@ class PatientInput:
     email: str
     language: str
     phone: str = ""
+    sex: str = "unknown"
     conditions: tuple[str, ...] = ()
     allergies: tuple[str, ...] = ()
     medications: tuple[tuple[str, str | None], ...] = ()
@@ -40,6 +42,8 @@ def check_rules(data: PatientInput, today: dt.date | None = None) -> None:
         errors["birth_date"] = "Birth date is in the future."
     elif data.birth_date < today.replace(year=today.year - 120):
         errors["birth_date"] = "Birth date is more than 120 years ago."
+    if data.sex not in SEXES:
+        errors["sex"] = f"Sex must be one of: {', '.join(SEXES)}."
     if data.language not in ("fr", "en"):
         errors["language"] = "Language must be 'fr' or 'en'."
     if not EMAIL_PATTERN.match(data.email):
@@ -52,7 +56,7 @@ def check_rules(data: PatientInput, today: dt.date | None = None) -> None:
         errors["allergies"] = f"Unknown allergy codes: {', '.join(unknown)}."
     bad = [d for d, _ in data.medications if not DRUG_PATTERN.match(d)]
     if bad:
-        errors["medications"] = "Drugs are generic names in lower case, e.g. 'warfarin'."
+        errors["medications"] = "A medicine is a name of 2 to 60 letters, digits, spaces or . , / + ( ) ' % -."
     if errors:
         raise ValidationFailed(errors)
 
@@ -64,6 +68,7 @@ def _apply(patient: Patient, data: PatientInput) -> None:
     patient.email = data.email.strip().lower()
     patient.phone = data.phone.strip()
     patient.language = data.language
+    patient.sex = data.sex
     patient.conditions = sorted(set(data.conditions))
     patient.allergies = sorted(set(data.allergies))
     patient.medications = [PatientMedication(drug=d, indication=i or None) for d, i in data.medications]

@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from clinic.access import roles_required
 from clinic.accounts.models import Role
+from clinic.catalog.medicines import pick_list
+from clinic.screening.holds import patient_medicines
 from clinic import navigation
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
@@ -28,10 +30,11 @@ def _input(form: PatientForm) -> services.PatientInput:
         email=form.email.data,
         phone=form.phone.data or "",
         language=form.language.data,
+        sex=form.sex.data or "unknown",
         conditions=tuple(form.conditions.data or ()),
         allergies=tuple(form.allergies.data or ()),
         medications=tuple(
-            (m["drug"].strip().lower(), (m["indication"] or "").strip() or None)
+            (" ".join(m["drug"].split()), (m["indication"] or "").strip() or None)
             for m in form.medications.data
             if m["drug"] and m["drug"].strip()
         ),
@@ -73,7 +76,8 @@ def new():
             return redirect(url_for("patients.show", patient_id=patient.id))
     elif request.method == "POST":
         flash(_("Please correct the marked fields."), "error")
-    return render_template("patients/form.html", form=form, patient=None), 422 if form.errors else 200
+    return render_template("patients/form.html", form=form, patient=None, medicine_names=pick_list()), \
+        422 if form.errors else 200
 
 
 @bp.route("/<int:patient_id>")
@@ -82,7 +86,8 @@ def show(patient_id: int):
     patient = services.get_patient(patient_id) or abort(404)
     db.session.commit()
     return render_template(
-        "patients/show.html", patient=patient, condition_labels=CONDITION_LABELS, allergy_labels=ALLERGY_LABELS
+        "patients/show.html", patient=patient, condition_labels=CONDITION_LABELS, allergy_labels=ALLERGY_LABELS,
+        unrecognised=set(patient_medicines(patient)[1]),
     )
 
 
@@ -102,4 +107,5 @@ def edit(patient_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
     db.session.commit()
-    return render_template("patients/form.html", form=form, patient=patient), 422 if form.errors else 200
+    return render_template("patients/form.html", form=form, patient=patient, medicine_names=pick_list()), \
+        422 if form.errors else 200

@@ -44,7 +44,7 @@ def _all(query) -> list:
     return list(db.session.execute(query).scalars())
 
 
-PATIENT_FIELDS = ("id", "first_name", "last_name", "birth_date", "email", "phone", "language", "conditions",
+PATIENT_FIELDS = ("id", "first_name", "last_name", "birth_date", "email", "phone", "language", "sex", "conditions",
                   "allergies", "non_essential_opt_out", "pseudonymised_at", "created_at")
 APPOINTMENT_FIELDS = ("id", "site_id", "room_id", "physician_id", "procedure_code", "start_at", "end_at",
                       "block_end_at", "region", "side", "levels", "sedation", "status", "needs_reschedule",
@@ -57,7 +57,7 @@ ENTRY_FIELDS = ("id", "item_code", "value", "done", "recorded_by_id", "recorded_
 CHECKLIST_FIELDS = ("id", "template_code", "state", "procedure_started_at", "procedure_ended_at",
                     "discharged_at", "signed_at", "signed_by_id")
 INJECTION_FIELDS = ("id", "appointment_id", "performed_on", "procedure_code", "region", "steroid", "dose_mg",
-                    "triamcinolone_eq_mg", "created_at")
+                    "triamcinolone_eq_mg", "premedication_steroid", "premedication_eq_mg", "created_at")
 REMINDER_FIELDS = ("id", "appointment_id", "kind", "send_at", "status", "sent_at")
 PAIN_FIELDS = ("id", "appointment_id", "moment", "score", "function_note", "source", "recorded_at")
 REQUEST_FIELDS = ("id", "appointment_id", "kind", "note", "created_at", "handled_at", "handled_by_id")

@@ -10,6 +10,10 @@ from functools import cache
 from typing import Any
 
 from clinic.catalog import DATA, Procedure, get_procedure
+from clinic.catalog.rules import load_steroids
+from clinic.screening.holds import patient_medicines
+from clinic.screening.pregnancy import pregnancy_check
+from clinic.timeutil import local_date
 
 TYPES = ("yes_no", "number", "choice", "text", "vitals", "pain_score")
 TEXT_MAX = 500
@@ -40,6 +44,10 @@ class Item:
     policy: dict = field(default_factory=dict)
     pain_moment: str | None = None
     check: str | None = None
+    limit: str | None = None
+    required_if: dict = field(default_factory=dict)
+    reason_for: tuple[str, ...] = ()
+    stop_on: tuple[str, ...] = ()
     unconfirmed: bool = False
 
     def text(self, language: str) -> str:
@@ -74,12 +82,26 @@ class Template:
         return next((i for i in self.items if i.code == code), None)
 
 
+def _steroids(raw: dict) -> dict:
+    """The recordable steroids with their factor and particulate flag from steroids.toml (one source)."""
+    substances = load_steroids()
+    out = {}
+    for code, row in raw.items():
+        substance = substances.get(row.get("substance", ""))
+        if row.get("substance") and substance is None:
+            raise ValueError(f"checklist steroid {code}: unknown substance {row['substance']}")
+        out[code] = {"label": row["label"], "substance": row.get("substance"),
+                     "triamcinolone_factor": substance.triamcinolone_eq if substance else 0.0,
+                     "particulate": bool(substance and substance.particulate)}
+    return out
+
+
 @cache
 def load_template() -> Template:
     raw = tomllib.loads((DATA / "checklists.toml").read_text(encoding="utf-8"))
     phases = tuple(Phase(p["code"], p["label"], p["source"]) for p in raw["phases"])
     phase_codes = {p.code for p in phases}
-    steroids = raw["steroids"]
+    steroids = _steroids(raw["steroids"])
     items = []
     for row in raw["items"]:
         row = dict(row)
@@ -87,7 +109,9 @@ def load_template() -> Template:
             raise ValueError(f"checklist item {row['code']}: bad type or phase")
         row["roles"] = tuple(row["roles"])
         row["choices"] = tuple(row.get("choices", ()))
-        if row["code"] == "steroid":
+        row["reason_for"] = tuple(row.get("reason_for", ()))
+        row["stop_on"] = tuple(row.get("stop_on", ()))
+        if row["code"] in ("steroid", "premedication_steroid"):
             row["choice_labels"] = {code: s["label"] for code, s in steroids.items()}
         items.append(Item(**row))
     codes = [i.code for i in items]
@@ -111,7 +135,9 @@ class Booking:
 
     procedure: Procedure | None
     procedure_code: str
-    drugs: frozenset[str]
+    drugs: frozenset[str]            # substances and the rules they are held by (medicine vocabulary)
+    unrecognised: bool               # a medicine on file the vocabulary does not know
+    pregnancy: bool                  # ionising imaging for a patient who could be pregnant
     allergies: frozenset[str]
     conditions: frozenset[str]
     screening: dict
@@ -122,10 +148,16 @@ class Booking:
     @classmethod
     def of(cls, appointment) -> Booking:
         patient = appointment.patient
+        taken, unknown = patient_medicines(patient)
         return cls(
             procedure=get_procedure(appointment.procedure_code),
             procedure_code=appointment.procedure_code,
-            drugs=frozenset(m.drug for m in patient.medications),
+            drugs=frozenset(code for t in taken for code in (t.substance.code, t.substance.rule_code)),
+            unrecognised=bool(unknown),
+            pregnancy=pregnancy_check(patient, get_procedure(appointment.procedure_code), appointment.site,
+                                      local_date(appointment.start_at, appointment.site.tz),
+                                      appointment.screening,
+                                      appointment.room.modalities if appointment.room else ()),
             allergies=frozenset(patient.allergies or ()),
             conditions=frozenset(patient.conditions or ()),
             screening=dict(appointment.screening or {}),
@@ -139,6 +171,10 @@ def _holds(key: str, expected: Any, b: Booking) -> bool:
     proc = b.procedure
     if key == "medication_any":
         return bool(b.drugs & set(expected))
+    if key == "pregnancy_check":
+        return b.pregnancy == bool(expected)
+    if key == "medication_unrecognised":
+        return b.unrecognised == bool(expected)
     if key == "allergy_any":
         return bool(b.allergies & set(expected))
     if key == "condition_any":
@@ -239,10 +275,13 @@ def _vitals(value: Any, limits: dict) -> dict:
     return checked
 
 
-def is_done(item: Item, value: Any) -> bool:
-    """A recorded value completes its item; a required yes/no item only when true."""
+def is_done(item: Item, value: Any, decided: bool = False) -> bool:
+    """A recorded value completes its item; a required yes/no item only when true; a stopping
+    answer ("fever: yes") only once a physician decided (an override reason)."""
     if value is None:
         return False
+    if value in item.stop_on:
+        return decided
     if item.type == "yes_no":
         return value is True or not item.required
     if item.type == "text":

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from clinic.procedures.services import Case
 
 # Items whose change after discharge rewrites the injection record.
-RECORD_ITEMS = ("steroid", "steroid_dose_mg")
+RECORD_ITEMS = ("steroid", "steroid_dose_mg", "premedication_steroid", "premedication_dose_mg")
 AFTER_DISCHARGE = (ChecklistState.DISCHARGED, ChecklistState.SIGNED)
 
 
@@ -50,6 +50,14 @@ def _value(case: Case, code: str):
     return None if entry is None else entry.value
 
 
+def _premedication(case: Case) -> tuple[str | None, float | None]:
+    """The premedication steroid for a contrast allergy and its triamcinolone-equivalent mg."""
+    steroid, dose = _value(case, "premedication_steroid"), _value(case, "premedication_dose_mg")
+    if _value(case, "contrast_plan") != "premedication" or not steroid or dose is None:
+        return None, None
+    return steroid, catalog.triamcinolone_equivalent(steroid, float(dose))
+
+
 def write_injection_record(case: Case) -> InjectionRecord:
     """Create or update the appointment's InjectionRecord from the procedure record."""
     appt = case.appointment
@@ -70,8 +78,10 @@ def write_injection_record(case: Case) -> InjectionRecord:
     row.steroid = steroid
     row.dose_mg = float(dose) if dose is not None else None
     row.triamcinolone_eq_mg = catalog.triamcinolone_equivalent(steroid, row.dose_mg)
+    row.premedication_steroid, row.premedication_eq_mg = _premedication(case)
     db.session.flush()
     audit("injection_record.create" if created else "injection_record.update", "injection_record", row.id,
           appt.patient_id, {"appointment_id": appt.id, "steroid": steroid, "dose_mg": row.dose_mg,
-                            "triamcinolone_eq_mg": row.triamcinolone_eq_mg})
+                            "triamcinolone_eq_mg": row.triamcinolone_eq_mg,
+                            "premedication_eq_mg": row.premedication_eq_mg})
     return row

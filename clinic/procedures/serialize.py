@@ -31,7 +31,7 @@ def item_json(case: Case, item: Item, language: str, user: User | None = None,
         data["choice_labels"] = {c: item.choice_text(c, language) for c in item.choices}
     data |= {
         "roles": list(item.roles),
-        "required": item.required,
+        "required": case.is_required(item),
         "done": bool(entry and entry.done),
         "value": entry.value if entry else None,
         "done_by": entry.recorded_by_id if entry else None,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic.accounts.models import Role, User
 from clinic.audit.services import record as audit
+from clinic.catalog.rules import policy_for
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
@@ -48,8 +49,14 @@ class Case:
         entry = self.entries.get(item.code)
         return entry is not None and entry.done
 
+    def is_required(self, item: Item) -> bool:
+        """Required by the template, or by another item's recorded value (required_if)."""
+        return item.required or any(
+            (entry := self.entries.get(code)) is not None and entry.value == value
+            for code, value in item.required_if.items())
+
     def open_required(self, phase: str) -> list[str]:
-        return [i.code for i in self.phase_items(phase) if i.required and not self.is_done(i)]
+        return [i.code for i in self.phase_items(phase) if self.is_required(i) and not self.is_done(i)]
 
     def open_before(self, phase: str) -> list[str]:
         """Required items still open in the phases before this one."""
@@ -169,6 +176,11 @@ def _checked(case: Case, item: Item, value: Any, user: User, override_reason: st
         value = catalog.check_value(item, value, case.template)
     except InvalidValue as err:
         raise DomainError("invalid_value", str(err), {"value": str(err), "item": item.code}) from None
+    if _above_limit(case, item, value, user, override_reason) or _reasoned_choice(case, item, value,
+                                                                                    override_reason):
+        return value, True
+    if value in item.stop_on and override_reason and user.role == Role.PHYSICIAN:
+        return value, True   # the physician decides to go on, and says why
     proc = catalog.get_procedure(case.appointment.procedure_code)
     if item.check == "non_particulate" and proc and proc.non_particulate_steroid and catalog.is_particulate(value):
         if not (override_reason and user.role == Role.PHYSICIAN):
@@ -177,6 +189,33 @@ def _checked(case: Case, item: Item, value: Any, user: User, override_reason: st
                               {"value": "particulate_steroid", "item": item.code})
         return value, True
     return value, False
+
+
+def _reasoned_choice(case: Case, item: Item, value: Any, reason: str | None) -> bool:
+    """A choice that needs a reason ("no contrast used"): only with a contrast plan, and a reason."""
+    if value not in item.reason_for:
+        return False
+    if case.item("contrast_plan") is None:
+        raise DomainError("invalid_value", "This choice is for a patient with a contrast plan.",
+                          {"value": value, "item": item.code})
+    if not reason:
+        raise DomainError("invalid_value", "This choice needs a reason (override_reason).",
+                          {"value": value, "item": item.code})
+    return True
+
+
+def _above_limit(case: Case, item: Item, value: Any, user: User, override_reason: str | None) -> bool:
+    """A value above the site policy's maximum (INR, glucose): 409 <limit>_above_limit, or True when
+    a physician's override reason lets it stand."""
+    limit = policy_for(case.appointment.site).section(item.limit) if item.limit else {}
+    if "max" not in limit or value <= limit["max"]:
+        return False
+    if override_reason and user.role == Role.PHYSICIAN:
+        return True
+    raise Conflict(f"{item.limit}_above_limit",
+                   f"{item.text('en')}: {value:g} is above the site's maximum of {limit['max']:g}; the procedure "
+                   "does not start unless a physician records why.",
+                   {item.limit: value, "max": limit["max"], "item": item.code, "source": limit["source"]})
 
 
 def record(appointment: Appointment, item_code: str, value: Any, user: User, override_reason: str | None = None,
@@ -194,8 +233,8 @@ def record(appointment: Appointment, item_code: str, value: Any, user: User, ove
     amendment_reason = (amendment_reason or "").strip() or None
     amending = case.signed and amendment_reason is not None
     overridden = gate(case, item, user, now, override_reason, amending)
-    value, steroid_override = _checked(case, item, value, user, override_reason)
-    entry = _write(case, item, value, user, now, override_reason if (overridden or steroid_override) else None,
+    value, value_override = _checked(case, item, value, user, override_reason)
+    entry = _write(case, item, value, user, now, override_reason if (overridden or value_override) else None,
                    amendment_reason if amending else None)
     effects.after_record(case, item, entry)
     _advance(case, user, now)
@@ -206,7 +245,8 @@ def _write(case: Case, item: Item, value: Any, user: User, now: dt.datetime, ove
            amendment_reason: str | None) -> ChecklistEntry:
     previous = case.entries.get(item.code)
     entry = ChecklistEntry(
-        checklist=case.checklist, item_code=item.code, value=value, done=catalog.is_done(item, value),
+        checklist=case.checklist, item_code=item.code, value=value,
+        done=catalog.is_done(item, value, decided=override_reason is not None),
         recorded_by_id=user.id, recorded_at=now, override_reason=override_reason,
         is_amendment=amendment_reason is not None, amendment_reason=amendment_reason,
     )

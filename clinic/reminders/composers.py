@@ -18,9 +18,11 @@ from flask_babel import force_locale
 
 from clinic.dates import format_day
 from clinic.mail.composers import composer, new_message
+from clinic.catalog.rules import policy_for
 from clinic.mail.neutral import mail_name
 from clinic.portal.tokens import link
 from clinic.reminders.schedule import load_data, rule, rules
+from clinic.screening.preparation import emergency_number
 from clinic.timeutil import parse_instant
 
 NOTICE_KINDS = ("confirmation", "rescheduled", "cancellation")  # composed by the booking side (email + .ics)
@@ -77,16 +79,16 @@ def local_value(value: str | None, tz, lang: str) -> str:
 def _values(reminder, lang: str) -> dict:
     appointment, site = reminder.appointment, reminder.site
     hold = _hold(reminder)
-    fasting = load_data()["fasting"]
+    fasting = policy_for(site).fasting
     return {
         "date": day_label(appointment.start_at, site.tz, lang),
         "time": time_label(appointment.start_at, site.tz, lang),
         "site": mail_name(site), "address": site.address, "phone": site.phone,
-        "drug": hold.get("drug", ""),
+        "drug": hold.get(f"drug_{lang}") or hold.get("drug", ""),   # drug_fr: the substance's French name
         "stop": local_value(hold.get("stop_on"), site.tz, lang),
         "restart": local_value(hold.get("restart_after"), site.tz, lang),
-        "solids_hours": fasting["solids_hours"].get(site.policy, max(fasting["solids_hours"].values())),
-        "clear_liquids_hours": fasting["clear_liquids_hours"],
+        "solids_hours": fasting["solids_hours"], "clear_liquids_hours": fasting["clear_liquids_hours"],
+        "emergency": emergency_number(site, lang),
     }
 
 
@@ -119,7 +121,7 @@ def body_context(reminder) -> dict:
         "reminder": reminder, "patient": reminder.patient, "site": reminder.site,
         "site_name": mail_name(reminder.site),
         "paragraphs": [p.format(**values) for p in data["texts"][reminder.kind][lang]],
-        "red_flags": data["red_flags"][lang] if r.red_flags else [],
+        "red_flags": [flag.format(**values) for flag in data["red_flags"][lang]] if r.red_flags else [],
         "links": _links(reminder), "lang": lang,
     }
 

@@ -11,13 +11,14 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
 from clinic.reminders.schedule import Rule, local_at, out_of_quiet_hours, rule, rules
 from clinic.scheduling import signals
 from clinic.scheduling.models import Appointment, AppointmentStatus
-from clinic.timeutil import parse_instant
+from clinic.timeutil import local_to_utc, parse_instant
 
 AFTER_ANCHORS = ("end", "medication_restart")
 
@@ -39,12 +40,16 @@ def _parse_local(value: str | None, tz) -> tuple[dt.date | None, dt.datetime | N
 
 
 def _stop_time(r: Rule, hold: dict, tz) -> dt.datetime | None:
+    """The morning of the last day the drug may be taken: the day before a stop date (the first day
+    without it), or the day of a stop instant (the morning before when the instant is earlier)."""
     day, instant = _parse_local(hold.get("stop_on"), tz)
     if day is None:
         return None
-    at = dt.datetime.combine(day, r.at, tzinfo=tz).astimezone(dt.UTC)
+    if instant is None:
+        day -= dt.timedelta(days=1)
+    at = local_to_utc(day, r.at, tz)
     if instant is not None and at >= instant:
-        at -= dt.timedelta(days=1)  # the stop instant is early: remind the morning before
+        at = local_to_utc(day - dt.timedelta(days=1), r.at, tz)
     return at
 
 
@@ -67,6 +72,9 @@ def _raw_time(r: Rule, appointment: Appointment, end: dt.datetime, hold: dict | 
         return _stop_time(r, hold or {}, tz)
     if r.anchor == "medication_restart":
         return _restart_time(hold or {}, appointment, end, tz)
+    if r.anchor == "medication_decision":   # a shared decision: ask the prescriber, days before the start
+        return local_at(appointment.start_at, r.days, r.at, tz) if (hold or {}).get("action") == "shared_decision" \
+            else None
     return None
 
 
@@ -96,8 +104,20 @@ def _applies(r: Rule, appointment: Appointment, now: dt.datetime) -> bool:
         return False
     if r.when and r.when != "sedation" and r.when not in (patient.conditions or []):
         return False
+    if not _follows_procedure(r, appointment.procedure_code):
+        return False
     # "7 days before" only when booked further ahead than that.
     return r.min_lead_days is None or appointment.start_at - now > dt.timedelta(days=r.min_lead_days)
+
+
+def _follows_procedure(r: Rule, code: str) -> bool:
+    """After-care follows the procedure: steroid texts only after a steroid, own timelines per procedure."""
+    procedure = get_procedure(code)
+    if r.steroid is not None and (procedure is None or procedure.steroid != r.steroid):
+        return False
+    if r.procedures and code not in r.procedures:
+        return False
+    return code not in r.except_procedures
 
 
 def _holds(appointment: Appointment) -> list[dict]:
@@ -125,7 +145,7 @@ def plan_schedule(appointment: Appointment, now: dt.datetime | None = None) -> l
     for r in rules().values():
         if r.phase == "notice" or not _applies(r, appointment, now):
             continue
-        if r.anchor in ("medication_stop", "medication_restart"):
+        if r.anchor in ("medication_stop", "medication_restart", "medication_decision"):
             for index, hold in enumerate(_holds(appointment)):
                 at = send_time(r, appointment, end, hold, now)
                 if at is not None:

@@ -13,7 +13,7 @@ from clinic.catalog import DATA
 from clinic.timeutil import local_to_utc
 
 PHASES = ("notice", "before", "after")
-ANCHORS = ("start", "end", "medication_stop", "medication_restart")
+ANCHORS = ("start", "end", "medication_stop", "medication_restart", "medication_decision")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class Rule:
     link: str | None = None
     moment: str | None = None
     red_flags: bool = False
+    steroid: bool | None = None          # only after a procedure that gives (true) or not (false) a steroid
+    procedures: tuple[str, ...] = ()     # only after these procedures
+    except_procedures: tuple[str, ...] = ()
 
 
 def _parse_rule(kind: str, row: dict) -> Rule:
@@ -42,7 +45,8 @@ def _parse_rule(kind: str, row: dict) -> Rule:
     if not row.get("source"):
         raise ValueError(f"reminder kind {kind}: a rule must name its source")
     at = dt.time.fromisoformat(row["at"]) if row.get("at") else None
-    return Rule(kind=kind, **{**{k: v for k, v in row.items() if k != "at"}, "at": at})
+    lists = {k: tuple(row.get(k, ())) for k in ("procedures", "except_procedures")}
+    return Rule(kind=kind, **{**{k: v for k, v in row.items() if k != "at"}, "at": at, **lists})
 
 
 @cache

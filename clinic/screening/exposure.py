@@ -1,9 +1,12 @@
 """Steroid exposure: sessions per spinal region and cumulative triamcinolone-equivalent dose over
 any rolling window (12 months by default) that contains the new procedure's date.
 
-Counted: the patient's injection records (completed injections, with their real dose when known)
-and the patient's other active or completed steroid appointments that have no record yet (with
-the catalog's usual dose)."""
+Counted: the patient's injection records that gave a steroid (the steroid recorded on the
+procedure record, or for a record entered from elsewhere a steroid procedure), with the dose
+recorded, plus any premedication steroid for a contrast allergy (its dose, no session); and the
+patient's other active or completed steroid appointments that have no record yet (with the
+catalog's usual dose). Sessions are counted per region group of the site's policy (Medicare:
+cervical with thoracic, lumbar with sacral); a medial branch block or an ablation adds nothing."""
 
 from __future__ import annotations
 
@@ -27,10 +30,11 @@ class Exposure:
     day: dt.date
     region: str | None
     mg: float
+    session: bool = True         # a steroid injection (a premedication alone adds mg, not a session)
 
 
-def record_mg(record: InjectionRecord) -> float:
-    """A record's triamcinolone-equivalent dose: stored, converted from its steroid, or the usual dose."""
+def _steroid_mg(record: InjectionRecord) -> float:
+    """The injected steroid's triamcinolone-equivalent dose: stored, converted, or the usual dose."""
     if record.triamcinolone_eq_mg is not None:
         return float(record.triamcinolone_eq_mg)
     steroid = find_steroid(record.steroid)
@@ -40,11 +44,20 @@ def record_mg(record: InjectionRecord) -> float:
     return float(procedure.usual_steroid_dose_mg) if procedure else 0.0
 
 
-def _appointment_region(appointment: Appointment) -> str | None:
-    procedure = get_procedure(appointment.procedure_code)
-    if appointment.region or procedure is None:
-        return appointment.region
+def record_mg(record: InjectionRecord) -> float:
+    """A record's triamcinolone-equivalent dose: the steroid given (if any) and the premedication."""
+    return (_steroid_mg(record) if _is_steroid(record) else 0.0) + float(record.premedication_eq_mg or 0.0)
+
+
+def _region(region: str | None, procedure_code: str) -> str | None:
+    procedure = get_procedure(procedure_code)
+    if region or procedure is None:
+        return region
     return procedure.regions[0] if len(procedure.regions) == 1 else None
+
+
+def _appointment_region(appointment: Appointment) -> str | None:
+    return _region(appointment.region, appointment.procedure_code)
 
 
 def exposures(ctx: BookingContext, window_days: int) -> list[Exposure]:
@@ -58,7 +71,8 @@ def exposures(ctx: BookingContext, window_days: int) -> list[Exposure]:
             sa.select(InjectionRecord).where(InjectionRecord.patient_id == patient_id,
                                              InjectionRecord.performed_on.between(low, high))
         ).all()
-        found = [Exposure(r.performed_on, r.region, record_mg(r)) for r in records if _is_steroid(r)]
+        found = [Exposure(r.performed_on, _region(r.region, r.procedure_code), record_mg(r), _is_steroid(r))
+                 for r in records if _is_steroid(r) or r.premedication_eq_mg]
         recorded = {r.appointment_id for r in records if r.appointment_id is not None}
         margin = dt.timedelta(days=window_days + 2)
         query = sa.select(Appointment).where(
@@ -79,8 +93,11 @@ def exposures(ctx: BookingContext, window_days: int) -> list[Exposure]:
 
 
 def _is_steroid(record: InjectionRecord) -> bool:
+    """A steroid was given: the one recorded, or (entered from elsewhere) a steroid procedure."""
+    if record.steroid:
+        return True
     procedure = get_procedure(record.procedure_code)
-    return bool(record.steroid) or bool(procedure and procedure.steroid)
+    return record.appointment_id is None and bool(procedure and procedure.steroid)
 
 
 def worst_window(events: list[Exposure], day: dt.date, window_days: int) -> tuple[int, float]:
@@ -112,15 +129,18 @@ def steroid_exposure(ctx: BookingContext) -> Finding | None:
     region = effective_region(ctx)
     new = Exposure(day, region, float(ctx.procedure.usual_steroid_dose_mg))
     events = [*exposures(ctx, window), new]
-    sessions, _ = worst_window([e for e in events if e.region == region], day, window) if region else (0, 0.0)
+    groups = limits["region_groups"]
+    group = groups.get(region or "")
+    same = [e for e in events if e.session and group is not None and groups.get(e.region or "") == group]
+    sessions, _ = worst_window(same, day, window) if group else (0, 0.0)
     _, dose = worst_window(events, day, window)
     max_sessions, max_mg = limits["max_sessions_per_region"], limits["max_triamcinolone_eq_mg_per_year"]
     if sessions <= max_sessions and dose <= max_mg:
         return None
-    details = {"region": region, "sessions": sessions, "max_sessions": max_sessions,
+    details = {"region": region, "region_group": group, "sessions": sessions, "max_sessions": max_sessions,
                "triamcinolone_eq_mg": round(dose, 1), "max_mg": max_mg}
     return finding(
         "steroid_exposure", source=limits["source"], unconfirmed=limits["unconfirmed"], details=details,
         sessions=sessions, max_sessions=max_sessions, dose_mg=f"{dose:g}", max_mg=max_mg,
-        region=label("region", region or "any", "en"), region_fr=label("region", region or "any", "fr"),
+        region=label("region", group or region or "any", "en"), region_fr=label("region", group or region or "any", "fr"),
     )

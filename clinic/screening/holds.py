@@ -1,15 +1,52 @@
-"""Blood-thinner holds: from the patient's medications, the procedure's bleeding-risk class (raised
-by patient factors) and the catalog, the stop date (or instant) and the restart instant."""
+"""Blood-thinner holds: from the patient's medications (resolved to substances by the medicine
+vocabulary), the procedure's bleeding-risk class (raised by patient factors) and the catalog, the
+stop date (or instant) and the restart instant. A medicine the vocabulary does not know is flagged;
+a hold that can no longer be kept before the booked date says so, with the earliest date it can."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from clinic.catalog import RISK_CLASSES
+from clinic.catalog.medicines import Substance, closest, resolve
 from clinic.catalog.rules import DrugRule, HoldRule, find_drug, label, policy_for, screening_data
+from clinic.db import utcnow
 from clinic.screening.messages import finding
 from clinic.screening.results import BookingContext, Finding, MedicationHold
 from clinic.timeutil import iso_local, local_date
+
+
+@dataclass(frozen=True)
+class Taken:
+    """One substance the patient takes, with the medicine line that names it."""
+
+    substance: Substance
+    written: str
+    indication: str | None
+
+
+def patient_medicines(patient) -> tuple[list[Taken], list[str]]:
+    """The substances of the patient's medication list, and the names the vocabulary does not know."""
+    taken: list[Taken] = []
+    unknown: list[str] = []
+    for med in patient.medications or ():
+        substances = resolve(med.drug)
+        if not substances:
+            unknown.append(med.drug)
+        taken.extend(Taken(s, med.drug, med.indication) for s in substances)
+    return taken, unknown
+
+
+def _antithrombotics(patient) -> set[str]:
+    groups = set(screening_data()["bleeding_risk_factors"]["concurrent_antithrombotics"]["groups"])
+    taken, _unknown = patient_medicines(patient)
+    codes = set()
+    for t in taken:
+        rule = find_drug(t.substance.rule_code) if t.substance.action == "hold" else None
+        if rule is not None and rule.group in groups:
+            codes.add(t.substance.code)
+    return codes
 
 
 def risk_factors(ctx: BookingContext) -> list[str]:
@@ -19,6 +56,8 @@ def risk_factors(ctx: BookingContext) -> list[str]:
     found = [c for c in data["conditions"] if c in conditions]
     if ctx.patient.age_on(local_date(ctx.start_at, ctx.site.tz)) >= data["age_at_least"]:
         found.append("age")
+    if len(_antithrombotics(ctx.patient)) >= data["concurrent_antithrombotics"]["at_least"]:
+        found.append("concurrent_antithrombotics")
     return found
 
 
@@ -36,50 +75,103 @@ def _hold_days(rule: HoldRule, conditions) -> int:
     return rule.days or 0
 
 
-def _one(ctx: BookingContext, drug: DrugRule, risk: str) -> tuple[MedicationHold, list[Finding]]:
-    tz = ctx.site.tz
-    rule = drug.by_risk[risk]
-    restart_at = ctx.end_at + dt.timedelta(hours=drug.restart_hours[risk])
-    restart = iso_local(restart_at, tz)
-    unconfirmed = rule.unconfirmed or drug.restart_unconfirmed
-    values = {"drug": drug.drug, "risk": label("risk", risk, "en"), "risk_fr": label("risk", risk, "fr")}
-    if rule.action == "continue":
-        return MedicationHold(drug.drug, None, None, "continue", "continue", risk, False, drug.source), []
-    if rule.action == "shared_decision":
-        note = "shared decision with the prescriber"
-        hold = MedicationHold(drug.drug, None, restart, note, "shared_decision", risk, unconfirmed, drug.source)
-        return hold, [finding("shared_decision", source=drug.source, details={"drug": drug.drug}, **values)]
-    if rule.days is not None:
-        days = _hold_days(rule, ctx.patient.conditions)
-        stop_on = (local_date(ctx.start_at, tz) - dt.timedelta(days=days)).isoformat()
-        hold_text = f"{days} days"
+def _not_achievable(ctx: BookingContext, names: dict, hold_text: str, stop: dt.date | dt.datetime,
+                    rule: HoldRule, days: int) -> Finding | None:
+    """hold_not_achievable when the stop is already past at booking (the patient, told now, can
+    stop from tomorrow for a hold in days, from now for one in hours)."""
+    tz, now = ctx.site.tz, ctx.now or utcnow()
+    if ctx.start_at <= now:
+        return None   # a procedure under way or over: nothing left to plan
+    if isinstance(stop, dt.datetime):
+        if stop > now:
+            return None
+        earliest = local_date(now + dt.timedelta(hours=rule.hours), tz)
+        stop_text = iso_local(stop, tz)
     else:
-        stop_on = iso_local(ctx.start_at - dt.timedelta(hours=rule.hours), tz)
-        hold_text = f"{rule.hours} h"
+        today = local_date(now, tz)
+        if stop > today:
+            return None
+        earliest = today + dt.timedelta(days=days + 1)
+        stop_text = stop.isoformat()
+    return finding("hold_not_achievable", details={"drug": names["en"], "hold": hold_text, "stop_on": stop_text,
+                                                   "earliest_date": earliest.isoformat()},
+                   drug=names, hold=hold_text, stop_on=stop_text, earliest=earliest.isoformat())
+
+
+def _stop(ctx: BookingContext, taken: Taken, drug: DrugRule, risk: str) -> tuple[MedicationHold, list[Finding]]:
+    tz, rule, substance = ctx.site.tz, drug.by_risk[risk], taken.substance
+    names = substance.name
+    restart = iso_local(ctx.end_at + dt.timedelta(hours=drug.restart_hours[risk]), tz)
+    unconfirmed = rule.unconfirmed or drug.restart_unconfirmed or substance.unconfirmed
+    days = _hold_days(rule, ctx.patient.conditions) if rule.days is not None else 0
+    if rule.days is not None:
+        stop: dt.date | dt.datetime = local_date(ctx.start_at, tz) - dt.timedelta(days=days)
+        stop_on, hold_text = stop.isoformat(), f"{days} days"
+    else:
+        stop = ctx.start_at - dt.timedelta(hours=rule.hours)
+        stop_on, hold_text = iso_local(stop, tz), f"{rule.hours} h"
     note = f"stop {hold_text} before" + (f" (range {rule.range})" if rule.range else "")
     note += f"; restart {drug.restart_hours[risk]} h after the end"
-    hold = MedicationHold(drug.drug, stop_on, restart, note, "stop", risk, unconfirmed, drug.source)
-    findings = [finding("anticoagulant_hold", source=drug.source, unconfirmed=unconfirmed,
-                        details={"drug": drug.drug, "stop_on": stop_on, "restart_after": restart},
-                        hold=hold_text, restart=restart, **values)]
+    hold = MedicationHold(names["en"], stop_on, restart, note, "stop", risk, unconfirmed, drug.source,
+                          names["fr"], taken.written)
+    values = {"drug": names, "risk": label("risk", risk, "en"), "risk_fr": label("risk", risk, "fr")}
+    found = [finding("anticoagulant_hold", source=drug.source, unconfirmed=unconfirmed,
+                     details={"drug": names["en"], "stop_on": stop_on, "restart_after": restart},
+                     hold=hold_text, restart=restart, **values)]
+    late = _not_achievable(ctx, names, hold_text, stop, rule, days)
+    if late is not None:
+        found.append(late)
     if rule.inr_check:
         inr = policy_for(ctx.site).inr
-        findings.append(finding("inr_check", source=f"{drug.source}; {inr['source']}", unconfirmed=inr["unconfirmed"],
-                                details={"drug": drug.drug, "inr_max": inr["max"]}, drug=drug.drug, inr_max=inr["max"]))
-    return hold, findings
+        found.append(finding("inr_check", source=f"{drug.source}; {inr['source']}", unconfirmed=inr["unconfirmed"],
+                             details={"drug": names["en"], "inr_max": inr["max"]}, drug=names, inr_max=inr["max"]))
+    return hold, found
+
+
+def _one(ctx: BookingContext, taken: Taken, risk: str) -> tuple[MedicationHold | None, list[Finding]]:
+    substance = taken.substance
+    names = substance.name
+    if substance.action == "none":
+        return None, []
+    if substance.action == "caution":
+        hold = MedicationHold(names["en"], None, None, "caution: continue", "continue", risk, False,
+                              substance.source, names["fr"], taken.written)
+        return hold, [finding("medication_caution", source=substance.source, details={"drug": names["en"]},
+                              drug=names)]
+    drug = find_drug(substance.rule_code, taken.indication)
+    rule = drug.by_risk[risk]
+    if rule.action == "stop":
+        return _stop(ctx, taken, drug, risk)
+    unconfirmed = rule.unconfirmed or substance.unconfirmed
+    if rule.action == "continue":
+        return MedicationHold(names["en"], None, None, "continue", "continue", risk, unconfirmed, drug.source,
+                              names["fr"], taken.written), []
+    # A shared decision: no stop date, and no restart instant (nothing to take "again").
+    hold = MedicationHold(names["en"], None, None, "shared decision with the prescriber", "shared_decision", risk,
+                          unconfirmed, drug.source, names["fr"], taken.written)
+    values = {"drug": names, "risk": label("risk", risk, "en"), "risk_fr": label("risk", risk, "fr")}
+    return hold, [finding("shared_decision", source=drug.source, details={"drug": names["en"]}, **values)]
+
+
+def unrecognised(names: list[str]) -> list[Finding]:
+    """One medication_unrecognised warning per medicine the vocabulary does not know."""
+    return [finding("medication_unrecognised", details={"drug": name, "closest": closest(name)},
+                    drug=name, closest=", ".join(closest(name)) or "-") for name in names]
 
 
 def medication_holds(ctx: BookingContext, risk: str) -> tuple[list[MedicationHold], list[Finding]]:
-    """One hold per blood thinner the patient takes (continue rows included), and the findings."""
+    """One hold per substance the patient takes (continue rows included), and the findings."""
     holds: list[MedicationHold] = []
     findings: list[Finding] = []
     seen: set[str] = set()
-    for med in ctx.patient.medications or ():
-        drug = find_drug(med.drug, med.indication)
-        if drug is None or drug.key in seen:
+    taken, unknown = patient_medicines(ctx.patient)
+    for item in taken:
+        if item.substance.code in seen:
             continue
-        seen.add(drug.key)
-        hold, found = _one(ctx, drug, risk)
-        holds.append(hold)
+        seen.add(item.substance.code)
+        hold, found = _one(ctx, item, risk)
+        if hold is not None:
+            holds.append(hold)
         findings.extend(found)
+    findings.extend(unrecognised(unknown))
     return holds, findings

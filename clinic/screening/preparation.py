@@ -7,6 +7,7 @@ import datetime as dt
 
 from babel.dates import format_time
 
+from clinic.catalog.medicines import resolve
 from clinic.dates import format_day
 from clinic.catalog.rules import common_aftercare, find_drug, label, policy_for, procedure_text, text
 from clinic.screening.results import BookingContext, MedicationHold
@@ -47,25 +48,30 @@ def fmt_local(value: str | None, tz, language: str) -> str:
 
 
 def medication_line(hold: MedicationHold, tz, language: str) -> str:
+    drug = hold.label(language)
     if hold.action == "continue":
-        return text("lines", "medication_continue", language).format(drug=hold.drug)
+        return text("lines", "medication_continue", language).format(drug=drug)
     if hold.action == "shared_decision":
-        return text("lines", "medication_shared_decision", language).format(drug=hold.drug)
+        return text("lines", "medication_shared_decision", language).format(drug=drug)
     restart = fmt_local(hold.restart_after, tz, language)
     stop = parse_local(hold.stop_on)
     if isinstance(stop, dt.datetime):
         return text("lines", "medication_stop_hours", language).format(
-            drug=hold.drug, stop_on=fmt_instant(stop, tz, language), restart=restart)
+            drug=drug, stop_on=fmt_instant(stop, tz, language), restart=restart)
     return text("lines", "medication_stop_days", language).format(
-        drug=hold.drug, stop_on=fmt_date(stop, language), restart=restart,
+        drug=drug, stop_on=fmt_date(stop, language), restart=restart,
         last_dose=fmt_date(stop - dt.timedelta(days=1), language))
+
+
+def _needs_inr(hold: MedicationHold) -> bool:
+    rules = [find_drug(s.rule_code) for s in resolve(hold.drug) if s.action == "hold"]
+    return any(rule and any(r.inr_check for r in rule.by_risk.values()) for rule in rules)
 
 
 def _medications(ctx: BookingContext, holds: list[MedicationHold], language: str) -> list[dict]:
     tz = ctx.site.tz
     items = [{"code": f"medication:{h.drug}", "text": medication_line(h, tz, language)} for h in holds]
-    if any(h.action == "stop" and (rule := find_drug(h.drug)) and any(r.inr_check for r in rule.by_risk.values())
-           for h in holds):
+    if any(h.action == "stop" and _needs_inr(h) for h in holds):
         items.append({"code": "inr_check", "text": text("lines", "inr_check", language)})
     return items
 
@@ -77,7 +83,8 @@ def _condition_items(ctx: BookingContext, language: str, pregnancy: bool) -> lis
         names = ", ".join(label("allergy", a, language) for a in allergies)
         items.append({"code": "allergy", "text": text("lines", "allergy", language).format(allergies=names)})
     if "diabetes" in (ctx.patient.conditions or ()):
-        items.append({"code": "diabetes", "text": text("lines", "diabetes", language)})
+        key = "diabetes" if ctx.procedure.steroid else "diabetes_no_steroid"
+        items.append({"code": "diabetes", "text": text("lines", key, language)})
     if pregnancy:
         items.append({"code": "pregnancy", "text": text("lines", "pregnancy", language)})
     return items
@@ -126,6 +133,14 @@ def build(ctx: BookingContext, holds: list[MedicationHold], pregnancy: bool = Fa
     ]
 
 
-def aftercare(procedure_code: str, language: str) -> list[str]:
-    """After-care lines: the procedure's own, then the common ones."""
-    return [*procedure_text(procedure_code, "aftercare", language), *common_aftercare(language)]
+def emergency_number(site, language: str) -> str:
+    """The emergency number of the site's country, from its policy (red flags)."""
+    number = policy_for(site).section("emergency").get("number") or {}
+    return number.get(language) or number.get("en", "")
+
+
+def aftercare(procedure_code: str, language: str, site=None) -> list[str]:
+    """After-care lines: the procedure's own, then the common ones with the site's emergency number."""
+    emergency = emergency_number(site, language)
+    return [*procedure_text(procedure_code, "aftercare", language),
+            *(line.replace("{emergency}", emergency) for line in common_aftercare(language))]

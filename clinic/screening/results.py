@@ -13,7 +13,8 @@ REFUSAL_CODES = ("active_infection", "fever", "bleeding_disorder")
 WARNING_CODES = (
     "anticoagulant_hold", "inr_check", "shared_decision", "steroid_exposure", "particulate_steroid",
     "contrast_allergy", "pregnancy_check", "diabetes_glucose", "sedation_fasting", "sedation_escort",
-    "conservative_care", "imaging_missing", "caution_condition", "site_policy",
+    "conservative_care", "imaging_missing", "caution_condition", "site_policy", "medication_unrecognised",
+    "hold_not_achievable", "medication_caution",
 )
 
 
@@ -50,13 +51,22 @@ class MedicationHold:
     risk: str = ""               # the bleeding-risk class the rule was read for
     unconfirmed: bool = False
     source: str = ""
+    drug_fr: str = ""            # the substance's French name
+    as_written: str = ""         # the medicine as the patient's record names it ("Kardégic 75 mg")
 
     def as_json(self) -> dict:
         out = {"drug": self.drug, "stop_on": self.stop_on, "restart_after": self.restart_after, "note": self.note,
                "action": self.action, "risk": self.risk}
+        if self.drug_fr:
+            out["drug_fr"] = self.drug_fr
+        if self.as_written:
+            out["as_written"] = self.as_written
         if self.unconfirmed:
             out["unconfirmed"] = True
         return out
+
+    def label(self, language: str) -> str:
+        return self.drug_fr if language == "fr" and self.drug_fr else self.drug
 
 
 @dataclass
@@ -72,6 +82,7 @@ class BookingContext:
     answers: dict = field(default_factory=dict)   # possible_pregnancy, active_infection, fever, ...
     override_reason: str | None = None            # a physician's recorded reason
     exclude_appointment_id: int | None = None     # the appointment being rescheduled
+    now: dt.datetime | None = None                # the booking instant (UTC); the clock when None
 
 
 @dataclass
@@ -90,3 +101,13 @@ class ScreeningResult:
 
     def codes(self) -> list[str]:
         return [f.code for f in self.warnings]
+
+    @property
+    def earliest_date(self) -> str | None:
+        """The earliest local date (YYYY-MM-DD) on which every hold can be kept, when one cannot."""
+        dates = [f.details["earliest_date"] for f in self.warnings if f.code == "hold_not_achievable"]
+        return max(dates) if dates else None
+
+    @property
+    def earliest_day(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.earliest_date) if self.earliest_date else None

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from clinic.catalog.rules import label, policy_for, screening_data
 from clinic.extensions import db
+from clinic.timeutil import local_date
 from clinic.screening import preparation
 from clinic.screening.exposure import steroid_exposure
 from clinic.screening.holds import bleeding_risk, medication_holds, risk_factors
 from clinic.screening.messages import finding
+from clinic.screening.pregnancy import is_yes as _yes
+from clinic.screening.pregnancy import pregnancy_check
 from clinic.screening.results import (
     REFUSAL_CODES,
     WARNING_CODES,
@@ -27,14 +30,10 @@ __all__ = [
     "evaluate", "risk_factors",
 ]
 
-X_RAY_IMAGING = ("fluoroscopy", "ct")
 
 
-def _yes(value) -> bool:
-    """A screening answer as a boolean (JSON true, or a form's "true"/"yes"/"on"/"1")."""
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on", "y", "oui"}
-    return value is True or (isinstance(value, int | float) and value == 1)
+def _pregnancy(ctx: BookingContext) -> bool:
+    return pregnancy_check(ctx.patient, ctx.procedure, ctx.site, local_date(ctx.start_at, ctx.site.tz), ctx.answers)
 
 
 def _no(value) -> bool:
@@ -81,9 +80,9 @@ def _patient_findings(ctx: BookingContext) -> list[Finding]:
     thresholds = screening_data()["thresholds"]
     conditions = set(ctx.patient.conditions or ())
     found = [_allergy_finding(ctx)]
-    if _yes(answers.get("possible_pregnancy")) and set(ctx.procedure.imaging) & set(X_RAY_IMAGING):
+    if _pregnancy(ctx):
         found.append(finding("pregnancy_check"))
-    if "diabetes" in conditions:
+    if "diabetes" in conditions and ctx.procedure.steroid:   # the rise follows the steroid
         found.append(finding("diabetes_glucose"))
     weeks = _number(answers.get("conservative_care_weeks"))
     min_weeks = thresholds["conservative_care_weeks"]
@@ -143,6 +142,5 @@ def _evaluate(ctx: BookingContext) -> ScreeningResult:
     result.warnings.extend(hold_findings)
     result.warnings.extend(_procedure_findings(ctx))
     result.warnings.extend(_patient_findings(ctx))
-    pregnancy = _yes((ctx.answers or {}).get("possible_pregnancy"))
-    result.preparation = preparation.build(ctx, result.holds, pregnancy)
+    result.preparation = preparation.build(ctx, result.holds, _pregnancy(ctx))
     return result

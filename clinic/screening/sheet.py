@@ -45,8 +45,9 @@ def _hold_rows(holds: list[dict], tz, language: str) -> list[dict]:
     rows = []
     for raw in holds:
         hold = MedicationHold(raw.get("drug", ""), raw.get("stop_on"), raw.get("restart_after"), raw.get("note", ""),
-                              raw.get("action", "stop" if raw.get("stop_on") else "continue"))
-        rows.append({"drug": hold.drug, "stop_on": preparation.fmt_local(hold.stop_on, tz, language),
+                              raw.get("action", "stop" if raw.get("stop_on") else "continue"),
+                              drug_fr=raw.get("drug_fr", ""), as_written=raw.get("as_written", ""))
+        rows.append({"drug": hold.label(language), "stop_on": preparation.fmt_local(hold.stop_on, tz, language),
                      "restart_after": preparation.fmt_local(hold.restart_after, tz, language),
                      "text": preparation.medication_line(hold, tz, language)})
     return rows
@@ -66,7 +67,7 @@ def sheet_data(appointment, language: str | None = None) -> dict:
         "site": site,
         "before": [i for i in items if i["code"] not in medication_codes],
         "medications": _hold_rows(holds, tz, language),
-        "after": preparation.aftercare(appointment.procedure_code, language)
+        "after": preparation.aftercare(appointment.procedure_code, language, site)
         if get_procedure(appointment.procedure_code) else [],
     }
 

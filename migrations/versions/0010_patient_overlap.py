@@ -8,14 +8,14 @@ Existing overlaps would make the constraint fail to build: the upgrade stops and
 that someone decides which appointment to cancel or move (nothing is changed silently).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -35,7 +35,8 @@ def todays_case(live_app):
         today = dt.datetime.now(site.tz).date()
         start = local_to_utc(today, dt.time(7, 0), site.tz)
         patient = Patient(first_name="Agathe", last_name="Parcours", birth_date=dt.date(1971, 4, 2),
-                          email="agathe.parcours@example.org", language="fr")
+                          email="agathe.parcours@example.org", language="fr",
+                          sex="male")   # no pregnancy item: the walk below stays the same on every date
         appointment = Appointment(
             patient=patient, site=site, room=room, physician=physician, procedure_code="esi-interlaminar",
             start_at=start, end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40),
@@ -122,6 +123,7 @@ def test_case_from_check_in_to_discharge(open_as, live_server, live_app, todays_
     expect(nurse.locator("#item-timeout_patient button[type=submit]")).to_be_disabled()
     for code in ("identity_confirmed", "consent_signed", "procedure_matches_booking", "site_marked", "allergies_reviewed"):
         record(nurse, code, True)
+    record(nurse, "fever_or_infection", "no")
     record(nurse, "vitals_before", VITALS)
     record(nurse, "pain_before", 7)
 

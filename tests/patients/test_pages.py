@@ -17,9 +17,9 @@ def test_front_desk_registers_a_patient(client, login_as, post_form, db):
     response = post_form("/patients/new", _form(), token_from="/patients/new")
     assert response.status_code == 302
     patient = db.session.execute(db.select(Patient).where(Patient.last_name == "Valjean")).scalar_one()
-    assert patient.conditions == ["diabetes"] and patient.medications[0].drug == "warfarin"
+    assert patient.conditions == ["diabetes"] and patient.medications[0].drug == "Warfarin"   # as typed; matched by substance
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Valjean" in page and "warfarin" in page
+    assert "Valjean" in page and "Warfarin" in page
 
 
 def test_error_keeps_what_was_typed(client, login_as, post_form, db):
@@ -83,3 +83,22 @@ def test_form_post_without_csrf_is_refused(client, login_as, db):
     response = client.post("/patients/new", data=_form())
     assert response.status_code == 400
     assert db.session.execute(db.select(Patient).where(Patient.last_name == "Valjean")).first() is None
+
+
+def test_medicine_pick_list_with_free_text(client, login_as, post_form, db):
+    """The form offers the vocabulary as a datalist; brands with accents and doses are kept as typed."""
+    login_as("front_desk")
+    html = client.get("/patients/new").get_data(as_text=True)
+    assert '<datalist id="drugs">' in html and '<option value="Kardégic">' in html and 'list="drugs"' in html
+    response = post_form("/patients/new", _form(**{"medications-0-drug": "Kardégic 75 mg",
+                                                   "medications-1-drug": "Something unheard of"}))
+    assert response.status_code == 302
+    patient = db.session.execute(db.select(Patient).where(Patient.last_name == "Valjean")).scalar_one()
+    assert [m.drug for m in patient.medications] == ["Kardégic 75 mg", "Something unheard of"]
+
+
+def test_patient_page_marks_unknown_medicines(client, login_as, make_patient):
+    login_as("front_desk")
+    patient = make_patient(medications=["Kardégic 75", "Zorglub"])
+    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert html.count("not recognised") == 1 and "Zorglub — not recognised" in html

@@ -35,7 +35,7 @@ def test_roles_follow_the_phases():
     for item in catalog.load_template().items:
         if item.phase in ("time_out", "procedure", "signature"):
             assert item.roles == ("physician",), item.code
-        elif item.code != "contrast_plan":
+        elif item.code not in ("contrast_plan", "medicines_reviewed"):
             assert "nurse" in item.roles, item.code
 
 
@@ -79,10 +79,13 @@ def test_escort_and_iv_access_for_sedation(make_appointment):
 
 
 def test_realtime_contrast_check_for_transforaminal(make_appointment):
-    """Only procedures flagged contrast_realtime_check (transforaminal) get the real-time/DSA item."""
+    """Only procedures flagged contrast_realtime_check (the transforaminal routes, the nerve-root block
+    among them) get the real-time/DSA item; the same ones require a non-particulate steroid."""
     flagged = {c for c, p in load_procedures().items() if p.contrast_realtime_check}
-    assert flagged == {"esi-transforaminal"}
+    assert flagged == {"esi-transforaminal", "nerve-root-block"}
+    assert flagged == {c for c, p in load_procedures().items() if p.non_particulate_steroid}
     assert "realtime_contrast_check" in codes(make_appointment(procedure="esi-transforaminal"))
+    assert "realtime_contrast_check" in codes(make_appointment(procedure="nerve-root-block"))
     assert "realtime_contrast_check" not in codes(make_appointment(procedure="facet-joint"))
 
 

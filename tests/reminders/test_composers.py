@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from clinic.reminders.planner import _follows_procedure
+from clinic.reminders.schedule import rules
+
 import datetime as dt
 import re
 
@@ -28,6 +31,8 @@ BODY_AND_CARE = ("spine", "spinal", "back", "neck", "lumbar", "cervical", "thora
                  "glycémie", "sedation", "sédation", "fasting", "jeûne", "bleeding", "saignement", "medication",
                  "médicament", "drug", "fever", "fièvre")
 HOLD = {"drug": "warfarin", "stop_on": "2026-06-05", "restart_after": "2026-06-11T10:30:00+02:00", "note": ""}
+SHARED = {"drug": "clopidogrel", "drug_fr": "clopidogrel", "stop_on": None, "restart_after": None, "note": "",
+          "action": "shared_decision"}
 
 
 def forbidden_words(app) -> set[str]:
@@ -50,13 +55,15 @@ def test_no_subject_names_a_procedure_drug_condition_or_body_part(db, app, make_
                                                                  code, language):
     """Every kind, every procedure, both languages: the subject is only date, time and site."""
     patient = make_patient(language=language, conditions=["diabetes"], medications=["warfarin"])
-    appointment = make_appointment(patient=patient, procedure_code=code, sedation=True, medication_holds=[HOLD],
+    appointment = make_appointment(patient=patient, procedure_code=code, sedation=True, medication_holds=[HOLD, SHARED],
                                    region="cervical")
     with time_machine.travel(dt.datetime(2026, 5, 1, tzinfo=dt.UTC), tick=False):
         signals.appointment_booked.send(appointment)
     rows = db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id,
                                                         Reminder.kind.in_(SCHEDULE_KINDS))).scalars().all()
-    assert {r.kind for r in rows} == set(SCHEDULE_KINDS)
+    # After-care follows the procedure (steroid texts only after a steroid; the ablation's own timeline).
+    expected = {k for k in SCHEDULE_KINDS if _follows_procedure(rules()[k], code)}
+    assert {r.kind for r in rows} == expected and "day_before" in expected
     banned = forbidden_words(app)
     for row in rows:
         subject = compose(row)["Subject"].lower()
@@ -115,11 +122,14 @@ def test_every_message_is_written_byte_for_byte_as_with_the_standard_policy(db, 
     site = make_site(name="Clinique Médicale Saint-Honoré de la Rive Droite")
     patient = make_patient(language=language, first_name="Léa", last_name="Dupré-Laforêt", conditions=["diabetes"],
                            medications=["warfarin"])
-    appointment = make_appointment(site=site, patient=patient, sedation=True, medication_holds=[HOLD])
+    appointment = make_appointment(site=site, patient=patient, sedation=True, medication_holds=[HOLD, SHARED])
     with time_machine.travel(dt.datetime(2026, 5, 1, tzinfo=dt.UTC), tick=False):
         signals.appointment_booked.send(appointment)
     rows = db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id)).scalars().all()
     rows.append(Reminder(appointment=appointment, patient=patient, site=site, kind="cancellation", language=language))
+    # The ablation's own day-3 message, composed here too (planned only after an ablation).
+    rows.append(Reminder(appointment=appointment, patient=patient, site=site, kind="aftercare_day3_rfa",
+                         language=language, payload={"phase": "after", "anchor": "end"}))
     assert {r.kind for r in rows} == set(SCHEDULE_KINDS) | {"confirmation", "cancellation"}
 
     def written(row) -> bytes:

@@ -21,6 +21,7 @@ def make_ctx():
     def make(patient, site, procedure="esi-interlaminar", start=(2026, 6, 15, 9, 0), region="lumbar", **kw):
         proc = get_procedure(procedure)
         start_at = local(site, *start)
+        kw.setdefault("now", start_at - dt.timedelta(days=30))   # booked a month ahead unless told
         return BookingContext(patient=patient, procedure=proc, site=site, start_at=start_at,
                               end_at=start_at + dt.timedelta(minutes=proc.duration_minutes), region=region, **kw)
 

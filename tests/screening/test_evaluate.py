@@ -16,7 +16,7 @@ def codes(result):
 
 def test_a_plain_booking_has_no_warning(make_patient, paris, make_ctx):
     """A healthy patient, lumbar interlaminar injection, all answers fine: nothing to warn about."""
-    patient = make_patient(birth_date=dt.date(1980, 1, 1))
+    patient = make_patient(birth_date=dt.date(1980, 1, 1), sex="male")   # no pregnancy check
     result = evaluate(make_ctx(patient, paris, answers={"recent_imaging": True, "conservative_care_weeks": 8}))
     assert codes(result) == [] and not result.refused and result.holds == []
 
@@ -45,7 +45,7 @@ def test_override_lifts_refusals_and_keeps_them_visible(make_patient, paris, mak
 
 def test_anticoagulant_hold_inr_and_shared_decision(make_patient, paris, make_ctx):
     """Warfarin: hold and INR check with the site's threshold; aspirin at intermediate risk: shared decision."""
-    patient = make_patient(medications=["warfarin", "aspirin"], birth_date=dt.date(1980, 1, 1))
+    patient = make_patient(medications=["warfarin", "aspirin"], birth_date=dt.date(1980, 1, 1), sex="male")
     result = evaluate(make_ctx(patient, paris))
     assert codes(result) == ["anticoagulant_hold", "inr_check", "shared_decision"]
     hold = next(h for h in result.holds if h.drug == "warfarin")
@@ -100,7 +100,7 @@ def test_paris_policy_rules(make_patient, paris, make_ctx, procedure, region, co
 def test_bad_answers_are_ignored_not_errors(make_patient, paris, make_ctx):
     """Garbage answers neither crash nor warn."""
     answers = {"conservative_care_weeks": "abc", "recent_imaging": None, "fever": "maybe", "active_infection": 0}
-    result = evaluate(make_ctx(make_patient(birth_date=dt.date(1980, 1, 1)), paris, answers=answers))
+    result = evaluate(make_ctx(make_patient(birth_date=dt.date(1980, 1, 1), sex="male"), paris, answers=answers))
     assert codes(result) == [] and not result.refused
 
 
@@ -126,3 +126,21 @@ def test_preparation_in_english_for_hours_hold(make_patient, minnesota, make_ctx
     prep = {p["code"]: p["text"] for p in result.preparation}
     assert "last dose before Monday 25 May 2026 at 20:00" in prep["medication:enoxaparin"]
     assert "fasting" not in prep and "escort" not in prep
+
+
+def test_two_antithrombotics_raise_the_bleeding_class(make_patient, paris, make_ctx):
+    """Clopidogrel with aspirin before a lumbar facet injection: held as for an intermediate-risk procedure."""
+    patient = make_patient(medications=["Plavix 75", "Kardégic 75"], birth_date=dt.date(1980, 1, 1), sex="male")
+    result = evaluate(make_ctx(patient, paris, procedure="facet-joint"))
+    assert result.bleeding_risk == "intermediate" and "concurrent_antithrombotics" in result.risk_factors
+    holds = {h.drug: h for h in result.holds}
+    assert holds["clopidogrel"].action == "stop" and holds["aspirin"].action == "shared_decision"
+    alone = evaluate(make_ctx(make_patient(medications=["Plavix"], birth_date=dt.date(1980, 1, 1)), paris,
+                              procedure="facet-joint"))
+    assert alone.bleeding_risk == "low" and alone.holds[0].action == "shared_decision"
+
+
+def test_no_glucose_warning_without_a_steroid(make_patient, paris, make_ctx):
+    patient = make_patient(conditions=["diabetes"], birth_date=dt.date(1980, 1, 1), sex="male")
+    assert "diabetes_glucose" not in codes(evaluate(make_ctx(patient, paris, procedure="medial-branch-block")))
+    assert "diabetes_glucose" in codes(evaluate(make_ctx(patient, paris)))

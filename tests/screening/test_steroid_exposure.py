@@ -106,3 +106,46 @@ def test_a_pending_new_booking_does_not_count_itself(db, make_patient, paris, ma
                                end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40),
                                region="lumbar"))   # pending: not flushed
     assert _exposure(evaluate(make_ctx(patient, paris, start=(2026, 6, 15, 9, 0)))) is None
+
+
+def test_four_medial_branch_blocks_and_an_ablation_add_nothing(db, make_patient, paris, make_ctx,
+                                                               make_appointment):
+    """Steroid-free procedures (recorded or booked) do not raise steroid_exposure on the next epidural."""
+    patient = make_patient(birth_date=dt.date(1980, 1, 1))
+    for month in (1, 2):
+        _record(db, patient, dt.date(2026, month, 5), procedure="medial-branch-block", steroid=None, dose=None,
+                appointment_id=make_appointment(patient, paris, (2026, month, 5, 9, 0), procedure="medial-branch-block",
+                                                status="completed").id)
+    make_appointment(patient, paris, (2026, 3, 2, 9, 0), procedure="medial-branch-block", status="completed")
+    make_appointment(patient, paris, (2026, 4, 6, 9, 0), procedure="medial-branch-block")
+    make_appointment(patient, paris, (2026, 5, 4, 9, 0), procedure="rfa")
+    _record(db, patient, dt.date(2026, 5, 11), procedure="facet-joint", steroid=None, dose=None,
+            appointment_id=make_appointment(patient, paris, (2026, 5, 11, 9, 0), procedure="facet-joint",
+                                            status="completed").id)   # recorded "no steroid"
+    assert _exposure(evaluate(make_ctx(patient, paris, start=(2026, 6, 15, 9, 0)))) is None
+
+
+def test_three_caudal_and_two_lumbar_epidurals_warn_on_the_fifth(db, make_patient, minnesota, make_ctx):
+    """Medicare counts lumbar with sacral: three caudal epidurals, a lumbar one, and the new lumbar one is five."""
+    patient = make_patient(birth_date=dt.date(1980, 1, 1))
+    for month in (1, 2, 3):
+        _record(db, patient, dt.date(2026, month, 5), region=None, procedure="esi-caudal", dose=10)
+    _record(db, patient, dt.date(2026, 2, 20), region="cervical", dose=10)     # another region group
+    ctx = make_ctx(patient, minnesota, start=(2026, 5, 18, 9, 0))
+    assert _exposure(evaluate(ctx)) is None                                    # the fourth: at the limit
+    _record(db, patient, dt.date(2026, 4, 5), dose=10)
+    finding = _exposure(evaluate(ctx))
+    assert finding.details["sessions"] == 5 and finding.details["region_group"] == "lumbar_sacral"
+    assert "lumbar and sacral" in finding.message
+
+
+def test_a_premedication_steroid_adds_its_dose_but_no_session(db, make_patient, paris, make_ctx, make_appointment):
+    """Prednisone 4 x 50 mg for a contrast allergy is 160 mg triamcinolone-equivalent: with the usual
+    80 mg of the new epidural, past 200 mg; it is no injection session."""
+    patient = make_patient(birth_date=dt.date(1980, 1, 1))
+    appointment = make_appointment(patient, paris, (2026, 3, 2, 9, 0), procedure="medial-branch-block",
+                                   status="completed")
+    _record(db, patient, dt.date(2026, 3, 2), procedure="medial-branch-block", steroid=None, dose=None,
+            appointment_id=appointment.id, premedication_steroid="prednisone", premedication_eq_mg=160.0)
+    finding = _exposure(evaluate(make_ctx(patient, paris, start=(2026, 6, 15, 9, 0))))
+    assert finding.details["triamcinolone_eq_mg"] == 240 and finding.details["sessions"] == 1
