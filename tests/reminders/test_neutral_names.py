@@ -20,6 +20,8 @@ from clinic.scheduling import signals
 from clinic.sites.models import Site
 
 HOLD = {"drug": "apixaban", "stop_on": "2026-06-07", "restart_after": "2026-06-11T10:30:00+02:00", "note": ""}
+# A hold left to the prescriber (its own "ask your prescriber" message) on an ablation (its own after-care).
+SHARED = {"drug": "aspirin", "action": "shared_decision", "stop_on": None, "restart_after": None, "note": ""}
 
 
 @pytest.fixture
@@ -53,7 +55,9 @@ def test_no_health_word_in_any_subject_or_invite(db, demo_sites, make_appointmen
             patient = make_patient(language=language, conditions=["diabetes"], medications=["apixaban"])
             appointment = make_appointment(site=site, patient=patient, sedation=True, medication_holds=[HOLD],
                                            procedure_code="esi-interlaminar", region="lumbar")
-            for row in _every_row(db, appointment):
+            ablation = make_appointment(site=site, patient=make_patient(language=language, medications=["aspirin"]),
+                                        medication_holds=[SHARED], procedure_code="rfa", region="lumbar")
+            for row in _every_row(db, appointment) + _every_row(db, ablation):
                 msg = compose(row)
                 subject = str(msg["Subject"])
                 assert health_word(subject) is None, (site.code, row.kind, subject)
