@@ -33,7 +33,11 @@ def purge(site_ids: Iterable[int] = (), user_ids: Iterable[int] = (), patient_id
                                              t["reminders"].c.patient_id.in_(patients), t["reminders"].c.site_id.in_(sites))),
         t["pain_scores"].delete().where(sa.or_(t["pain_scores"].c.appointment_id.in_(appt_ids),
                                                t["pain_scores"].c.patient_id.in_(patients))),
+        t["patient_request_times"].delete().where(t["patient_request_times"].c.request_id.in_(
+            sa.select(t["patient_requests"].c.id).where(t["patient_requests"].c.patient_id.in_(patients)))),
         t["patient_requests"].delete().where(t["patient_requests"].c.patient_id.in_(patients)),
+        t["manage_links"].delete().where(sa.or_(t["manage_links"].c.appointment_id.in_(appt_ids),
+                                                t["manage_links"].c.patient_id.in_(patients))),
         t["checklist_entries"].delete().where(t["checklist_entries"].c.checklist_id.in_(checklist_ids)),
         t["checklists"].delete().where(t["checklists"].c.appointment_id.in_(appt_ids)),
         t["injection_records"].delete().where(t["injection_records"].c.patient_id.in_(patients)),

@@ -96,11 +96,25 @@ def test_cancellation_notice_after_a_week_long_outage(db, smtp, make_appointment
     assert smtp.messages == []
 
 
-def test_the_three_tests_cover_every_kind():
+def test_an_ablation_with_a_shared_decision_after_a_week_long_outage(db, smtp, make_appointment, make_patient):
+    """An ablation whose aspirin is left to the prescriber, the dispatcher back a week after it: the
+    'ask your prescriber' message is skipped at the start, the ablation's own day-3 advice as out of date."""
+    shared = {"drug": "aspirin", "action": "shared_decision", "stop_on": None, "restart_after": None, "note": ""}
+    appointment = make_appointment(patient=make_patient(language="fr", medications=["aspirin"]),
+                                   medication_holds=[shared], procedure_code="rfa", region="lumbar")
+    with time_machine.travel(BOOKED_AT, tick=False):
+        signals.appointment_booked.send(appointment)
+    _after_outage(appointment.start_at + dt.timedelta(days=7, hours=1))
+    outcome = {row.kind: (row.status, row.last_error) for row in _rows(db, appointment)}
+    assert outcome["medication_decision"] == (ReminderStatus.SKIPPED, STARTED)
+    assert outcome["aftercare_day3_rfa"] == (ReminderStatus.SKIPPED, OUT_OF_DATE)
+
+
+def test_the_tests_cover_every_kind():
     """Every kind of the schedule (the notices included) has its outcome asserted above."""
     covered = {"confirmation", "medication_stop", "week_before", "day_before", "fasting", "aftercare_evening",
                "aftercare_day1", "aftercare_day3", "glucose_check", "medication_restart", "pain_score_day7",
-               "followup_day14", "rescheduled", "cancellation"}
+               "followup_day14", "rescheduled", "cancellation", "medication_decision", "aftercare_day3_rfa"}
     assert set(rules()) == covered
 
 
