@@ -6,6 +6,7 @@ The access log names the path without its query string (%(U)s) and never the req
 query strings. The app writes its own JSON line per request as well (clinic/ops/logs.py).
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -42,3 +43,11 @@ def child_exit(_server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(_worker) -> None:
+    """The app is built: its objects (models, catalog, templates, routes) live as long as the
+    worker, so they leave the collector's generations and full collections stop walking them
+    (the slowest answers were the ones that met a full collection)."""
+    gc.collect()
+    gc.freeze()

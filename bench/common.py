@@ -80,7 +80,8 @@ def latencies(session: requests.Session, url: str, n: int, headers: dict | None 
         timing = r.headers.get("Server-Timing", "")
         if "dur=" in timing:
             server.append(float(timing.split("dur=")[1].split(";")[0].split(",")[0]))
-    out = {"n": n, "p50": pct(client, 50), "p99": pct(client, 99), "mean": statistics.fmean(client)}
+    out = {"n": n, "p50": pct(client, 50), "p95": pct(client, 95), "p99": pct(client, 99),
+           "mean": statistics.fmean(client)}
     if server:
         out["server_p50"] = pct(server, 50)
     return out

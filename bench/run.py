@@ -70,7 +70,7 @@ def availability_url(base: str, days: int) -> str:
 
 def fmt(m: dict) -> str:
     extra = f", server p50 {m['server_p50']:.1f} ms" if "server_p50" in m else ""
-    return f"p50 {m['p50']:.1f} ms, p99 {m['p99']:.1f} ms (n={m['n']}{extra})"
+    return f"p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms, p99 {m['p99']:.1f} ms (n={m['n']}{extra})"
 
 
 def verdict(ok: bool) -> str:
@@ -144,6 +144,10 @@ def main(parts: list[str]) -> int:
                 results["fresh_rps"] = throughput(availability_url(fresh.url, 60), 4, 10, headers)
                 results["bare_rps"] = throughput(bare.url + "/bare", 4, 10)
                 results["sized_rps"] = throughput(sized, 4, 10)
+                grouped = availability_url(fresh.url, 60) + "&group=start"
+                results["grouped"] = latencies(s, grouped, 100, headers)
+                results["bytes"] = (len(s.get(availability_url(app.url, 60), headers=headers, timeout=60).content),
+                                    len(s.get(grouped, headers=headers, timeout=60).content))
                 results["ranges"] = {d: latencies(s, availability_url(fresh.url, d), 50, headers) for d in (7, 30, 60, 120)}
         main_, fresh_, bare_lat = results["main"], results["fresh"], results["bare_lat"]
         ratio = results["app_rps"] / results["bare_rps"]
@@ -155,6 +159,9 @@ def main(parts: list[str]) -> int:
             f"req/s; bare route {results['bare_rps']:.0f} req/s (cached at {ratio:.0%} of it), bare route with an "
             f"answer of the same size {results['sized_rps']:.0f} req/s (cached at "
             f"{results['app_rps'] / results['sized_rps']:.0%} of it)")
+        grouped, (plain_bytes, grouped_bytes) = results["grouped"], results["bytes"]
+        say(f"- fresh, group=start: {fmt(grouped)}; answer {grouped_bytes / 1000:.0f} KB against "
+            f"{plain_bytes / 1000:.0f} KB for one entry per slot")
         say("By range at 50,000 stored, fresh:")
         for d, m in results["ranges"].items():
             say(f"- {d:>3} days: {fmt(m)}")
@@ -162,7 +169,8 @@ def main(parts: list[str]) -> int:
         flat = last <= first * 1.5 + 2
         say(f"Targets: p50 < 20 ms: cached {verdict(main_['p50'] < 20)}, fresh {verdict(fresh_['p50'] < 20)}; "
             f">= 40% of bare: cached {verdict(ratio >= 0.4)}; flat with history ({first:.1f} -> {last:.1f} ms) "
-            f"{verdict(flat)}\n")
+            f"{verdict(flat)}; fresh p99 <= 2 x p50 {verdict(fresh_['p99'] <= 2 * fresh_['p50'])}; "
+            f"group=start fresh p50 < 15 ms {verdict(grouped['p50'] < 15)}\n")
 
         say("## Booking (POST /api/v1/appointments, distinct slots, distinct patients)")
         b = scenarios.bookings(app.url, headers, BOOK_SITE, conninfo(URL))

@@ -5,6 +5,7 @@ Errors follow the contract's order: 401, 403 (role, then site), 404, 409, 422.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
@@ -27,9 +28,9 @@ from clinic.errors import Conflict, DomainError, ValidationFailed, error_body
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling import services, stamps, status
-from clinic.scheduling.availability import FreeStart, free_starts
+from clinic.scheduling.availability import FreeStart, free_starts, start_minutes, window_edges
 from clinic.scheduling.locks import ConcurrentChange
-from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey
+from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
 from clinic.sites.models import Room, Site
 
 STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
@@ -159,12 +160,18 @@ def availability():
     days = query_int("days", 1, 1, 120)
     physician = query_int("physician", 0, 1, 2**31 - 1) if request.args.get("physician") else None
     _physician_at(site, physician, "physician")
-    key = (site.id, stamps.current(db.session, site.id), code, day, days, physician,
-           utcnow().replace(second=0, microsecond=0))
+    group = request.args.get("group")
+    if group not in (None, "start"):
+        raise ValidationFailed({"group": "Only group=start is known (one entry per start)."})
+    stamp = stamps.current(db.session, site.id)
+    now = utcnow()
+    key = (site.id, stamp, code, day, days, physician, group, _window_key(site, stamp, now))
 
     def compute() -> bytes:
         rooms = dict(db.session.execute(sa.select(Room.id, Room.name).where(Room.site_id == site.id)).tuples().all())
-        return _slots_json(free_starts(site, code, day, days, physician), site.tz, rooms).encode()
+        free = free_starts(site, code, day, days, physician, now)
+        write = _starts_json if group == "start" else _slots_json
+        return write(free, site.tz, rooms).encode()
 
     body = _answers().get_or_compute(key, compute)
     return current_app.response_class(body, mimetype="application/json")
@@ -176,6 +183,19 @@ def _answers() -> stamps.AnswerCache:
         cache = current_app.extensions.setdefault(
             "availability_answers", stamps.AnswerCache(current_app.config["AVAILABILITY_CACHE_MB"] * 1_000_000))
     return cache
+
+
+def _window_key(site: Site, stamp: int, now: dt.datetime) -> tuple:
+    """The bookable window's edges for the cache key: they move the answer only when they cross a
+    start, so an answer is kept until then rather than for a minute. The site's start minutes
+    (working-hour starts modulo the slot interval) are read once per schedule stamp."""
+    grids = current_app.extensions.setdefault("availability_start_minutes", {})
+    known = grids.get(site.id)
+    if known is None or known[0] != stamp:
+        starts = db.session.execute(sa.select(WorkingHours.start_time).where(WorkingHours.site_id == site.id)
+                                    .distinct()).scalars().all()
+        known = grids[site.id] = (stamp, start_minutes(starts, site.slot_interval_minutes))
+    return window_edges(site, now, known[1])
 
 
 def _slots_json(free: list[FreeStart], tz: ZoneInfo, rooms: dict[int, str]) -> str:
@@ -194,6 +214,17 @@ def _slots_json(free: list[FreeStart], tz: ZoneInfo, rooms: dict[int, str]) -> s
                     tail = tails[physician_id, room_id] = f'{physician_id},"room":{names[room_id]},"room_id":{room_id}}}'
                 items.append(head + tail)
     return '{"slots":[' + ",".join(items) + "]}"
+
+
+def _starts_json(free: list[FreeStart], tz: ZoneInfo, rooms: dict[int, str]) -> str:
+    """`group=start`: one entry per start with its free physicians and rooms (every free physician
+    may take any of the start's free rooms), and each room's name once."""
+    entries = [{"start": start_at.astimezone(tz).isoformat(), "end": end_at.astimezone(tz).isoformat(),
+                "physicians": [physician_id for physician_id, _ in pairs],
+                "rooms": list(pairs[0][1]) if pairs else []}
+               for start_at, end_at, pairs in free]
+    return json.dumps({"starts": entries, "room_names": {str(k): v for k, v in sorted(rooms.items())}},
+                      separators=(",", ":"), ensure_ascii=False)
 
 
 @bp.route("/v1/appointments", methods=["POST"])

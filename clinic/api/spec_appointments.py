@@ -130,9 +130,19 @@ PATHS = {
                 query("date", {"type": "string", "format": "date"}, True, "First local date"),
                 query("days", {"type": "integer", "minimum": 1, "maximum": 120}),
                 query("physician", {"type": "integer"}),
+                query("group", {"type": "string", "enum": ["start"]}, False,
+                      "start: one entry per start with its free physicians and room ids (a compact answer)"),
             ],
             "responses": {
-                "200": json_response("Slots by start", _obj(("slots",), slots={"type": "array", "items": ref("Slot")})),
+                "200": json_response("Slots by start", {"oneOf": [
+                    _obj(("slots",), slots={"type": "array", "items": ref("Slot")}),
+                    _obj(("starts", "room_names"), starts={"type": "array", "items": _obj(
+                        ("start", "end", "physicians", "rooms"),
+                        start=INSTANT, end=INSTANT,
+                        physicians={"type": "array", "items": {"type": "integer"}},
+                        rooms={"type": "array", "items": {"type": "integer"}})},
+                        room_names={"type": "object", "additionalProperties": STR}),
+                ]}),
                 **errors(401, 403, 404, 422),
             },
         }

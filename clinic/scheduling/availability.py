@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import holidays
@@ -254,6 +255,35 @@ def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int 
                 if ok and rooms_at[start]:
                     by_start[start].append((phys, rooms_at[start]))
     return [FreeStart(_utc(start), _utc(start + duration), tuple(pairs)) for start, pairs in sorted(by_start.items())]
+
+
+def start_minutes(start_times: Iterable[dt.time], step_minutes: int) -> frozenset[int]:
+    """The local second offsets, modulo the slot interval, at which a start can fall (every start is
+    a working interval's start plus a whole number of intervals)."""
+    step = step_minutes * 60
+    return frozenset((t.hour * 3600 + t.minute * 60 + t.second) % step for t in start_times)
+
+
+def window_edges(site: Site, now: dt.datetime, offsets: frozenset[int]) -> tuple:
+    """What of `now` an availability answer depends on: the first possible start at or after the
+    minimum notice and the last at or before the horizon (free_starts compares starts with exactly
+    these two instants), each as a local wall time with its UTC offset. Equal edges, equal answers."""
+    step = site.slot_interval_minutes * 60
+    earliest = (now + dt.timedelta(hours=site.min_notice_hours)).astimezone(site.tz)
+    latest = (now + dt.timedelta(days=site.horizon_days)).astimezone(site.tz)
+
+    def edge(local: dt.datetime, after: bool) -> tuple:
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        at = (local - midnight).total_seconds()
+        if not offsets:
+            return (local.date(), local.utcoffset(), None)
+        if after:
+            found = min(at + (r - at) % step for r in offsets)
+        else:
+            found = max(at - (at - r) % step for r in offsets)
+        return (local.date(), local.utcoffset(), found)
+
+    return edge(earliest, True), edge(latest, False)
 
 
 def _arange(first: float, last: float, step: int) -> list[float]:

@@ -8,8 +8,9 @@ before COMMIT, so concurrent bookings wait on the stamp's row only for the commi
 
 A cached answer is keyed by the stamp it was computed at, so a reader that sees a new stamp also
 sees the change behind it (the change commits with it) and computes afresh. The clock enters the
-key by the minute: an answer may lag the clock by up to a minute at the notice and horizon edges,
-which booking checks exactly again. Writes that bypass the session (bulk COPY of the bench seed)
+key as the bookable window's edges (the first start the minimum notice allows and the last the
+horizon allows, clinic.scheduling.availability.window_edges), so an answer lasts until an edge
+crosses a start, and never past it. Writes that bypass the session (bulk COPY of the bench seed)
 call `bump` themselves.
 """
 

@@ -238,3 +238,43 @@ def test_availability_far_dates_never_fail(client, setup, query):
     """Dates at the ends of the calendar answer an empty list or 422, never a 500."""
     r = client.get(f"/api/v1/availability?location=paris-test&procedure=esi-interlaminar&{query}", headers=setup["h"])
     assert r.status_code in (200, 422) and (r.status_code == 422 or r.get_json()["slots"] == [])
+
+
+def test_grouped_availability_is_the_slots_by_start(db, client, setup, make_user):
+    """`group=start` holds exactly the default answer's slots, one entry per start, rooms named once."""
+    make_user("physician", sites=[setup["doc"].sites[0]])
+    db.session.commit()
+    query = "/api/v1/availability?location=paris-test&procedure=esi-interlaminar&date=2026-03-02&days=2"
+    slots = client.get(query, headers=setup["h"]).get_json()["slots"]
+    grouped = client.get(query + "&group=start", headers=setup["h"]).get_json()
+    pairs = {(e["start"], e["end"], physician, room)
+             for e in grouped["starts"] for physician in e["physicians"] for room in e["rooms"]}
+    assert pairs == {(s["start"], s["end"], s["physician_id"], s["room_id"]) for s in slots}
+    assert [e["start"] for e in grouped["starts"]] == sorted({s["start"] for s in slots})
+    assert {int(k): v for k, v in grouped["room_names"].items()} == {s["room_id"]: s["room"] for s in slots}
+    assert len(grouped["starts"]) < len(slots)
+
+
+def test_grouped_availability_refuses_other_groupings(client, setup):
+    r = client.get("/api/v1/availability?location=paris-test&procedure=esi-interlaminar&date=2026-03-02&group=room",
+                   headers=setup["h"])
+    assert r.status_code == 422 and "group" in r.get_json()["error"]["details"]
+
+
+def test_cached_answer_lasts_until_the_notice_edge_crosses_a_start(client, setup):
+    """The answer is kept while the minimum notice moves between two starts, and computed again
+    as soon as it passes one (the first start then goes)."""
+    query = "/api/v1/availability?location=paris-test&procedure=esi-interlaminar&date=2026-03-02"
+    cache = client.application.extensions.get("availability_answers")
+    with time_machine.travel(dt.datetime(2026, 3, 1, 8, 5, tzinfo=UTC), tick=False) as traveller:
+        first = client.get(query, headers=setup["h"]).get_json()["slots"]
+        assert first[0]["start"] == "2026-03-02T09:15:00+01:00"
+        cache = client.application.extensions["availability_answers"]
+        hits, misses = cache.hits, cache.misses
+        traveller.move_to(dt.datetime(2026, 3, 1, 8, 14, 59, tzinfo=UTC))
+        assert client.get(query, headers=setup["h"]).get_json()["slots"] == first
+        assert (cache.hits, cache.misses) == (hits + 1, misses)
+        traveller.move_to(dt.datetime(2026, 3, 1, 8, 15, 1, tzinfo=UTC))
+        later = client.get(query, headers=setup["h"]).get_json()["slots"]
+        assert cache.misses == misses + 1
+        assert later[0]["start"] == "2026-03-02T09:30:00+01:00" and later == [s for s in first if s["start"] >= later[0]["start"]]

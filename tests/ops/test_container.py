@@ -150,6 +150,20 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch):
     assert "%(U)s" in fmt and not any(atom in fmt for atom in ("%(r)s", "%(q)s", "%(f)s", "%({query"))
 
 
+def test_each_worker_freezes_what_it_built(monkeypatch):
+    """After the app is loaded in a worker, its objects leave the collector's generations."""
+    import gc
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        conf["post_worker_init"](None)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+
+
 def _stages(dockerfile: str) -> list[str]:
     return [part for part in dockerfile.split("\nFROM ")[1:]]
 
