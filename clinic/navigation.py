@@ -21,6 +21,9 @@ class NavItem:
 
 
 _ITEMS: list[NavItem] = []
+# Menu entries shown in the bar; the others open from "More", so the bar holds one line on a
+# 1024-pixel tablet in either language.
+MENU_INLINE = 4
 
 ROLE_LABELS = {
     Role.FRONT_DESK: _l("Front desk"),
@@ -50,4 +53,4 @@ def register(app: Flask) -> None:
         def nav_items() -> list[dict]:
             return items_for(current_user.role) if current_user.is_authenticated else []
 
-        return {"nav_items": nav_items, "role_label": lambda r: ROLE_LABELS.get(r, r)}
+        return {"nav_items": nav_items, "role_label": lambda r: ROLE_LABELS.get(r, r), "menu_inline": MENU_INLINE}

@@ -17,6 +17,7 @@ from clinic.db import utcnow
 from clinic.errors import Conflict
 from clinic.extensions import db
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentChange
+from clinic.scheduling.signals import appointment_needs_reschedule
 
 
 class AppointmentsAffected(Conflict):
@@ -70,6 +71,7 @@ def settle(affected: Iterable[Appointment], confirm: bool, because: str, user_id
                                          action="needs_reschedule", note=because))
         record("appointment.needs_reschedule", "appointment", appointment.id, appointment.patient_id,
                {"because": because})
+        appointment_needs_reschedule.send(appointment, because=because)
     db.session.flush()
     return affected
 

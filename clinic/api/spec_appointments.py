@@ -188,6 +188,9 @@ PATHS = {
                  "description": "409 invalid_state on another day or status; " + RACE},
     },
     "/api/v1/appointments/{id}/no-show": {
-        "post": _action("Mark the patient as not come", None, (401, 403, 404, 409)),
+        "post": {**_action("Mark the patient as not come, once the start has passed", None, (401, 403, 404, 409)),
+                 "description": "409 invalid_state before the appointment's start or in another status. The "
+                                "preparation messages are cancelled and the patient is told the appointment "
+                                "will be re-arranged; " + RACE},
     },
 }

@@ -34,6 +34,7 @@ from clinic.extensions import db
 from clinic.mail import composers, transport
 from clinic.mail.neutral import late_after
 from clinic.reminders.models import Reminder, ReminderStatus
+from clinic.reminders.schedule import rules
 from clinic.scheduling.models import Appointment, AppointmentStatus
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,13 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
+def _after_start(kind: str) -> bool:
+    """A notice that speaks of the start having passed (the no-show's re-arrange message); every
+    other notice, the confirmation included, is never sent once the procedure has started."""
+    found = rules().get(kind)
+    return found is not None and found.after_start
+
+
 def _verdict(row: Reminder, now: dt.datetime) -> tuple[ReminderStatus, str] | None:
     """Why a claimed row must not be sent now (status and reason), or None to send it."""
     appointment = row.appointment
@@ -131,7 +139,7 @@ def _verdict(row: Reminder, now: dt.datetime) -> tuple[ReminderStatus, str] | No
     if appointment is not None:
         if appointment.status == AppointmentStatus.CANCELLED and row.kind != "cancellation":
             return ReminderStatus.CANCELLED, "appointment cancelled"
-        if phase in ("before", "notice") and now >= appointment.start_at:  # the confirmation too
+        if phase in ("before", "notice") and now >= appointment.start_at and not _after_start(row.kind):
             return ReminderStatus.SKIPPED, "unsent at the procedure's start"
         if phase == "after" and now - row.send_at > late_after():
             return ReminderStatus.SKIPPED, "out of date: its advice is for a day that has passed"

@@ -17,6 +17,8 @@ KIND_LABELS = {
     "aftercare_day1": _l("The day after"), "aftercare_day3": _l("Three days after"),
     "pain_score_day7": _l("How are you after a week?"), "followup_day14": _l("How are you after two weeks?"),
     "glucose_check": _l("Blood sugar after the appointment"), "medication_restart": _l("When to restart a medicine"),
+    "medication_decision": _l("Ask your prescriber about a medicine"), "aftercare_day3_rfa": _l("Three days after"),
+    "rearrange": _l("Your appointment is to be re-arranged"),
 }
 STATUS_LABELS = {
     "planned": _l("to be sent"), "sending": _l("being sent"), "sent": _l("sent"), "retrying": _l("to be sent"),

@@ -172,12 +172,13 @@ def pending_rows(appointment_id: int, statuses=PENDING_STATUSES) -> list[Reminde
 
 
 def close_pending(appointment: Appointment, status: ReminderStatus, phase: str | None = None,
-                  reason: str = "") -> int:
-    """Cancel or skip the rows not yet sent (all of them, or one phase's); a cancellation notice stays.
-    Rows being sent are closed too: a dispatcher that crashed with the claim never sends them later."""
+                  reason: str = "", kinds: tuple[str, ...] | None = None) -> int:
+    """Cancel or skip the rows not yet sent (all of them, one phase's, or some kinds'); a cancellation
+    notice stays. Rows being sent are closed too: a dispatcher that crashed with the claim never
+    sends them later."""
     count = 0
     for row in pending_rows(appointment.id, (*PENDING_STATUSES, ReminderStatus.SENDING)):
-        if row.kind == "cancellation":
+        if row.kind == "cancellation" or (kinds is not None and row.kind not in kinds):
             continue
         if phase is None or (row.payload or {}).get("phase") == phase:
             row.status = status
@@ -219,11 +220,31 @@ def on_cancelled(appointment: Appointment, **_kw) -> None:
     db.session.flush()
 
 
-def on_status_changed(appointment: Appointment, new_status=None, **_kw) -> None:
+def _rearrange(appointment: Appointment, reason: str) -> None:
+    """The appointment will not happen as planned: nothing more prepares the patient for it (the
+    blood-thinner stop above all), and one message says it will be re-arranged and that their
+    medicines go on until they are told otherwise."""
+    close_pending(appointment, ReminderStatus.CANCELLED, phase="before", reason=reason)
+    close_pending(appointment, ReminderStatus.CANCELLED, kinds=("rearrange",), reason="sent once")
+    plan_notice(appointment, "rearrange")
+
+
+def on_status_changed(appointment: Appointment, new_status=None, old_status=None, **_kw) -> None:
     if new_status == AppointmentStatus.NO_SHOW:
         close_pending(appointment, ReminderStatus.SKIPPED, phase="after", reason="no-show")
+        _rearrange(appointment, "no-show")
+    elif new_status == AppointmentStatus.BOOKED and old_status == AppointmentStatus.NO_SHOW:
+        # Undone the same day: the re-arrange message is withdrawn if still unsent, after-care planned again.
+        close_pending(appointment, ReminderStatus.CANCELLED, kinds=("rearrange",), reason="no-show undone")
+        plan_schedule(appointment)
     elif new_status == AppointmentStatus.CANCELLED:
         close_pending(appointment, ReminderStatus.CANCELLED, reason="appointment cancelled")
+    db.session.flush()
+
+
+def on_needs_reschedule(appointment: Appointment, **_kw) -> None:
+    """A booking stranded by a change of hours, time off or the calendar."""
+    _rearrange(appointment, "to reschedule")
     db.session.flush()
 
 
@@ -253,6 +274,7 @@ def connect() -> None:
     signals.appointment_rescheduled.connect(on_rescheduled)
     signals.appointment_cancelled.connect(on_cancelled)
     signals.appointment_status_changed.connect(on_status_changed)
+    signals.appointment_needs_reschedule.connect(on_needs_reschedule)
     signals.appointment_procedure_ended.connect(on_procedure_ended)
 
 

@@ -35,6 +35,7 @@ class Rule:
     steroid: bool | None = None          # only after a procedure that gives (true) or not (false) a steroid
     procedures: tuple[str, ...] = ()     # only after these procedures
     except_procedures: tuple[str, ...] = ()
+    after_start: bool = False            # a notice still true once the start has passed (a no-show's)
 
 
 def _parse_rule(kind: str, row: dict) -> Rule:

@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from clinic.catalog.regions import LEVEL, level_problem
+
 REGION_LABELS = {"cervical": _l("Cervical"), "thoracic": _l("Thoracic"), "lumbar": _l("Lumbar"), "sacral": _l("Sacral")}
 SIDE_LABELS = {"left": _l("Left"), "right": _l("Right"), "bilateral": _l("Bilateral"), "midline": _l("Midline")}
 STATUS_LABELS = {
@@ -41,6 +43,14 @@ class BookingForm(FlaskForm):
 
     def levels_list(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in (self.levels.data or "").split(",") if part.strip())
+
+    def validate_levels(self, field) -> None:
+        """Each level exists and belongs to the region chosen (the same rule as the booking service)."""
+        region = self.region.data if self.region.data in REGION_LABELS else None
+        wrong = [level for level in self.levels_list() if LEVEL.match(level) and level_problem(level, region)]
+        if wrong:
+            raise ValidationError(_l("%(levels)s: not a level of this region (C cervical, T thoracic, L lumbar, "
+                                     "S sacral; C7-T1, T12-L1 and L5-S1 join two regions).", levels=", ".join(wrong)))
 
     def answers(self) -> dict:
         answers = {name: bool(getattr(self, name).data) for name in SCREENING_FIELDS if name != "conservative_care_weeks"}

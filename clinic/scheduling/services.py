@@ -10,7 +10,6 @@ they queue rather than deadlock. The checks made before are for friendly answers
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from clinic.accounts.models import Role, User
 from clinic.audit.services import record
 from clinic.catalog import Procedure, get_procedure
+from clinic.catalog.regions import level_problem
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed
 from clinic.extensions import db
@@ -35,7 +35,6 @@ from clinic.screening.services import BookingContext, ScreeningResult, evaluate
 from clinic.sites.models import Site
 from clinic.timeutil import local_date
 
-LEVEL_PATTERN = re.compile(r"^[CTLS]\d{1,2}(-[CTLS]\d{1,2})?$")
 BOOLEAN_ANSWERS = ("possible_pregnancy", "active_infection", "fever", "recent_imaging")
 NUMBER_ANSWERS = {"conservative_care_weeks": (0, 520)}
 RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
@@ -70,8 +69,10 @@ def check_input(inp: BookingInput) -> Procedure:
         errors["region"] = "This region is not one of the procedure's regions."
     if inp.side is not None and inp.side not in SIDES:
         errors["side"] = f"Expected one of: {', '.join(SIDES)}."
-    if any(not LEVEL_PATTERN.match(level) for level in inp.levels) or len(inp.levels) > 6:
-        errors["levels"] = "Levels look like L4-L5 or S1 (at most 6)."
+    region = inp.region if "region" not in errors else None
+    problems = [p for p in (level_problem(level, region) for level in inp.levels) if p]
+    if problems or len(inp.levels) > 6:
+        errors["levels"] = " ".join(problems) if problems else "At most 6 levels."
     answers = inp.answers or {}
     for name, value in answers.items():
         if name in BOOLEAN_ANSWERS:

@@ -22,7 +22,7 @@ TRANSITIONS: dict[AppointmentStatus, set[AppointmentStatus]] = {
     AppointmentStatus.IN_PROCEDURE: {AppointmentStatus.COMPLETED},
     AppointmentStatus.COMPLETED: set(),
     AppointmentStatus.CANCELLED: set(),
-    AppointmentStatus.NO_SHOW: set(),
+    AppointmentStatus.NO_SHOW: {AppointmentStatus.BOOKED},    # undone on the same local day only
 }
 
 
@@ -55,5 +55,24 @@ def check_in(appointment: Appointment, user: User, now: dt.datetime | None = Non
     return change_status(appointment, AppointmentStatus.CHECKED_IN, user)
 
 
-def mark_no_show(appointment: Appointment, user: User) -> Appointment:
+def mark_no_show(appointment: Appointment, user: User, now: dt.datetime | None = None) -> Appointment:
+    """Only once the appointment's start has passed: before it, the patient has not failed to come.
+    The planner then closes every pending message and tells the patient it will be re-arranged."""
+    now = now or utcnow()
+    if appointment.status == AppointmentStatus.BOOKED and now < appointment.start_at:
+        raise Conflict("invalid_state", "A no-show can only be recorded once the appointment's start has passed.",
+                       {"status": appointment.status.value})
     return change_status(appointment, AppointmentStatus.NO_SHOW, user)
+
+
+def undo_no_show(appointment: Appointment, user: User, now: dt.datetime | None = None) -> Appointment:
+    """The patient came after all: back to booked, on the appointment's local date only."""
+    now = now or utcnow()
+    tz = appointment.site.tz
+    if appointment.status != AppointmentStatus.NO_SHOW:
+        raise Conflict("invalid_state", f"An appointment that is {appointment.status.value} is not a no-show.",
+                       {"status": appointment.status.value})
+    if local_date(now, tz) != local_date(appointment.start_at, tz):
+        raise Conflict("invalid_state", "A no-show can only be undone on the day of the appointment.",
+                       {"status": appointment.status.value})
+    return change_status(appointment, AppointmentStatus.BOOKED, user, note="no-show undone")

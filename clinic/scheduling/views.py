@@ -216,8 +216,11 @@ def show(appointment_id: int):
 
     data = appointment_json(appt)
     db.session.commit()
+    now, tz = utcnow(), appt.site.tz
     return render_template("scheduling/show.html", appt=appt, data=data, history=history, people=people,
-                           procedure=load_procedures().get(appt.procedure_code), cancel_form=CancelForm())
+                           procedure=load_procedures().get(appt.procedure_code), cancel_form=CancelForm(),
+                           started=appt.start_at <= now,     # a no-show only once the start has passed
+                           on_the_day=local_date(now, tz) == local_date(appt.start_at, tz))
 
 
 @bp.route("/<int:appointment_id>/reschedule", methods=["GET", "POST"])
@@ -313,6 +316,12 @@ def check_in(appointment_id: int):
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def no_show(appointment_id: int):
     return _status_action(appointment_id, status.mark_no_show, _("Marked as no-show."))
+
+
+@bp.route("/<int:appointment_id>/no-show/undo", methods=["POST"])
+@roles_required(Role.FRONT_DESK, Role.ADMIN)
+def undo_no_show(appointment_id: int):
+    return _status_action(appointment_id, status.undo_no_show, _("No-show undone: the appointment is booked again."))
 
 
 @bp.route("/")

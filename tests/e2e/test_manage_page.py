@@ -3,16 +3,9 @@ sideways scrolling, and a cancellation before the cutoff leaves only the cancell
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-import sqlalchemy as sa
 
-from clinic.db import utcnow
-from clinic.extensions import db
-from clinic.patients.models import Patient
-from clinic.portal.manage import ensure_link, manage_url
-from clinic.scheduling.models import Appointment, AppointmentStatus
+from tests.e2e.patient_links import patient_links
 
 pytestmark = pytest.mark.browser
 TEXTS = {
@@ -22,20 +15,7 @@ TEXTS = {
 
 
 def _link(live_app, language: str) -> str:
-    """The manage link of a booked demo appointment of a patient of that language, before its cutoff
-    (the demo's appointments are written without the booking signal: the link is made here)."""
-    with live_app.app_context():
-        appointment = db.session.execute(
-            sa.select(Appointment).join(Patient, Patient.id == Appointment.patient_id)
-            .where(Appointment.status == AppointmentStatus.BOOKED, Patient.language == language,
-                   Appointment.start_at > utcnow() + dt.timedelta(hours=50))
-            .order_by(Appointment.start_at.desc())).scalars().first()
-        assert appointment is not None
-        ensure_link(appointment)
-        url = manage_url(appointment)
-        db.session.commit()
-    assert url
-    return url
+    return patient_links(live_app, language)["manage"]
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clinic.reminders.planner import _follows_procedure
+from clinic.reminders.planner import _follows_procedure, plan_notice
 from clinic.reminders.schedule import rules
 
 import datetime as dt
@@ -59,6 +59,7 @@ def test_no_subject_names_a_procedure_drug_condition_or_body_part(db, app, make_
                                    region="cervical")
     with time_machine.travel(dt.datetime(2026, 5, 1, tzinfo=dt.UTC), tick=False):
         signals.appointment_booked.send(appointment)
+        plan_notice(appointment, "rearrange")   # the no-show's and the stranded booking's notice
     rows = db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id,
                                                         Reminder.kind.in_(SCHEDULE_KINDS))).scalars().all()
     # After-care follows the procedure (steroid texts only after a steroid; the ablation's own timeline).
@@ -127,6 +128,8 @@ def test_every_message_is_written_byte_for_byte_as_with_the_standard_policy(db, 
         signals.appointment_booked.send(appointment)
     rows = db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id)).scalars().all()
     rows.append(Reminder(appointment=appointment, patient=patient, site=site, kind="cancellation", language=language))
+    rows.append(Reminder(appointment=appointment, patient=patient, site=site, kind="rearrange", language=language,
+                         payload={"phase": "notice"}))
     # The ablation's own day-3 message, composed here too (planned only after an ablation).
     rows.append(Reminder(appointment=appointment, patient=patient, site=site, kind="aftercare_day3_rfa",
                          language=language, payload={"phase": "after", "anchor": "end"}))

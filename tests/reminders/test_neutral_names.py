@@ -36,7 +36,7 @@ def _every_row(db, appointment) -> list[Reminder]:
     with time_machine.travel(dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC), tick=False):
         signals.appointment_booked.send(appointment)
     rows = list(db.session.execute(sa.select(Reminder).where(Reminder.appointment_id == appointment.id)).scalars())
-    for kind in ("rescheduled", "cancellation"):
+    for kind in ("rescheduled", "cancellation", "rearrange"):
         row = Reminder(appointment_id=appointment.id, patient_id=appointment.patient_id, site_id=appointment.site_id,
                        kind=kind, language=appointment.patient.language, send_at=appointment.start_at,
                        next_attempt_at=appointment.start_at,

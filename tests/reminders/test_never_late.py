@@ -110,11 +110,29 @@ def test_an_ablation_with_a_shared_decision_after_a_week_long_outage(db, smtp, m
     assert outcome["aftercare_day3_rfa"] == (ReminderStatus.SKIPPED, OUT_OF_DATE)
 
 
+def test_a_no_show_notice_after_a_week_long_outage(db, smtp, make_appointment, make_patient):
+    """The one notice written after the start: a no-show's 're-arranged, keep your medicines' message
+    still goes out when the dispatcher comes back a week later (it is still true), and nothing else."""
+    appointment = _full_appointment(make_appointment, make_patient)
+    with time_machine.travel(BOOKED_AT, tick=False):
+        signals.appointment_booked.send(appointment)
+    with time_machine.travel(appointment.start_at + dt.timedelta(minutes=30), tick=False):
+        old = appointment.status
+        appointment.status = AppointmentStatus.NO_SHOW
+        signals.appointment_status_changed.send(appointment, old_status=old, new_status=AppointmentStatus.NO_SHOW)
+    _after_outage(appointment.start_at + dt.timedelta(days=7, hours=1))
+    outcome = {row.kind: row.status for row in _rows(db, appointment)}
+    assert outcome["rearrange"] == ReminderStatus.SENT
+    assert outcome["medication_stop"] == ReminderStatus.CANCELLED and outcome["confirmation"] == ReminderStatus.SKIPPED
+    assert [db.session.get(Reminder, i).kind for i in smtp.recorder.row_ids()] == ["rearrange"]
+
+
 def test_the_tests_cover_every_kind():
     """Every kind of the schedule (the notices included) has its outcome asserted above."""
     covered = {"confirmation", "medication_stop", "week_before", "day_before", "fasting", "aftercare_evening",
                "aftercare_day1", "aftercare_day3", "glucose_check", "medication_restart", "pain_score_day7",
-               "followup_day14", "rescheduled", "cancellation", "medication_decision", "aftercare_day3_rfa"}
+               "followup_day14", "rescheduled", "cancellation", "medication_decision", "aftercare_day3_rfa",
+               "rearrange"}
     assert set(rules()) == covered
 
 

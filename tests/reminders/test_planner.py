@@ -190,7 +190,8 @@ def test_cancellation_cancels_pending_and_plans_one_notice(db, make_appointment)
 
 
 def test_no_show_skips_after_care(db, make_appointment):
-    """A no-show: the pending after-care rows become skipped."""
+    """A no-show: the pending after-care rows become skipped, the preparation rows cancelled, and one
+    re-arrange notice is planned (the confirmation, already due, is left to the never-late rule)."""
     appointment = make_appointment()
     with time_machine.travel(BOOKED_AT, tick=False):
         signals.appointment_booked.send(appointment)
@@ -199,7 +200,10 @@ def test_no_show_skips_after_care(db, make_appointment):
     rows = rows_of(db, appointment)
     after = [r for r in rows if r.payload.get("phase") == "after"]
     assert after and all(r.status == ReminderStatus.SKIPPED for r in after)
-    assert all(r.status == ReminderStatus.PLANNED for r in rows if r.payload.get("phase") != "after")
+    before = [r for r in rows if r.payload.get("phase") == "before"]
+    assert before and all((r.status, r.last_error) == (ReminderStatus.CANCELLED, "no-show") for r in before)
+    notices = {r.kind: r.status for r in rows if r.payload.get("phase") == "notice"}
+    assert notices == {"confirmation": ReminderStatus.PLANNED, "rearrange": ReminderStatus.PLANNED}
 
 
 def test_after_care_is_reanchored_on_the_actual_end(db, make_appointment, make_patient):
