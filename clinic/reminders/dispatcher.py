@@ -34,7 +34,10 @@ from clinic.extensions import db
 from clinic.mail import composers, transport
 from clinic.mail.neutral import late_after
 from clinic.reminders.models import Reminder, ReminderStatus
+from clinic.reminders.planner import texts_patient
 from clinic.scheduling.models import Appointment, AppointmentStatus
+from clinic.sms import compose as sms_compose
+from clinic.sms import transport as sms_transport
 
 log = logging.getLogger(__name__)
 ROW_HEADER = "X-Clinic-Reminder"
@@ -139,6 +142,8 @@ def _verdict(row: Reminder, now: dt.datetime) -> tuple[ReminderStatus, str] | No
             return ReminderStatus.SKIPPED, "no-show"
     if not row.essential and row.patient.non_essential_opt_out:
         return ReminderStatus.SKIPPED, "patient stopped non-essential messages"
+    if row.channel == "sms" and not texts_patient(row.patient):
+        return ReminderStatus.CANCELLED, "patient stopped text messages"
     return None
 
 
@@ -152,7 +157,9 @@ def _load(row_ids: list[int], marker: str) -> dict[int, Reminder]:
     return {row.id: row for row in rows}
 
 
-def _compose(row: Reminder, domain: str) -> EmailMessage:
+def _compose(row: Reminder, domain: str) -> EmailMessage | sms_compose.Sms:
+    if row.channel == "sms":
+        return sms_compose.compose(row)
     msg = composers.compose(row)
     msg[ROW_HEADER] = str(row.id)
     if msg.get("Message-ID"):
@@ -166,7 +173,7 @@ class Prepared:
     """A claimed row, read and composed: a message to send, or why not."""
     row_id: int
     attempts: int = 0
-    message: EmailMessage | None = None
+    message: EmailMessage | sms_compose.Sms | None = None
     verdict: tuple[ReminderStatus, str] | None = None  # close the row unsent (status, reason)
     error: Exception | None = None  # composing failed: a failed attempt
     lost: bool = False  # the claim is gone: cancelled by a replan meanwhile, or taken back after a timeout
@@ -197,9 +204,11 @@ def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared
     return out
 
 
-def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime, counts: Counts) -> None:
+def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime, counts: Counts,
+          final: bool = False) -> None:
+    """A failed attempt: retried with backoff, or `failed` after the last attempt (or at once when final)."""
     attempts += 1
-    if attempts >= current_app.config["DISPATCH_MAX_ATTEMPTS"]:
+    if final or attempts >= current_app.config["DISPATCH_MAX_ATTEMPTS"]:
         status, next_at = "failed", now
         counts.failed += 1
     else:
@@ -230,7 +239,7 @@ def _hold_for_send(row_id: int, marker: str) -> bool:
     return held
 
 
-def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail) -> None:
+def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail, sms) -> None:
     """Send one message and mark its row at once: the only window in which a crash can repeat a
     message is between the server's acceptance and this one-row commit."""
     row_id = item.row_id
@@ -238,9 +247,9 @@ def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail
         counts.lost_claims += 1
         return
     try:
-        message_id = mail.send(item.message)
+        message_id = (sms if isinstance(item.message, sms_compose.Sms) else mail).send(item.message)
     except transport.TransportError as err:
-        _fail(row_id, item.attempts, marker, str(err), now, counts)
+        _fail(row_id, item.attempts, marker, str(err), now, counts, final=isinstance(err, sms_transport.Refused))
         return
     except BaseException:
         db.session.rollback()
@@ -254,8 +263,8 @@ def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail
 
 
 def send_claimed(row_ids: list[int], marker: str, now: dt.datetime, counts: Counts) -> None:
-    """Send the rows this pass claimed over one mail session, READ_AHEAD rows read at a time."""
-    with transport.session() as mail:
+    """Send the rows this pass claimed over one mail session (and one SMS one), READ_AHEAD rows read at a time."""
+    with transport.session() as mail, sms_transport.session() as sms:
         for start in range(0, len(row_ids), READ_AHEAD):
             for item in _prepare(row_ids[start:start + READ_AHEAD], marker, now):
                 if item.lost:
@@ -268,7 +277,7 @@ def send_claimed(row_ids: list[int], marker: str, now: dt.datetime, counts: Coun
                     if _guarded_update(item.row_id, marker, status=status.value, last_error=reason):
                         setattr(counts, status.value, getattr(counts, status.value) + 1)
                 else:
-                    _deliver(item, marker, now, counts, mail)
+                    _deliver(item, marker, now, counts, mail, sms)
 
 
 def dispatch_once(batch_size: int | None = None, worker_id: str | None = None,

@@ -1,6 +1,7 @@
 """Never late: after a dispatcher outage of a week, no message about an appointment that has
 started goes out (the confirmation, the 'moved' notice and the cancellation notice included), and
-after-care advice for a day that has passed is skipped; what is still timely goes out once."""
+after-care advice for a day that has passed is skipped; what is still timely goes out once. The text
+messages (channel sms) follow the same rule."""
 
 from __future__ import annotations
 
@@ -108,6 +109,20 @@ def test_an_ablation_with_a_shared_decision_after_a_week_long_outage(db, smtp, m
     outcome = {row.kind: (row.status, row.last_error) for row in _rows(db, appointment)}
     assert outcome["medication_decision"] == (ReminderStatus.SKIPPED, STARTED)
     assert outcome["aftercare_day3_rfa"] == (ReminderStatus.SKIPPED, OUT_OF_DATE)
+
+
+def test_text_messages_after_a_week_long_outage(db, smtp, gateway, make_appointment, make_patient):
+    """An opted-in patient's SMS of the stop and day-before reminders, the dispatcher back after the
+    start: skipped with the reason like their e-mails; the gateway hears nothing."""
+    patient = make_patient(language="fr", medications=["warfarin"], phone="+33612345678", sms_opt_in=True)
+    appointment = make_appointment(patient=patient, medication_holds=[HOLD])
+    with time_machine.travel(BOOKED_AT, tick=False):
+        signals.appointment_booked.send(appointment)
+    _after_outage(appointment.start_at + dt.timedelta(minutes=1))
+    texts = [(r.kind, r.status, r.last_error) for r in _rows(db, appointment) if r.channel == "sms"]
+    assert sorted(texts) == [("day_before", ReminderStatus.SKIPPED, STARTED),
+                             ("medication_stop", ReminderStatus.SKIPPED, STARTED)]
+    assert gateway.received == []
 
 
 def test_the_tests_cover_every_kind():
