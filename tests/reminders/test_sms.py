@@ -59,6 +59,14 @@ def test_the_day_before_and_stop_reminders_also_go_by_sms_at_the_same_time(db, m
     assert _rows(db, unwilling, "sms") == []
 
 
+def test_the_appointment_page_tells_the_texts_apart(db, client, login, make_user, make_appointment, make_patient):
+    appointment = _booked(make_appointment, make_patient)
+    login(make_user("front_desk", sites=[appointment.site]))
+    page = client.get(f"/appointments/{appointment.id}").get_data(as_text=True)
+    table = page.split("<h2>Reminders</h2>")[1].split("</table>")[0]
+    assert table.count('<span class="tag">SMS</span>') == 2
+
+
 def test_sent_to_the_gateway_retried_after_a_503(db, client, gateway, make_appointment, make_patient):
     appointment = _booked(make_appointment, make_patient)
     row = next(r for r in _rows(db, appointment, "sms") if r.kind == "day_before")
