@@ -35,6 +35,7 @@ from clinic.mail import composers, transport
 from clinic.mail.neutral import late_after
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.reminders.planner import texts_patient
+from clinic.reminders.schedule import in_quiet_hours, out_of_quiet_hours
 from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.sms import compose as sms_compose
 from clinic.sms import transport as sms_transport
@@ -57,6 +58,7 @@ class Counts:
     skipped: int = 0
     cancelled: int = 0
     lost_claims: int = 0
+    deferred: int = 0  # text messages found due in the site's quiet hours: put back until they end
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -177,6 +179,18 @@ class Prepared:
     verdict: tuple[ReminderStatus, str] | None = None  # close the row unsent (status, reason)
     error: Exception | None = None  # composing failed: a failed attempt
     lost: bool = False  # the claim is gone: cancelled by a replan meanwhile, or taken back after a timeout
+    defer_to: dt.datetime | None = None  # a text due in the site's quiet hours: not before their end
+
+
+def _quiet_end(row: Reminder, now: dt.datetime) -> dt.datetime | None:
+    """The end of the site's quiet hours when a text message falls due inside them (a dispatcher back
+    from an outage at night, a retry after a late failure), else None. E-mails were planned outside
+    them; a text would wake the patient."""
+    site = row.site
+    if row.channel != "sms" or not in_quiet_hours(now.astimezone(site.tz), site.quiet_start or dt.time(21),
+                                                  site.quiet_end or dt.time(8)):
+        return None
+    return out_of_quiet_hours(now, site.tz, site.quiet_start, site.quiet_end)
 
 
 def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared]:
@@ -192,6 +206,8 @@ def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared
                 continue
             item = Prepared(row_id, row.attempts, verdict=_verdict(row, now))
             if item.verdict is None:
+                item.defer_to = _quiet_end(row, now)
+            if item.verdict is None and item.defer_to is None:
                 try:
                     item.message = _compose(row, domain)
                 except Exception as err:  # a composing error is a failed attempt, never a crashed pass
@@ -276,6 +292,10 @@ def send_claimed(row_ids: list[int], marker: str, now: dt.datetime, counts: Coun
                     status, reason = item.verdict
                     if _guarded_update(item.row_id, marker, status=status.value, last_error=reason):
                         setattr(counts, status.value, getattr(counts, status.value) + 1)
+                elif item.defer_to is not None:  # planned again (the never-late rule is checked then)
+                    if _guarded_update(item.row_id, marker, status="retrying" if item.attempts else "planned",
+                                       next_attempt_at=item.defer_to):
+                        counts.deferred += 1
                 else:
                     _deliver(item, marker, now, counts, mail, sms)
 
@@ -302,6 +322,6 @@ def dispatch_until_empty(batch_size: int | None = None, worker_id: str | None = 
         counts = dispatch_once(batch_size, worker_id)
         for key, value in counts.as_dict().items():
             setattr(total, key, getattr(total, key) + value)
-        if counts.claimed == 0 or counts.claimed == counts.retrying + counts.failed:
+        if counts.claimed == 0 or counts.claimed == counts.retrying + counts.failed + counts.deferred:
             break
     return total

@@ -98,14 +98,15 @@ def notice_composers():
 @pytest.fixture
 def committed_rows(app):
     """Make a site, patient and appointment (in a month), and N due 'day before' rows of the channel
-    (an SMS patient has a phone and said yes to texts): committed."""
+    (an SMS patient has a phone and said yes to texts; the site has no quiet hours, so that texts go
+    whatever the suite's clock): committed."""
     made: dict = {}
 
     def make(count: int, channel: str = "email") -> list[int]:
         with app.app_context():
             tag = f"conc-{os.getpid()}-{time.monotonic_ns()}"
             site = Site(code=tag, name="Concurrency Site", timezone="Europe/Paris", country="FR", language="fr",
-                        address="1 rue Test", phone="+33 1")
+                        address="1 rue Test", phone="+33 1", quiet_start=dt.time(0), quiet_end=dt.time(0))
             site.rooms = [Room(name="R", modalities=["fluoroscopy"])]
             user = User(email=f"{tag}@test.example", name="Dr Conc", role=Role.PHYSICIAN)
             user.set_password("x-123456789")

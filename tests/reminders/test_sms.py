@@ -99,7 +99,27 @@ def test_sent_to_the_gateway_retried_after_a_503(db, client, gateway, make_appoi
     assert client.get("/m/not-a-token").status_code == 404
 
 
-def test_a_refusal_fails_at_once_and_a_stopped_patient_gets_none(db, gateway, make_appointment, make_patient):
+def test_a_text_due_in_quiet_hours_waits_for_their_end(db, smtp, gateway, make_appointment, make_patient):
+    """The dispatcher back at 23:30 (Paris) with both texts unsent: put back to 08:00, sent then (the
+    appointment is at 10:00); their e-mail twins go at once, as e-mails do."""
+    appointment = _booked(make_appointment, make_patient)
+    night = dt.datetime(2026, 6, 9, 21, 30, tzinfo=dt.UTC)  # 23:30 in Paris, the eve of the appointment
+    with time_machine.travel(night, tick=False):
+        counts = dispatch_until_empty(worker_id="t")
+    morning = dt.datetime(2026, 6, 10, 6, 0, tzinfo=dt.UTC)  # 08:00 in Paris
+    texts = _rows(db, appointment, "sms")
+    assert counts.deferred == 2 and {(t.status, t.next_attempt_at) for t in texts} == {(ReminderStatus.PLANNED,
+                                                                                         morning)}
+    assert gateway.received == []
+    assert {r.status for r in _rows(db, appointment, "email") if r.kind in ("day_before", "medication_stop")} == {
+        ReminderStatus.SENT}
+    with time_machine.travel(morning + dt.timedelta(minutes=1), tick=False):
+        dispatch_until_empty(worker_id="t")
+    assert {t.status for t in _rows(db, appointment, "sms")} == {ReminderStatus.SENT}
+    assert len(gateway.accepted()) == 2
+
+
+def test_a_refusal_fails_at_once_and_a_stopped_patient_gets_none(db, smtp, gateway, make_appointment, make_patient):
     appointment = _booked(make_appointment, make_patient)
     stop, day_before = sorted(_rows(db, appointment, "sms"), key=lambda r: r.kind != "medication_stop")
     gateway.script = [400]
@@ -149,9 +169,9 @@ def test_inbound_is_closed_without_a_gateway(client):
                        headers={"Authorization": "Bearer anything"}).status_code == 404
 
 
-def test_without_a_gateway_texts_are_files_listed_on_the_outbox_page(app, db, client, tmp_path, login, make_user,
+def test_without_a_gateway_texts_are_files_listed_on_the_outbox_page(app, db, smtp, client, tmp_path, login, make_user,
                                                                      make_appointment, make_patient):
-    app.config["SMS_DIR"] = str(tmp_path / "sms")
+    saved, app.config["SMS_DIR"] = app.config["SMS_DIR"], str(tmp_path / "sms")
     try:
         appointment = _booked(make_appointment, make_patient)
         row = next(r for r in _rows(db, appointment, "sms") if r.kind == "day_before")
@@ -165,7 +185,7 @@ def test_without_a_gateway_texts_are_files_listed_on_the_outbox_page(app, db, cl
         page = client.get("/admin/outbox/").get_data(as_text=True)
         assert f"r{row.id}.json" in page and "+33612345678" in page
     finally:
-        app.config["SMS_DIR"] = str(tmp_path / "unused")
+        app.config["SMS_DIR"] = saved
 
 
 def test_an_http_provider_without_url_or_token_refuses_to_start():
