@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from clinic.config import CONFIGS, INSTANCE, resource
+from clinic.config import CONFIGS, INSTANCE, check_sms, resource
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -49,6 +49,7 @@ def register_config(app: Flask, config: str | dict | None) -> None:
     app.config.from_object(cls)
     if isinstance(config, dict):
         app.config.update(config)
+    check_sms(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A waiting writer must queue behind another (serialised writes), not fail at once.

@@ -55,6 +55,12 @@ class Config:
     SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 20)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Clinic <no-reply@clinic.example>")
     OUTBOX_DIR = os.environ.get("OUTBOX_DIR", str(INSTANCE / "outbox"))
+    # Text messages: "outbox" (JSON files in SMS_DIR) or "http" (a gateway at SMS_HTTP_URL, see README).
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER") or "outbox"
+    SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL") or None
+    SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN") or None
+    SMS_HTTP_TIMEOUT = _int("SMS_HTTP_TIMEOUT", 10)
+    SMS_DIR = os.environ.get("SMS_DIR", str(INSTANCE / "sms"))
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -107,6 +113,23 @@ class ProductionConfig(Config):
         missing = [n for n in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(n)]
         if missing:
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
+
+
+SMS_PROVIDERS = ("outbox", "http")
+
+
+def check_sms(config) -> None:
+    """Fail closed at start-up: an unknown SMS_PROVIDER, or `http` without its URL or token."""
+    provider = config.get("SMS_PROVIDER") or "outbox"
+    if provider not in SMS_PROVIDERS:
+        raise RuntimeError(f"SMS_PROVIDER must be one of {', '.join(SMS_PROVIDERS)} (it is {provider!r})")
+    if provider == "http":
+        missing = [n for n in ("SMS_HTTP_URL", "SMS_HTTP_TOKEN") if not config.get(n)]
+        if missing:
+            raise RuntimeError(f"SMS_PROVIDER=http needs {' and '.join(missing)}: text messages cannot be "
+                               "sent, nor STOP answers received, without them")
+        if not str(config["SMS_HTTP_URL"]).startswith(("https://", "http://")):
+            raise RuntimeError("SMS_HTTP_URL must be an http:// or https:// address")
 
 
 CONFIGS = {

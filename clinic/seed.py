@@ -111,7 +111,7 @@ def _patients(count_per_language: int) -> list[Patient]:
                 first_name=first, last_name=last, language=lang,
                 birth_date=dt.date(1940 + rng.randrange(50), rng.randrange(1, 13), rng.randrange(1, 29)),
                 email=f"{first.lower()}.{last.lower()}@example.org".replace("é", "e").replace("ç", "c"),
-                phone=f"+33 6 00 00 00 {i:02d}" if lang == "fr" else f"+1 612 000 {i:04d}",
+                phone=f"+336000000{i:02d}" if lang == "fr" else f"+1612555{i:04d}",  # E.164
                 conditions=["diabetes"] if i % 4 == 1 else [],
                 allergies=["iodinated_contrast"] if i % 7 == 3 else [],
             )

@@ -47,7 +47,8 @@ def appointment_json(appt: Appointment, reminders: list[Reminder] | None = None)
         "medication_holds": list(appt.medication_holds or []),
         "preparation": list(appt.preparation or []),
         "reminders": [
-            {"kind": r.kind, "send_at": iso_local(r.send_at, tz), "status": r.status.value} for r in reminders
+            {"kind": r.kind, "channel": r.channel, "send_at": iso_local(r.send_at, tz), "status": r.status.value}
+            for r in reminders
         ],
         "screening": dict(appt.screening or {}),
         "override_reason": appt.override_reason,

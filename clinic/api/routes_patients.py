@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from clinic.access import roles_required
+from clinic.access import current_actor, roles_required
 from clinic.accounts.models import Role
 from clinic.api.parsing import Body, query_int
 from clinic.api.serializers import patient_json
@@ -13,6 +13,7 @@ from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services
 from clinic.patients.models import SEXES
+from clinic.patients.phones import registering_site
 
 STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
 
@@ -26,9 +27,15 @@ def _patient_input(body: Body) -> services.PatientInput:
         "phone": body.string("phone", required=False, max_length=40) or "",
         "language": body.string("language", choices=("fr", "en")),
         "sex": body.string("sex", required=False, choices=SEXES) or "unknown",
+        "sms_opt_in": bool(body.boolean("sms_opt_in", default=False)),
         "conditions": tuple(body.string_list("conditions")),
         "allergies": tuple(body.string_list("allergies")),
     }
+    location = body.string("location", required=False, max_length=40)
+    site = registering_site(current_actor(), location)
+    if location and site is None:
+        body.errors["location"] = "Not one of your sites."
+    data["region"] = site.country if site else None
     meds = body.data.get("medications") or []
     parsed = []
     if not isinstance(meds, list) or len(meds) > 30:

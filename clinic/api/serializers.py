@@ -48,6 +48,7 @@ def patient_json(patient: Patient, with_history: bool = False) -> dict:
         "birth_date": patient.birth_date.isoformat(),
         "email": patient.email,
         "phone": patient.phone or None,
+        "sms_opt_in": bool(patient.sms_opt_in),
         "language": patient.language,
         "sex": patient.sex or "unknown",
         "conditions": list(patient.conditions),

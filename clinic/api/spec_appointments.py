@@ -35,7 +35,8 @@ SCHEMAS = {
                      send_at=INSTANT, sent_at={**INSTANT, "nullable": True}, attempts={"type": "integer", "minimum": 0},
                      status={"type": "string", "enum": ["planned", "sending", "sent", "retrying", "failed",
                                                         "cancelled", "skipped"]}),
-    "AppointmentReminder": _obj(("kind", "send_at", "status"), kind=STR, send_at=INSTANT, status=STR),
+    "AppointmentReminder": _obj(("kind", "channel", "send_at", "status"), kind=STR,
+                                channel={"type": "string", "enum": ["email", "sms"]}, send_at=INSTANT, status=STR),
     "Screening": {
         "type": "object",
         "additionalProperties": False,

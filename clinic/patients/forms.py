@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, FieldList, FormField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, EmailField, FieldList, FormField, SelectField, SelectMultipleField, StringField
 from wtforms import Form as PlainForm
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.patients.models import ALLERGIES, CONDITIONS
+from clinic.patients.phones import BadPhone, to_e164
 from clinic.patients.services import DRUG_PATTERN
 
 CONDITION_LABELS = {
@@ -51,10 +52,26 @@ class PatientForm(FlaskForm):
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
     birth_date = DateField(_l("Birth date"), validators=[DataRequired()])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=40)],
+                        description=_l("As dialled locally, or with the country code (+33, +1)."))
+    sms_opt_in = BooleanField(_l("Send the day-before and medicine reminders by text message too"))
     language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
     sex = SelectField(_l("Sex"), default="unknown", choices=[
         ("unknown", _l("Not recorded")), ("female", _l("Female")), ("male", _l("Male")), ("other", _l("Other"))])
     conditions = MultiCheckboxField(_l("Conditions"), choices=[(c, CONDITION_LABELS[c]) for c in CONDITIONS])
     allergies = MultiCheckboxField(_l("Allergies"), choices=[(a, ALLERGY_LABELS[a]) for a in ALLERGIES])
     medications = FieldList(FormField(MedicationForm), min_entries=3, max_entries=20)
+
+    region: str | None = None  # the registering site's country (set by the view)
+
+    def validate_phone(self, field) -> None:
+        if field.data and field.data.strip():
+            try:
+                to_e164(field.data, self.region)
+            except BadPhone:
+                raise ValidationError(_l("Not a valid phone number: type it as dialled locally, or with its "
+                                         "country code (e.g. +33 6 12 34 56 78, +1 612 555 0142).")) from None
+
+    def validate_sms_opt_in(self, field) -> None:
+        if field.data and not (self.phone.data or "").strip():
+            raise ValidationError(_l("Text messages need a phone number."))

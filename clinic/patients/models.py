@@ -35,7 +35,8 @@ class Patient(db.Model):
     last_name: Mapped[str] = mapped_column(sa.String(100), index=True)
     birth_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
-    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")  # E.164 ("+33612345678") or empty
+    sms_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     language: Mapped[str] = mapped_column(sa.String(2), default="en")
     sex: Mapped[str] = mapped_column(sa.String(10), default="unknown", server_default="unknown")
     conditions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)

@@ -13,6 +13,7 @@ from clinic.db import utcnow
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients.models import ALLERGIES, CONDITIONS, SEXES, Patient, PatientMedication
+from clinic.patients.phones import BadPhone, to_e164
 
 # A medicine as people write it: a brand or a generic name, accents, dosage ("Kardégic 75 mg").
 DRUG_PATTERN = re.compile(r"^[^\W\d_][\w .,/+()'%-]{1,59}$")
@@ -29,6 +30,8 @@ class PatientInput:
     language: str
     phone: str = ""
     sex: str = "unknown"
+    sms_opt_in: bool = False
+    region: str | None = None  # the registering site's country: the default region of a local phone number
     conditions: tuple[str, ...] = ()
     allergies: tuple[str, ...] = ()
     medications: tuple[tuple[str, str | None], ...] = ()
@@ -48,6 +51,9 @@ def check_rules(data: PatientInput, today: dt.date | None = None) -> None:
         errors["language"] = "Language must be 'fr' or 'en'."
     if not EMAIL_PATTERN.match(data.email):
         errors["email"] = "Not a valid e-mail address."
+    phone = _phone(data, errors)
+    if data.sms_opt_in and not phone and "phone" not in errors:
+        errors["sms_opt_in"] = "Text messages need a phone number."
     unknown = [c for c in data.conditions if c not in CONDITIONS]
     if unknown:
         errors["conditions"] = f"Unknown condition codes: {', '.join(unknown)}."
@@ -61,12 +67,27 @@ def check_rules(data: PatientInput, today: dt.date | None = None) -> None:
         raise ValidationFailed(errors)
 
 
+def _phone(data: PatientInput, errors: dict[str, str]) -> str:
+    """The phone in E.164, or "" when none was given; a number that does not parse is an error."""
+    raw = (data.phone or "").strip()
+    if not raw:
+        return ""
+    try:
+        return to_e164(raw, data.region)
+    except BadPhone:
+        where = f" in {data.region}" if data.region else ""
+        errors["phone"] = (f"Not a valid phone number{where}: type it as dialled locally, "
+                           "or with its country code (e.g. +33 6 12 34 56 78, +1 612 555 0142).")
+        return ""
+
+
 def _apply(patient: Patient, data: PatientInput) -> None:
     patient.first_name = data.first_name.strip()
     patient.last_name = data.last_name.strip()
     patient.birth_date = data.birth_date
     patient.email = data.email.strip().lower()
-    patient.phone = data.phone.strip()
+    patient.phone = _phone(data, {})
+    patient.sms_opt_in = bool(data.sms_opt_in and patient.phone)
     patient.language = data.language
     patient.sex = data.sex
     patient.conditions = sorted(set(data.conditions))

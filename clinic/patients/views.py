@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -15,6 +16,7 @@ from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services
 from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm
+from clinic.patients.phones import registering_site
 from clinic.queryargs import page_arg
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
@@ -22,8 +24,17 @@ STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
 navigation.add("patients.index", _l("Patients"), STAFF, _l("Find, register and update patients"), order=20)
 
 
+def _form(patient=None) -> PatientForm:
+    """The form, told the registering site's country (the default region of a local phone number)."""
+    form = PatientForm(obj=patient) if patient is not None and request.method == "GET" else PatientForm()
+    site = registering_site(current_user)
+    form.region = site.country if site else None
+    return form
+
+
 def _input(form: PatientForm) -> services.PatientInput:
     return services.PatientInput(
+        region=form.region, sms_opt_in=bool(form.sms_opt_in.data),
         first_name=form.first_name.data,
         last_name=form.last_name.data,
         birth_date=form.birth_date.data,
@@ -63,7 +74,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def new():
-    form = PatientForm()
+    form = _form()
     if form.validate_on_submit():
         try:
             patient = services.create_patient(_input(form))
@@ -95,7 +106,7 @@ def show(patient_id: int):
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def edit(patient_id: int):
     patient = services.get_patient(patient_id, "patient.read_for_edit") or abort(404)
-    form = PatientForm(obj=patient) if request.method == "GET" else PatientForm()
+    form = _form(patient)
     if form.validate_on_submit():
         try:
             services.update_patient(patient, _input(form))

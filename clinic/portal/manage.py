@@ -45,8 +45,8 @@ def ensure_link(appointment: Appointment, **_kw) -> ManageLink:
     row = db.session.execute(sa.select(ManageLink).where(ManageLink.appointment_id == appointment.id)
                              ).scalar_one_or_none()
     if row is None:
-        row = ManageLink(token=secrets.token_urlsafe(24), appointment_id=appointment.id,
-                         patient_id=appointment.patient_id)
+        row = ManageLink(token=secrets.token_urlsafe(24), short_token=secrets.token_urlsafe(8),
+                         appointment_id=appointment.id, patient_id=appointment.patient_id)
         db.session.add(row)
         db.session.flush()
     return row

@@ -17,6 +17,7 @@ class ManageLink(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    short_token: Mapped[str | None] = mapped_column(sa.String(16), unique=True)  # the SMS's short link
     appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), unique=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -44,8 +44,8 @@ def _all(query) -> list:
     return list(db.session.execute(query).scalars())
 
 
-PATIENT_FIELDS = ("id", "first_name", "last_name", "birth_date", "email", "phone", "language", "sex", "conditions",
-                  "allergies", "non_essential_opt_out", "pseudonymised_at", "created_at")
+PATIENT_FIELDS = ("id", "first_name", "last_name", "birth_date", "email", "phone", "sms_opt_in", "language", "sex",
+                  "conditions", "allergies", "non_essential_opt_out", "pseudonymised_at", "created_at")
 APPOINTMENT_FIELDS = ("id", "site_id", "room_id", "physician_id", "procedure_code", "start_at", "end_at",
                       "block_end_at", "region", "side", "levels", "sedation", "status", "needs_reschedule",
                       "screening", "warnings", "medication_holds", "preparation", "override_reason",
@@ -119,6 +119,7 @@ def erase_patient(patient: Patient, confirmation: str) -> int:
     patient.last_name = ERASED_NAME
     patient.email = f"erased-{patient.id}@invalid"
     patient.phone = ""
+    patient.sms_opt_in = False
     patient.birth_date = dt.date(patient.birth_date.year, 1, 1)
     for medication in patient.medications:
         medication.indication = None

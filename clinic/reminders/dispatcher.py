@@ -34,8 +34,11 @@ from clinic.extensions import db
 from clinic.mail import composers, transport
 from clinic.mail.neutral import late_after
 from clinic.reminders.models import Reminder, ReminderStatus
-from clinic.reminders.schedule import rules
+from clinic.reminders.planner import texts_patient
+from clinic.reminders.schedule import in_quiet_hours, out_of_quiet_hours, rules
 from clinic.scheduling.models import Appointment, AppointmentStatus
+from clinic.sms import compose as sms_compose
+from clinic.sms import transport as sms_transport
 
 log = logging.getLogger(__name__)
 ROW_HEADER = "X-Clinic-Reminder"
@@ -55,6 +58,7 @@ class Counts:
     skipped: int = 0
     cancelled: int = 0
     lost_claims: int = 0
+    deferred: int = 0  # text messages found due in the site's quiet hours: put back until they end
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -147,6 +151,8 @@ def _verdict(row: Reminder, now: dt.datetime) -> tuple[ReminderStatus, str] | No
             return ReminderStatus.SKIPPED, "no-show"
     if not row.essential and row.patient.non_essential_opt_out:
         return ReminderStatus.SKIPPED, "patient stopped non-essential messages"
+    if row.channel == "sms" and not texts_patient(row.patient):
+        return ReminderStatus.CANCELLED, "patient stopped text messages"
     return None
 
 
@@ -160,7 +166,9 @@ def _load(row_ids: list[int], marker: str) -> dict[int, Reminder]:
     return {row.id: row for row in rows}
 
 
-def _compose(row: Reminder, domain: str) -> EmailMessage:
+def _compose(row: Reminder, domain: str) -> EmailMessage | sms_compose.Sms:
+    if row.channel == "sms":
+        return sms_compose.compose(row)
     msg = composers.compose(row)
     msg[ROW_HEADER] = str(row.id)
     if msg.get("Message-ID"):
@@ -174,10 +182,22 @@ class Prepared:
     """A claimed row, read and composed: a message to send, or why not."""
     row_id: int
     attempts: int = 0
-    message: EmailMessage | None = None
+    message: EmailMessage | sms_compose.Sms | None = None
     verdict: tuple[ReminderStatus, str] | None = None  # close the row unsent (status, reason)
     error: Exception | None = None  # composing failed: a failed attempt
     lost: bool = False  # the claim is gone: cancelled by a replan meanwhile, or taken back after a timeout
+    defer_to: dt.datetime | None = None  # a text due in the site's quiet hours: not before their end
+
+
+def _quiet_end(row: Reminder, now: dt.datetime) -> dt.datetime | None:
+    """The end of the site's quiet hours when a text message falls due inside them (a dispatcher back
+    from an outage at night, a retry after a late failure), else None. E-mails were planned outside
+    them; a text would wake the patient."""
+    site = row.site
+    if row.channel != "sms" or not in_quiet_hours(now.astimezone(site.tz), site.quiet_start or dt.time(21),
+                                                  site.quiet_end or dt.time(8)):
+        return None
+    return out_of_quiet_hours(now, site.tz, site.quiet_start, site.quiet_end)
 
 
 def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared]:
@@ -193,6 +213,8 @@ def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared
                 continue
             item = Prepared(row_id, row.attempts, verdict=_verdict(row, now))
             if item.verdict is None:
+                item.defer_to = _quiet_end(row, now)
+            if item.verdict is None and item.defer_to is None:
                 try:
                     item.message = _compose(row, domain)
                 except Exception as err:  # a composing error is a failed attempt, never a crashed pass
@@ -205,9 +227,11 @@ def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared
     return out
 
 
-def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime, counts: Counts) -> None:
+def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime, counts: Counts,
+          final: bool = False) -> None:
+    """A failed attempt: retried with backoff, or `failed` after the last attempt (or at once when final)."""
     attempts += 1
-    if attempts >= current_app.config["DISPATCH_MAX_ATTEMPTS"]:
+    if final or attempts >= current_app.config["DISPATCH_MAX_ATTEMPTS"]:
         status, next_at = "failed", now
         counts.failed += 1
     else:
@@ -238,7 +262,7 @@ def _hold_for_send(row_id: int, marker: str) -> bool:
     return held
 
 
-def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail) -> None:
+def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail, sms) -> None:
     """Send one message and mark its row at once: the only window in which a crash can repeat a
     message is between the server's acceptance and this one-row commit."""
     row_id = item.row_id
@@ -246,9 +270,9 @@ def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail
         counts.lost_claims += 1
         return
     try:
-        message_id = mail.send(item.message)
+        message_id = (sms if isinstance(item.message, sms_compose.Sms) else mail).send(item.message)
     except transport.TransportError as err:
-        _fail(row_id, item.attempts, marker, str(err), now, counts)
+        _fail(row_id, item.attempts, marker, str(err), now, counts, final=isinstance(err, sms_transport.Refused))
         return
     except BaseException:
         db.session.rollback()
@@ -262,8 +286,8 @@ def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail
 
 
 def send_claimed(row_ids: list[int], marker: str, now: dt.datetime, counts: Counts) -> None:
-    """Send the rows this pass claimed over one mail session, READ_AHEAD rows read at a time."""
-    with transport.session() as mail:
+    """Send the rows this pass claimed over one mail session (and one SMS one), READ_AHEAD rows read at a time."""
+    with transport.session() as mail, sms_transport.session() as sms:
         for start in range(0, len(row_ids), READ_AHEAD):
             for item in _prepare(row_ids[start:start + READ_AHEAD], marker, now):
                 if item.lost:
@@ -275,8 +299,12 @@ def send_claimed(row_ids: list[int], marker: str, now: dt.datetime, counts: Coun
                     status, reason = item.verdict
                     if _guarded_update(item.row_id, marker, status=status.value, last_error=reason):
                         setattr(counts, status.value, getattr(counts, status.value) + 1)
+                elif item.defer_to is not None:  # planned again (the never-late rule is checked then)
+                    if _guarded_update(item.row_id, marker, status="retrying" if item.attempts else "planned",
+                                       next_attempt_at=item.defer_to):
+                        counts.deferred += 1
                 else:
-                    _deliver(item, marker, now, counts, mail)
+                    _deliver(item, marker, now, counts, mail, sms)
 
 
 def dispatch_once(batch_size: int | None = None, worker_id: str | None = None,
@@ -301,6 +329,6 @@ def dispatch_until_empty(batch_size: int | None = None, worker_id: str | None = 
         counts = dispatch_once(batch_size, worker_id)
         for key, value in counts.as_dict().items():
             setattr(total, key, getattr(total, key) + value)
-        if counts.claimed == 0 or counts.claimed == counts.retrying + counts.failed:
+        if counts.claimed == 0 or counts.claimed == counts.retrying + counts.failed + counts.deferred:
             break
     return total

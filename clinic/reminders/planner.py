@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.extensions import db
+from clinic.mail.neutral import messages_data
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
 from clinic.reminders.schedule import Rule, local_at, out_of_quiet_hours, rule, rules
 from clinic.scheduling import signals
@@ -137,6 +138,21 @@ def _row(appointment: Appointment, r: Rule, at: dt.datetime, extra: dict | None 
     return row
 
 
+def texts_patient(patient) -> bool:
+    """The patient agreed to text messages and has a number in E.164."""
+    return bool(patient.sms_opt_in and (patient.phone or "").startswith("+"))
+
+
+def _rows(appointment: Appointment, r: Rule, at: dt.datetime, extra: dict | None = None) -> list[Reminder]:
+    """The e-mail row, and its SMS twin for the kinds that also go by SMS (messages.toml [sms])."""
+    rows = [_row(appointment, r, at, extra)]
+    if r.kind in messages_data()["sms"]["kinds"] and texts_patient(appointment.patient):
+        twin = _row(appointment, r, at, extra)
+        twin.channel = "sms"
+        rows.append(twin)
+    return rows
+
+
 def plan_schedule(appointment: Appointment, now: dt.datetime | None = None) -> list[Reminder]:
     """Rows for every rule of the schedule that applies to this appointment."""
     now = now or utcnow()
@@ -149,11 +165,11 @@ def plan_schedule(appointment: Appointment, now: dt.datetime | None = None) -> l
             for index, hold in enumerate(_holds(appointment)):
                 at = send_time(r, appointment, end, hold, now)
                 if at is not None:
-                    rows.append(_row(appointment, r, at, {"hold": index, "drug": hold["drug"]}))
+                    rows += _rows(appointment, r, at, {"hold": index, "drug": hold["drug"]})
             continue
         at = send_time(r, appointment, end, None, now)
         if at is not None:
-            rows.append(_row(appointment, r, at))
+            rows += _rows(appointment, r, at)
     return rows
 
 

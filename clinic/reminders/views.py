@@ -23,6 +23,7 @@ from clinic.reminders import composers, planner  # noqa: F401  (signal receivers
 from clinic.reminders import labels, services
 from clinic.reminders.models import ReminderStatus
 from clinic.sites.models import Site
+from clinic.sms.transport import outbox_files
 from clinic.queryargs import id_arg, page_arg
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/outbox")
@@ -54,7 +55,7 @@ def outbox():
     pages = max(1, -(-total // services.PER_PAGE))
     return render_template("reminders/outbox.html", rows=rows, total=total, by_status=by_status, flt=flt,
                            sites=sites, statuses=[s.value for s in ReminderStatus], page=page, pages=pages,
-                           form=ConfirmForm())
+                           form=ConfirmForm(), sms_files=outbox_files())
 
 
 @bp.route("/<int:reminder_id>/retry", methods=["GET", "POST"])

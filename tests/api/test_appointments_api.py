@@ -106,7 +106,7 @@ def test_reminders_of_the_appointment_are_listed(client, db, setup):
                             kind="day_before", send_at=at, next_attempt_at=at, status=ReminderStatus.PLANNED))
     db.session.flush()
     body = client.get(f"/api/v1/appointments/{appt_id}", headers=setup["h"]).get_json()
-    assert {"kind": "day_before", "send_at": "2026-03-01T09:00:00+01:00", "status": "planned"} in body["reminders"]
+    assert {"kind": "day_before", "channel": "email", "send_at": "2026-03-01T09:00:00+01:00", "status": "planned"} in body["reminders"]
 
 
 def test_slot_taken_is_409_and_refusal_is_422(client, setup, make_patient):

@@ -27,7 +27,7 @@ def _reminder(db, appointment, status=ReminderStatus.PLANNED, kind="reminder_7d"
 
 
 def _rich_patient(db, make_patient, make_appointment):
-    patient = make_patient(phone="+33 6 11 22 33 44", medications=[("clopidogrel", "stent 2024")],
+    patient = make_patient(phone="+33 6 11 22 33 44", sms_opt_in=True, medications=[("clopidogrel", "stent 2024")],
                            conditions=["diabetes"], allergies=["latex"])
     appointment = make_appointment(patient=patient, warnings=[{"code": "w1"}],
                                    medication_holds=[{"drug": "clopidogrel"}], preparation=[{"code": "escort"}])
@@ -64,6 +64,7 @@ def test_export_holds_all_of_the_patients_data_and_none_of_others(client, db, lo
     assert response.headers["Content-Disposition"].startswith("attachment;")
     data = json.loads(response.get_data(as_text=True))
     assert data["patient"]["last_name"] == patient.last_name and data["patient"]["phone"] == "+33 6 11 22 33 44"
+    assert data["patient"]["sms_opt_in"] is True
     assert data["medications"] == [{"drug": "clopidogrel", "indication": "stent 2024"}]
     assert data["patient"]["conditions"] == ["diabetes"] and data["patient"]["allergies"] == ["latex"]
     [appt] = data["appointments"]
@@ -96,7 +97,7 @@ def test_erasure_pseudonymises_identity_and_keeps_clinical_records(client, db, l
     db.session.expire_all()
     erased = db.session.get(Patient, pid)
     assert (erased.first_name, erased.last_name) == ("Erased", "Erased")
-    assert erased.email == f"erased-{pid}@invalid" and erased.phone == ""
+    assert erased.email == f"erased-{pid}@invalid" and erased.phone == "" and erased.sms_opt_in is False
     assert erased.birth_date == dt.date(1960, 1, 1) and erased.pseudonymised_at is not None
     assert [m.indication for m in erased.medications] == [None] and erased.medications[0].drug == "clopidogrel"
     statuses = {r.kind: r.status for r in db.session.execute(

@@ -1,15 +1,25 @@
-"""Appointments made with the models (the signals are sent by the tests), and a real SMTP server."""
+"""Appointments made with the models (the signals are sent by the tests), a real SMTP server, a
+stand-in SMS gateway, and rows committed for real for the multi-process tests."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
+import time
 
 import pytest
+import sqlalchemy as sa
 
+from clinic.accounts.models import Role, User
+from clinic.extensions import db as _db
+from clinic.patients.models import Patient
+from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment
-from clinic.sites.models import Room
+from clinic.sites.models import Room, Site
+from tests.cleanup import purge
 from clinic.timeutil import local_to_utc
+from tests.reminders import gateway as sms_gateway
 from tests.reminders.smtp import SMTPServer, sending_to
 
 _rooms = itertools.count(100)
@@ -52,6 +62,17 @@ def smtp(app):
 
 
 @pytest.fixture
+def gateway(app):
+    """A running stand-in SMS gateway (tests/reminders/gateway.py); the app's texts go to it."""
+    server = sms_gateway.Gateway().start()
+    try:
+        with sms_gateway.sending_to(app, server):
+            yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def notice_composers():
     """Stand-in composers for confirmation and cancellation when the booking side's are absent."""
     from email.message import EmailMessage
@@ -72,3 +93,47 @@ def notice_composers():
     yield
     for kind in added:
         COMPOSERS.pop(kind, None)
+
+
+@pytest.fixture
+def committed_rows(app):
+    """Make a site, patient and appointment (in a month), and N due 'day before' rows of the channel
+    (an SMS patient has a phone and said yes to texts; the site has no quiet hours, so that texts go
+    whatever the suite's clock): committed."""
+    made: dict = {}
+
+    def make(count: int, channel: str = "email") -> list[int]:
+        with app.app_context():
+            tag = f"conc-{os.getpid()}-{time.monotonic_ns()}"
+            site = Site(code=tag, name="Concurrency Site", timezone="Europe/Paris", country="FR", language="fr",
+                        address="1 rue Test", phone="+33 1", quiet_start=dt.time(0), quiet_end=dt.time(0))
+            site.rooms = [Room(name="R", modalities=["fluoroscopy"])]
+            user = User(email=f"{tag}@test.example", name="Dr Conc", role=Role.PHYSICIAN)
+            user.set_password("x-123456789")
+            patient = Patient(first_name="Con", last_name="Current", birth_date=dt.date(1970, 1, 1),
+                              email=f"{tag}@patient.example", language="fr", phone="+33612345678",
+                              sms_opt_in=channel == "sms")
+            _db.session.add_all([site, user, patient])
+            _db.session.flush()
+            start = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+            appointment = Appointment(
+                patient_id=patient.id, site_id=site.id, room_id=site.rooms[0].id, physician_id=user.id,
+                procedure_code="facet-joint", start_at=start, end_at=start + dt.timedelta(minutes=30),
+                block_end_at=start + dt.timedelta(minutes=40))
+            _db.session.add(appointment)
+            _db.session.flush()
+            due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+            _db.session.execute(sa.insert(Reminder), [
+                dict(appointment_id=appointment.id, patient_id=patient.id, site_id=site.id, kind="day_before",
+                     channel=channel, essential=True, language="fr", send_at=due, next_attempt_at=due,
+                     status="planned", attempts=0, payload={"phase": "before", "anchor": "start"})
+                for _ in range(count)])
+            _db.session.commit()
+            made.update(site=site.id, user=user.id, patient=patient.id, appointment=appointment.id)
+            return list(_db.session.execute(sa.select(Reminder.id).where(
+                Reminder.appointment_id == appointment.id).order_by(Reminder.id)).scalars())
+
+    yield make
+    if made:
+        with app.app_context():
+            purge(site_ids=[made["site"]], user_ids=[made["user"]], patient_ids=[made["patient"]])

@@ -3,64 +3,17 @@ dispatchers, none lost when one is killed mid-batch. The rows are created and re
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import signal
 import time
 
 import pytest
 
-from tests.cleanup import purge
 import sqlalchemy as sa
 
-from clinic.accounts.models import Role, User
 from clinic.extensions import db as _db
-from clinic.patients.models import Patient
 from clinic.reminders.models import Reminder
-from clinic.scheduling.models import Appointment
-from clinic.sites.models import Room, Site
 from tests.processes import dispatcher
 from tests.reminders.smtp import SMTPServer
-
-
-@pytest.fixture
-def committed_rows(app):
-    """Make a site, patient and appointment (in a month), and N due 'day before' rows: committed."""
-    made: dict = {}
-
-    def make(count: int) -> list[int]:
-        with app.app_context():
-            tag = f"conc-{os.getpid()}-{time.monotonic_ns()}"
-            site = Site(code=tag, name="Concurrency Site", timezone="Europe/Paris", country="FR", language="fr",
-                        address="1 rue Test", phone="+33 1")
-            site.rooms = [Room(name="R", modalities=["fluoroscopy"])]
-            user = User(email=f"{tag}@test.example", name="Dr Conc", role=Role.PHYSICIAN)
-            user.set_password("x-123456789")
-            patient = Patient(first_name="Con", last_name="Current", birth_date=dt.date(1970, 1, 1),
-                              email=f"{tag}@patient.example", language="fr")
-            _db.session.add_all([site, user, patient])
-            _db.session.flush()
-            start = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
-            appointment = Appointment(
-                patient_id=patient.id, site_id=site.id, room_id=site.rooms[0].id, physician_id=user.id,
-                procedure_code="facet-joint", start_at=start, end_at=start + dt.timedelta(minutes=30),
-                block_end_at=start + dt.timedelta(minutes=40))
-            _db.session.add(appointment)
-            _db.session.flush()
-            due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-            _db.session.execute(sa.insert(Reminder), [
-                dict(appointment_id=appointment.id, patient_id=patient.id, site_id=site.id, kind="day_before",
-                     essential=True, language="fr", send_at=due, next_attempt_at=due, status="planned",
-                     attempts=0, payload={"phase": "before", "anchor": "start"}) for _ in range(count)])
-            _db.session.commit()
-            made.update(site=site.id, user=user.id, patient=patient.id, appointment=appointment.id)
-            return list(_db.session.execute(sa.select(Reminder.id).where(
-                Reminder.appointment_id == appointment.id).order_by(Reminder.id)).scalars())
-
-    yield make
-    if made:
-        with app.app_context():
-            purge(site_ids=[made["site"]], user_ids=[made["user"]], patient_ids=[made["patient"]])
 
 
 def statuses(app, ids: list[int]) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """Never late: after a dispatcher outage of a week, no message about an appointment that has
 started goes out (the confirmation, the 'moved' notice and the cancellation notice included), and
-after-care advice for a day that has passed is skipped; what is still timely goes out once."""
+after-care advice for a day that has passed is skipped; what is still timely goes out once. The text
+messages (channel sms) follow the same rule."""
 
 from __future__ import annotations
 
@@ -125,6 +126,20 @@ def test_a_no_show_notice_after_a_week_long_outage(db, smtp, make_appointment, m
     assert outcome["rearrange"] == ReminderStatus.SENT
     assert outcome["medication_stop"] == ReminderStatus.CANCELLED and outcome["confirmation"] == ReminderStatus.SKIPPED
     assert [db.session.get(Reminder, i).kind for i in smtp.recorder.row_ids()] == ["rearrange"]
+
+
+def test_text_messages_after_a_week_long_outage(db, smtp, gateway, make_appointment, make_patient):
+    """An opted-in patient's SMS of the stop and day-before reminders, the dispatcher back after the
+    start: skipped with the reason like their e-mails; the gateway hears nothing."""
+    patient = make_patient(language="fr", medications=["warfarin"], phone="+33612345678", sms_opt_in=True)
+    appointment = make_appointment(patient=patient, medication_holds=[HOLD])
+    with time_machine.travel(BOOKED_AT, tick=False):
+        signals.appointment_booked.send(appointment)
+    _after_outage(appointment.start_at + dt.timedelta(minutes=1))
+    texts = [(r.kind, r.status, r.last_error) for r in _rows(db, appointment) if r.channel == "sms"]
+    assert sorted(texts) == [("day_before", ReminderStatus.SKIPPED, STARTED),
+                             ("medication_stop", ReminderStatus.SKIPPED, STARTED)]
+    assert gateway.received == []
 
 
 def test_the_tests_cover_every_kind():
