@@ -14,7 +14,7 @@ from clinic import navigation
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services
-from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm
+from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm, medication_entries, offer_empty_row
 from clinic.queryargs import page_arg
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
@@ -33,11 +33,7 @@ def _input(form: PatientForm) -> services.PatientInput:
         sex=form.sex.data or "unknown",
         conditions=tuple(form.conditions.data or ()),
         allergies=tuple(form.allergies.data or ()),
-        medications=tuple(
-            (" ".join(m["drug"].split()), (m["indication"] or "").strip() or None)
-            for m in form.medications.data
-            if m["drug"] and m["drug"].strip()
-        ),
+        medications=medication_entries(form.medications),
     )
 
 
@@ -96,6 +92,8 @@ def show(patient_id: int):
 def edit(patient_id: int):
     patient = services.get_patient(patient_id, "patient.read_for_edit") or abort(404)
     form = PatientForm(obj=patient) if request.method == "GET" else PatientForm()
+    if request.method == "GET":
+        offer_empty_row(form.medications)  # a fourth medicine can be added to three on file
     if form.validate_on_submit():
         try:
             services.update_patient(patient, _input(form))

@@ -19,6 +19,8 @@ from clinic.catalog import load_procedures
 from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
+from clinic.catalog.medicines import pick_list
+from clinic.patients.forms import medication_entries, rows_on_file, rows_posted
 from clinic.patients.services import get_patient
 from clinic.scheduling import form_keys, services, status
 from clinic.scheduling.forms import (
@@ -100,11 +102,13 @@ def _goto(form) -> None:
             form.week.data = None
 
 
-def _booking_form(patient_id: int) -> tuple[BookingForm, Site]:
+def _booking_form(patient) -> tuple[BookingForm, Site]:
     sites = _sites()
     if not sites:
         abort(403)
     form = BookingForm()
+    if not rows_posted(form.medications, request.form):  # the medicines on file, to check with the patient
+        rows_on_file(form.medications, patient.medications)
     lang = str(get_locale())
     form.site.choices = [(s.code, s.name) for s in sites]
     form.procedure.choices = [(p.code, p.label(lang)) for p in load_procedures().values()]
@@ -122,6 +126,7 @@ def _input(form: BookingForm, patient, site: Site) -> services.BookingInput:
         physician_id=_int_or_none(form.physician.data), region=form.region.data or None,
         side=form.side.data or None, levels=form.levels_list(), sedation=bool(form.sedation.data),
         answers=form.answers(), override_reason=(form.override_reason.data or "").strip() or None,
+        medications=medication_entries(form.medications),
     )
 
 
@@ -131,8 +136,8 @@ def book(patient_id: int):
     if request.method == "POST" and request.form.get("confirm"):
         services.begin_write()
     patient = get_patient(patient_id) or abort(404)
-    form, site = _booking_form(patient_id)
-    context = {"form": form, "patient": patient, "site": site, "week": None}
+    form, site = _booking_form(patient)
+    context = {"form": form, "patient": patient, "site": site, "week": None, "medicine_names": pick_list()}
     if request.method == "GET":
         db.session.commit()
         return render_template("scheduling/book.html", **context)
@@ -157,7 +162,7 @@ def book(patient_id: int):
             return render_template("scheduling/confirm.html", form=form, patient=patient, site=site, slot=slot,
                                    result=result, physician=db.session.get(User, slot.physician_id),
                                    action=url_for("scheduling.book", patient_id=patient.id),
-                                   booking_key=form_keys.new_key())
+                                   booking_key=form_keys.new_key(), medicines=[d for d, _ in inp.medications])
     context["week"] = week_of(site, form.procedure.data, form.week.data, _int_or_none(form.physician.data))
     db.session.commit()
     return render_template("scheduling/book.html", **context), code

@@ -214,3 +214,83 @@ def test_far_week_never_fails(client, paris, make_user, login_as, make_patient):
     login_as("front_desk")
     r = post(client, f"/appointments/book/{make_patient().id}", form_data(paris, goto="9999-12-31"))
     assert r.status_code == 200
+
+
+def _hidden(html: str) -> dict:
+    """The fields a confirmation page carries on, as its confirm form would post them."""
+    form = html[html.index('name="confirm"') - 6000:html.index('name="confirm"')]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    fields.pop("csrf_token", None)
+    return fields
+
+
+def test_booking_page_offers_the_medicines_on_file_as_a_pick_list(client, db, paris, make_user, login_as,
+                                                                 make_patient):
+    """The booking page lists the patient's medicines in rows tied to the vocabulary's datalist,
+    with an empty row to add one; in French too."""
+    make_user("physician", sites=[paris])
+    desk = login_as("front_desk")
+    patient = make_patient(medications=[("Kardégic 75 mg", "stent")])
+    html = client.get(f"/appointments/book/{patient.id}").get_data(as_text=True)
+    assert '<datalist id="drugs">' in html and '<option value="Eliquis">' in html
+    assert re.search(r'name="medications-0-drug"[^>]*value="Kardégic 75 mg"', html)
+    assert re.search(r'<input[^>]*list="drugs"[^>]*name="medications-1-drug"[^>]*value=""', html)
+    assert html.count("<h1>") == 1 and "Current medications" in html
+    desk.language = "fr"
+    db.session.commit()
+    html = client.get(f"/appointments/book/{patient.id}").get_data(as_text=True)
+    assert "Traitements en cours" in html and "la confirmation du rendez-vous l’enregistre" in html
+
+
+def test_medicine_added_at_booking_is_screened_and_saved(client, db, paris, make_user, login_as, make_patient):
+    """Eliquis typed on the booking form: the confirmation shows the apixaban hold and carries the
+    medicine on; confirming books and saves it on the patient, the medicine on file kept."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    patient = make_patient(medications=["Doliprane"])
+    url = f"/appointments/book/{patient.id}"
+    rows = {"medications-0-drug": "Doliprane", "medications-1-drug": "Eliquis 5 mg", "medications-2-drug": ""}
+    r = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", **rows))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Medication holds" in html and "apixaban" in html.lower()
+    assert "Doliprane, Eliquis 5 mg" in html
+    assert [m.drug for m in db.session.get(type(patient), patient.id).medications] == ["Doliprane"]
+    carried = _hidden(html)
+    assert carried["medications-1-drug"] == "Eliquis 5 mg"
+    r = post(client, url, {**carried, "confirm": "1"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert [m.drug for m in db.session.get(type(patient), patient.id).medications] == ["Doliprane", "Eliquis 5 mg"]
+    appt = db.session.execute(sa.select(Appointment).where(Appointment.patient_id == patient.id)).scalar_one()
+    assert [h["drug"] for h in appt.medication_holds] == ["apixaban"]
+
+
+@pytest.mark.parametrize("typed, shown, absent", [
+    ("Zorglubine 10 mg", ("medication_unrecognised", "Zorglubine 10 mg"), "Medication holds"),
+    ("Kardégic 75 mg", ("Medication holds", "aspirin"), "medication_unrecognised"),
+])
+def test_medicine_typed_at_booking_is_recognised_or_flagged(client, paris, make_user, login_as, make_patient,
+                                                            typed, shown, absent):
+    """A name the vocabulary does not know gives medication_unrecognised on the confirmation; a
+    French brand with its dose gives its substance's hold."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    patient = make_patient()
+    r = post(client, f"/appointments/book/{patient.id}",
+             form_data(paris, start="2026-03-02T09:00:00+01:00", **{"medications-0-drug": typed}))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and all(text in html for text in shown) and absent not in html
+
+
+def test_booking_without_medicine_rows_keeps_the_list_on_file(client, db, paris, make_user, login_as, make_patient):
+    """A booking posted without the rows neither empties nor changes the patient's list."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    patient = make_patient(medications=["Eliquis"])
+    r = post(client, f"/appointments/book/{patient.id}", form_data(paris, start="2026-03-02T09:00:00+01:00"))
+    assert "apixaban" in r.get_data(as_text=True).lower()
+    r = post(client, f"/appointments/book/{patient.id}",
+             form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1"))
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert [m.drug for m in db.session.get(type(patient), patient.id).medications] == ["Eliquis"]
