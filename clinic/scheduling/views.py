@@ -46,6 +46,7 @@ def labels() -> dict:
 PAGE_MESSAGES = {
     "patient_busy": _l("This patient already has an appointment at an overlapping time. Choose another time."),
     "conflict_retry": _l("This appointment was changed by someone else meanwhile. Look at it again, then retry."),
+    "idempotency_key_reused": _l("This form was already used for another change. Open the page again, then retry."),
 }
 
 
@@ -148,7 +149,8 @@ def book(patient_id: int):
     inp = _input(form, patient, site)
     code = 200
     if inp.start_at is not None and request.form.get("confirm"):
-        done, code = _confirm_booking(inp, request.form.get("booking_key"))
+        done, code = _once("book-page", patient.id, lambda: services.book(inp, current_actor()),
+                           _("Appointment booked."), _("This booking was already made: here it is."))
         if done is not None:
             return done
     elif inp.start_at is not None:
@@ -162,44 +164,47 @@ def book(patient_id: int):
             return render_template("scheduling/confirm.html", form=form, patient=patient, site=site, slot=slot,
                                    result=result, physician=db.session.get(User, slot.physician_id),
                                    action=url_for("scheduling.book", patient_id=patient.id),
-                                   booking_key=form_keys.new_key(), medicines=[d for d, _ in inp.medications])
+                                   form_key=form_keys.new_key(), medicines=[d for d, _ in inp.medications])
     context["week"] = week_of(site, form.procedure.data, form.week.data, _int_or_none(form.physician.data))
     db.session.commit()
     return render_template("scheduling/book.html", **context), code
 
 
-def _booked_before(key: str | None, patient_id: int):
-    """The redirect to the booking this form already made (a resubmission), or None."""
+def _done_before(key: str | None, form: str, subject_id: int, message: str):
+    """The redirect to the appointment this form already changed (a resubmission), or None."""
     if not form_keys.valid(key):
         return None
-    appointment_id = form_keys.booked_with(current_actor().id, key, patient_id)
+    appointment_id = form_keys.done_with(current_actor().id, key, form, subject_id)
     if appointment_id is None:
         return None
     db.session.commit()
-    flash(_("This booking was already made: here it is."), "success")
+    flash(message, "success")
     return redirect(url_for("scheduling.show", appointment_id=appointment_id))
 
 
-def _confirm_booking(inp: services.BookingInput, key: str | None):
-    """Book once per form (post-redirect-get): the redirect, or None and the refusal's status."""
+def _once(form: str, subject_id: int, write, done: str, again: str):
+    """Make a form's change once per key (post-redirect-get): the redirect to the appointment, or
+    None and the refusal's status. A resubmission, or its twin that lost the race, finds the change
+    made and shows the appointment as it is now, with `again` said."""
+    key = request.form.get(form_keys.FIELD)
     try:
-        again = _booked_before(key, inp.patient.id)
-        if again is not None:
-            return again, 302
-        appt = services.book(inp, current_actor())
+        before = _done_before(key, form, subject_id, again)
+        if before is not None:
+            return before, 302
+        appt = write()
         if form_keys.valid(key):
-            form_keys.remember(current_actor().id, key, inp.patient.id, appt.id)
+            form_keys.remember(current_actor().id, key, form, subject_id, appt.id)
         db.session.commit()
     except (DomainError, IntegrityError) as err:
         db.session.rollback()
-        again = _booked_before(key, inp.patient.id)  # a twin submission of this form won
-        if again is not None:
-            return again, 302
+        before = _done_before(key, form, subject_id, again)  # a twin submission of this form won
+        if before is not None:
+            return before, 302
         if not isinstance(err, DomainError):
             raise
         flash(_refusal(err), "error")
         return None, err.status
-    flash(_("Appointment booked."), "success")
+    flash(done, "success")
     return redirect(url_for("scheduling.show", appointment_id=appt.id)), 302
 
 
@@ -222,7 +227,8 @@ def show(appointment_id: int):
     data = appointment_json(appt)
     db.session.commit()
     return render_template("scheduling/show.html", appt=appt, data=data, history=history, people=people,
-                           procedure=load_procedures().get(appt.procedure_code), cancel_form=CancelForm())
+                           procedure=load_procedures().get(appt.procedure_code),
+                           form_keys={"check_in": form_keys.new_key(), "no_show": form_keys.new_key()})
 
 
 @bp.route("/<int:appointment_id>/reschedule", methods=["GET", "POST"])
@@ -241,18 +247,13 @@ def reschedule(appointment_id: int):
     start = _chosen_start(site) if request.method == "POST" and form.validate() else None
     physician_id = _int_or_none(form.physician.data)
     if start is not None and request.form.get("confirm"):
-        try:
-            services.reschedule(appt, start, current_actor(), physician_id)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            appt = _appointment(appointment_id)
-            site = appt.site
-            flash(_refusal(err), "error")
-            code = err.status
-        else:
-            flash(_("Appointment moved."), "success")
-            return redirect(url_for("scheduling.show", appointment_id=appt.id))
+        done, code = _once("reschedule-page", appt.id,
+                           lambda: services.reschedule(appt, start, current_actor(), physician_id),
+                           _("Appointment moved."), _("This change was already made: here is the appointment as it is now."))
+        if done is not None:
+            return done
+        appt = _appointment(appointment_id)
+        site = appt.site
     elif start is not None:
         try:
             slot = services.offered_slot(site, appt.procedure_code, start, physician_id, exclude_appointment_id=appt.id)
@@ -263,7 +264,8 @@ def reschedule(appointment_id: int):
             db.session.commit()
             return render_template("scheduling/confirm.html", form=form, patient=appt.patient, site=site, slot=slot,
                                    appt=appt, result=None, physician=db.session.get(User, slot.physician_id),
-                                   action=url_for("scheduling.reschedule", appointment_id=appt.id))
+                                   action=url_for("scheduling.reschedule", appointment_id=appt.id),
+                                   form_key=form_keys.new_key())
     week = week_of(site, appt.procedure_code, form.week.data, physician_id, exclude_appointment_id=appt.id)
     db.session.commit()
     return render_template("scheduling/reschedule.html", appt=appt, form=form, site=site, week=week), code
@@ -278,46 +280,36 @@ def cancel(appointment_id: int):
     form = CancelForm()
     code = 200
     if form.validate_on_submit():
-        try:
-            services.cancel(appt, form.reason.data, current_actor())
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(_refusal(err), "error")
-            return redirect(url_for("scheduling.show", appointment_id=appointment_id))
-        flash(_("Appointment cancelled."), "success")
-        return redirect(url_for("scheduling.show", appointment_id=appointment_id))
+        done, _code = _once("cancel-page", appt.id, lambda: services.cancel(appt, form.reason.data, current_actor()),
+                            _("Appointment cancelled."), _("This appointment was already cancelled: here it is."))
+        return done or redirect(url_for("scheduling.show", appointment_id=appointment_id))
     if request.method == "POST":
         flash(_("Please give a reason."), "error")
         code = 422
     db.session.commit()
-    return render_template("scheduling/cancel.html", appt=appt, form=form), code
+    return render_template("scheduling/cancel.html", appt=appt, form=form,
+                           form_key=request.form.get(form_keys.FIELD) or form_keys.new_key()), code
 
 
-def _status_action(appointment_id: int, change, done_message: str):
+def _status_action(appointment_id: int, form: str, change, done: str, again: str):
     services.begin_write()
     appt = _appointment(appointment_id, "appointment.status")
-    try:
-        change(appt, current_actor())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(_refusal(err), "error")
-    else:
-        flash(done_message, "success")
+    _once(form, appt.id, lambda: change(appt, current_actor()), done, again)
     return redirect(url_for("scheduling.show", appointment_id=appointment_id))
 
 
 @bp.route("/<int:appointment_id>/check-in", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
 def check_in(appointment_id: int):
-    return _status_action(appointment_id, status.check_in, _("Patient checked in."))
+    return _status_action(appointment_id, "check-in", status.check_in, _("Patient checked in."),
+                          _("The patient was already checked in: here is the appointment as it is now."))
 
 
 @bp.route("/<int:appointment_id>/no-show", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def no_show(appointment_id: int):
-    return _status_action(appointment_id, status.mark_no_show, _("Marked as no-show."))
+    return _status_action(appointment_id, "no-show", status.mark_no_show, _("Marked as no-show."),
+                          _("This appointment was already marked as a no-show: here it is."))
 
 
 @bp.route("/")
