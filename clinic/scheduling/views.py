@@ -39,7 +39,8 @@ navigation.add("scheduling.day", _l("Appointments"), STAFF, _l("The day's appoin
 
 @bp.app_context_processor
 def labels() -> dict:
-    return {"region_labels": REGION_LABELS, "side_labels": SIDE_LABELS, "status_labels": STATUS_LABELS}
+    return {"region_labels": REGION_LABELS, "side_labels": SIDE_LABELS, "status_labels": STATUS_LABELS,
+            "new_form_key": form_keys.new_key}  # a form that changes an appointment carries one
 
 
 # Refusals whose service message is for machines: the page says them in the reader's language.
@@ -149,7 +150,7 @@ def book(patient_id: int):
     inp = _input(form, patient, site)
     code = 200
     if inp.start_at is not None and request.form.get("confirm"):
-        done, code = _once("book-page", patient.id, lambda: services.book(inp, current_actor()),
+        done, code = change_once("book-page", patient.id, lambda: services.book(inp, current_actor()),
                            _("Appointment booked."), _("This booking was already made: here it is."))
         if done is not None:
             return done
@@ -182,7 +183,7 @@ def _done_before(key: str | None, form: str, subject_id: int, message: str):
     return redirect(url_for("scheduling.show", appointment_id=appointment_id))
 
 
-def _once(form: str, subject_id: int, write, done: str, again: str):
+def change_once(form: str, subject_id: int, write, done: str, again: str):
     """Make a form's change once per key (post-redirect-get): the redirect to the appointment, or
     None and the refusal's status. A resubmission, or its twin that lost the race, finds the change
     made and shows the appointment as it is now, with `again` said."""
@@ -227,8 +228,7 @@ def show(appointment_id: int):
     data = appointment_json(appt)
     db.session.commit()
     return render_template("scheduling/show.html", appt=appt, data=data, history=history, people=people,
-                           procedure=load_procedures().get(appt.procedure_code),
-                           form_keys={"check_in": form_keys.new_key(), "no_show": form_keys.new_key()})
+                           procedure=load_procedures().get(appt.procedure_code))
 
 
 @bp.route("/<int:appointment_id>/reschedule", methods=["GET", "POST"])
@@ -247,7 +247,7 @@ def reschedule(appointment_id: int):
     start = _chosen_start(site) if request.method == "POST" and form.validate() else None
     physician_id = _int_or_none(form.physician.data)
     if start is not None and request.form.get("confirm"):
-        done, code = _once("reschedule-page", appt.id,
+        done, code = change_once("reschedule-page", appt.id,
                            lambda: services.reschedule(appt, start, current_actor(), physician_id),
                            _("Appointment moved."), _("This change was already made: here is the appointment as it is now."))
         if done is not None:
@@ -280,7 +280,7 @@ def cancel(appointment_id: int):
     form = CancelForm()
     code = 200
     if form.validate_on_submit():
-        done, _code = _once("cancel-page", appt.id, lambda: services.cancel(appt, form.reason.data, current_actor()),
+        done, _code = change_once("cancel-page", appt.id, lambda: services.cancel(appt, form.reason.data, current_actor()),
                             _("Appointment cancelled."), _("This appointment was already cancelled: here it is."))
         return done or redirect(url_for("scheduling.show", appointment_id=appointment_id))
     if request.method == "POST":
@@ -294,7 +294,7 @@ def cancel(appointment_id: int):
 def _status_action(appointment_id: int, form: str, change, done: str, again: str):
     services.begin_write()
     appt = _appointment(appointment_id, "appointment.status")
-    _once(form, appt.id, lambda: change(appt, current_actor()), done, again)
+    change_once(form, appt.id, lambda: change(appt, current_actor()), done, again)
     return redirect(url_for("scheduling.show", appointment_id=appointment_id))
 
 
