@@ -198,13 +198,17 @@ def change_once(form: str, subject_id: int, write, done: str, again: str):
         db.session.commit()
     except (DomainError, IntegrityError) as err:
         db.session.rollback()
-        before = _done_before(key, form, subject_id, again)  # a twin submission of this form won
+        refusal = err
+        try:
+            before = _done_before(key, form, subject_id, again)  # a twin submission of this form won
+        except DomainError as reused:  # the key is another form's: said on the page, nothing done
+            before, refusal = None, reused
         if before is not None:
             return before, 302
-        if not isinstance(err, DomainError):
+        if not isinstance(refusal, DomainError):
             raise
-        flash(_refusal(err), "error")
-        return None, err.status
+        flash(_refusal(refusal), "error")
+        return None, refusal.status
     flash(done, "success")
     return redirect(url_for("scheduling.show", appointment_id=appt.id)), 302
 

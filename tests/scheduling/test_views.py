@@ -343,7 +343,8 @@ def test_reschedule_key_is_one_appointments(client, db, paris, make_user, login_
     assert post(client, f"/appointments/{appt.id}/reschedule", {**move, "confirm": "1", "form_key": key}).status_code == 302
     r = post(client, f"/appointments/{other.id}/reschedule", {**move, "start": "2026-03-02T12:00:00+01:00",
                                                                 "confirm": "1", "form_key": key})
-    assert r.status_code == 422 and "already used for another change" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "already used for another change. Open the page again" in r.get_data(as_text=True)
+    assert "Week of" in r.get_data(as_text=True)  # the reschedule page again, to choose afresh
     db.session.expire_all()
     assert db.session.get(Appointment, other.id).start_at == dt.datetime(2026, 3, 2, 10, tzinfo=UTC)
 
