@@ -47,6 +47,43 @@ class MedicationForm(PlainForm):
     indication = StringField(_l("Indication"), validators=[Optional(), Length(max=60)])
 
 
+def medications_field() -> FieldList:
+    """The medicine rows of a form (the patient form, the booking form): free text with the
+    vocabulary offered as a pick-list by the template (templates/patients/_medicines.html)."""
+    return FieldList(FormField(MedicationForm), min_entries=3, max_entries=20)
+
+
+def offer_empty_row(field: FieldList) -> None:
+    """When every row shown holds a medicine, one empty row more to add another."""
+    if len(field.entries) < field.max_entries and all(e.form.drug.data for e in field.entries):
+        field.append_entry()
+
+
+def rows_on_file(field: FieldList, medications) -> None:
+    """Fill the rows with the medicines on file (PatientMedication rows), then empty rows."""
+    field.entries, field.last_index = [], -1
+    for medication in medications[: field.max_entries]:
+        field.append_entry(medication)
+    while len(field.entries) < field.min_entries:
+        field.append_entry()
+    offer_empty_row(field)
+
+
+def rows_posted(field: FieldList, formdata) -> bool:
+    """Whether the submitted form carried the medicine rows (a form without them changes no list)."""
+    prefix = field.name + "-"
+    return any(key.startswith(prefix) for key in formdata or ())
+
+
+def medication_entries(field: FieldList) -> tuple[tuple[str, str | None], ...]:
+    """The rows typed, as (medicine, indication) pairs: blank rows left out, spaces collapsed."""
+    return tuple(
+        (" ".join(m["drug"].split()), (m["indication"] or "").strip() or None)
+        for m in field.data
+        if m["drug"] and m["drug"].strip()
+    )
+
+
 class PatientForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
@@ -60,7 +97,7 @@ class PatientForm(FlaskForm):
         ("unknown", _l("Not recorded")), ("female", _l("Female")), ("male", _l("Male")), ("other", _l("Other"))])
     conditions = MultiCheckboxField(_l("Conditions"), choices=[(c, CONDITION_LABELS[c]) for c in CONDITIONS])
     allergies = MultiCheckboxField(_l("Allergies"), choices=[(a, ALLERGY_LABELS[a]) for a in ALLERGIES])
-    medications = FieldList(FormField(MedicationForm), min_entries=3, max_entries=20)
+    medications = medications_field()
 
     region: str | None = None  # the registering site's country (set by the view)
 

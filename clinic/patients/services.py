@@ -60,9 +60,9 @@ def check_rules(data: PatientInput, today: dt.date | None = None) -> None:
     unknown = [a for a in data.allergies if a not in ALLERGIES]
     if unknown:
         errors["allergies"] = f"Unknown allergy codes: {', '.join(unknown)}."
-    bad = [d for d, _ in data.medications if not DRUG_PATTERN.match(d)]
-    if bad:
-        errors["medications"] = "A medicine is a name of 2 to 60 letters, digits, spaces or . , / + ( ) ' % -."
+    error = medication_error(data.medications)
+    if error:
+        errors["medications"] = error
     if errors:
         raise ValidationFailed(errors)
 
@@ -81,6 +81,30 @@ def _phone(data: PatientInput, errors: dict[str, str]) -> str:
         return ""
 
 
+def medication_error(medications: tuple[tuple[str, str | None], ...]) -> str | None:
+    """What is wrong with a list of (medicine, indication) pairs, or None."""
+    if any(not DRUG_PATTERN.match(d) for d, _ in medications):
+        return "A medicine is a name of 2 to 60 letters, digits, spaces or . , / + ( ) ' % -."
+    return None
+
+
+def _set_medications(patient: Patient, medications: tuple[tuple[str, str | None], ...]) -> None:
+    patient.medications = [PatientMedication(drug=d, indication=i or None) for d, i in medications]
+
+
+def update_medications(patient: Patient, medications: tuple[tuple[str, str | None], ...]) -> Patient:
+    """Replace the patient's medicine list (as checked with the patient at booking), audited;
+    nothing is written when the list is the one on file."""
+    error = medication_error(medications)
+    if error:
+        raise ValidationFailed({"medications": error})
+    if [(m.drug, m.indication or None) for m in patient.medications] != [(d, i or None) for d, i in medications]:
+        _set_medications(patient, medications)
+        db.session.flush()
+        record("patient.update", "patient", patient.id, patient.id, {"medications": len(medications)})
+    return patient
+
+
 def _apply(patient: Patient, data: PatientInput) -> None:
     patient.first_name = data.first_name.strip()
     patient.last_name = data.last_name.strip()
@@ -92,7 +116,7 @@ def _apply(patient: Patient, data: PatientInput) -> None:
     patient.sex = data.sex
     patient.conditions = sorted(set(data.conditions))
     patient.allergies = sorted(set(data.allergies))
-    patient.medications = [PatientMedication(drug=d, indication=i or None) for d, i in data.medications]
+    _set_medications(patient, data.medications)
 
 
 def create_patient(data: PatientInput) -> Patient:

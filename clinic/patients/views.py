@@ -15,7 +15,7 @@ from clinic import navigation
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services
-from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm
+from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm, medication_entries, offer_empty_row
 from clinic.patients.phones import registering_site
 from clinic.queryargs import page_arg
 
@@ -44,11 +44,7 @@ def _input(form: PatientForm) -> services.PatientInput:
         sex=form.sex.data or "unknown",
         conditions=tuple(form.conditions.data or ()),
         allergies=tuple(form.allergies.data or ()),
-        medications=tuple(
-            (" ".join(m["drug"].split()), (m["indication"] or "").strip() or None)
-            for m in form.medications.data
-            if m["drug"] and m["drug"].strip()
-        ),
+        medications=medication_entries(form.medications),
     )
 
 
@@ -107,6 +103,8 @@ def show(patient_id: int):
 def edit(patient_id: int):
     patient = services.get_patient(patient_id, "patient.read_for_edit") or abort(404)
     form = _form(patient)
+    if request.method == "GET":
+        offer_empty_row(form.medications)  # a fourth medicine can be added to three on file
     if form.validate_on_submit():
         try:
             services.update_patient(patient, _input(form))

@@ -23,6 +23,7 @@ from clinic.procedures import forms, services
 from clinic.procedures.services import Case
 from clinic.scheduling import status as status_service
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.views import change_once
 from clinic.sites.models import Site
 from clinic.timeutil import local_date
 
@@ -133,13 +134,9 @@ def check_in(appointment_id: int):
         abort(400)
     default = url_for("procedures.board", site=appointment.site.code,
                       date=local_date(appointment.start_at, appointment.site.tz).isoformat())
-    try:
-        status_service.check_in(appointment, current_user)
-        db.session.commit()
-        flash(_("%(name)s is checked in.", name=appointment.patient.full_name), "success")
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    name = appointment.patient.full_name
+    change_once("check-in", appointment.id, lambda: status_service.check_in(appointment, current_user),
+                _("%(name)s is checked in.", name=name), _("%(name)s was already checked in.", name=name))
     return redirect(_safe_next(default))
 
 

@@ -10,6 +10,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from clinic.catalog.regions import LEVEL, level_problem
+from clinic.patients.forms import medications_field
 
 REGION_LABELS = {"cervical": _l("Cervical"), "thoracic": _l("Thoracic"), "lumbar": _l("Lumbar"), "sacral": _l("Sacral")}
 SIDE_LABELS = {"left": _l("Left"), "right": _l("Right"), "bilateral": _l("Bilateral"), "midline": _l("Midline")}
@@ -40,6 +41,7 @@ class BookingForm(FlaskForm):
     physician = SelectField(_l("Physician"), validators=[Optional()])
     week = DateField(_l("Week of"), validators=[Optional()])
     override_reason = TextAreaField(_l("Override reason (physician only)"), validators=[Optional(), Length(max=1000)])
+    medications = medications_field()
 
     def levels_list(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in (self.levels.data or "").split(",") if part.strip())

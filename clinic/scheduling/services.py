@@ -25,6 +25,7 @@ from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.patients.services import medication_error, update_medications
 from clinic.scheduling.availability import Slot, find_slots
 from clinic.scheduling.locks import lock_appointment, lock_schedule
 from clinic.scheduling.models import (
@@ -57,6 +58,7 @@ class BookingInput:
     sedation: bool = False
     answers: dict = field(default_factory=dict)
     override_reason: str | None = None
+    medications: tuple[tuple[str, str | None], ...] | None = None  # checked with the patient; None: on file
 
 
 def check_input(inp: BookingInput) -> Procedure:
@@ -86,6 +88,8 @@ def check_input(inp: BookingInput) -> Procedure:
             errors[f"screening.{name}"] = "Unknown screening question."
     if inp.override_reason is not None and not inp.override_reason.strip():
         errors["override.reason"] = "An override needs a reason."
+    if inp.medications is not None and medication_error(inp.medications):
+        errors["medications"] = medication_error(inp.medications)
     if errors:
         raise ValidationFailed(errors)
     return procedure
@@ -119,6 +123,7 @@ def screen(inp: BookingInput, procedure: Procedure, slot_end: dt.datetime,
         patient=inp.patient, procedure=procedure, site=inp.site, start_at=inp.start_at, end_at=slot_end,
         region=inp.region, side=inp.side, sedation=inp.sedation, answers=dict(inp.answers or {}),
         override_reason=inp.override_reason, exclude_appointment_id=exclude_appointment_id,
+        medications=inp.medications,
     ))
     if result.refused:
         first = result.refusals[0]
@@ -266,9 +271,12 @@ def _store_screening(appt: Appointment, result: ScreeningResult) -> None:
 
 def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -> Appointment:
     """Book after checking input, the slot and the screening; 409 slot_unavailable if taken,
-    409 patient_busy if the patient is elsewhere then."""
+    409 patient_busy if the patient is elsewhere then. Medicines checked with the patient at
+    booking (`inp.medications`) are the ones screened, and are saved on the patient."""
     _lock_block(inp)
     slot, result = preview(inp, user, now)
+    if inp.medications is not None:
+        update_medications(inp.patient, inp.medications)  # the list this booking was screened with
     appt = Appointment(
         patient_id=inp.patient.id, site_id=inp.site.id, procedure_code=inp.procedure_code,
         region=inp.region, side=inp.side, levels=list(inp.levels), sedation=inp.sedation,

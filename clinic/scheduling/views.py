@@ -19,6 +19,8 @@ from clinic.catalog import load_procedures
 from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
+from clinic.catalog.medicines import pick_list
+from clinic.patients.forms import medication_entries, rows_on_file, rows_posted
 from clinic.patients.services import get_patient
 from clinic.scheduling import form_keys, services, status
 from clinic.scheduling.forms import (
@@ -37,13 +39,15 @@ navigation.add("scheduling.day", _l("Appointments"), STAFF, _l("The day's appoin
 
 @bp.app_context_processor
 def labels() -> dict:
-    return {"region_labels": REGION_LABELS, "side_labels": SIDE_LABELS, "status_labels": STATUS_LABELS}
+    return {"region_labels": REGION_LABELS, "side_labels": SIDE_LABELS, "status_labels": STATUS_LABELS,
+            "new_form_key": form_keys.new_key}  # a form that changes an appointment carries one
 
 
 # Refusals whose service message is for machines: the page says them in the reader's language.
 PAGE_MESSAGES = {
     "patient_busy": _l("This patient already has an appointment at an overlapping time. Choose another time."),
     "conflict_retry": _l("This appointment was changed by someone else meanwhile. Look at it again, then retry."),
+    "idempotency_key_reused": _l("This form was already used for another change. Open the page again, then retry."),
 }
 
 
@@ -100,11 +104,13 @@ def _goto(form) -> None:
             form.week.data = None
 
 
-def _booking_form(patient_id: int) -> tuple[BookingForm, Site]:
+def _booking_form(patient) -> tuple[BookingForm, Site]:
     sites = _sites()
     if not sites:
         abort(403)
     form = BookingForm()
+    if not rows_posted(form.medications, request.form):  # the medicines on file, to check with the patient
+        rows_on_file(form.medications, patient.medications)
     lang = str(get_locale())
     form.site.choices = [(s.code, s.name) for s in sites]
     form.procedure.choices = [(p.code, p.label(lang)) for p in load_procedures().values()]
@@ -122,6 +128,7 @@ def _input(form: BookingForm, patient, site: Site) -> services.BookingInput:
         physician_id=_int_or_none(form.physician.data), region=form.region.data or None,
         side=form.side.data or None, levels=form.levels_list(), sedation=bool(form.sedation.data),
         answers=form.answers(), override_reason=(form.override_reason.data or "").strip() or None,
+        medications=medication_entries(form.medications),
     )
 
 
@@ -131,8 +138,8 @@ def book(patient_id: int):
     if request.method == "POST" and request.form.get("confirm"):
         services.begin_write()
     patient = get_patient(patient_id) or abort(404)
-    form, site = _booking_form(patient_id)
-    context = {"form": form, "patient": patient, "site": site, "week": None}
+    form, site = _booking_form(patient)
+    context = {"form": form, "patient": patient, "site": site, "week": None, "medicine_names": pick_list()}
     if request.method == "GET":
         db.session.commit()
         return render_template("scheduling/book.html", **context)
@@ -143,7 +150,8 @@ def book(patient_id: int):
     inp = _input(form, patient, site)
     code = 200
     if inp.start_at is not None and request.form.get("confirm"):
-        done, code = _confirm_booking(inp, request.form.get("booking_key"))
+        done, code = change_once("book-page", patient.id, lambda: services.book(inp, current_actor()),
+                           _("Appointment booked."), _("This booking was already made: here it is."))
         if done is not None:
             return done
     elif inp.start_at is not None:
@@ -157,44 +165,51 @@ def book(patient_id: int):
             return render_template("scheduling/confirm.html", form=form, patient=patient, site=site, slot=slot,
                                    result=result, physician=db.session.get(User, slot.physician_id),
                                    action=url_for("scheduling.book", patient_id=patient.id),
-                                   booking_key=form_keys.new_key())
+                                   form_key=form_keys.new_key(), medicines=[d for d, _ in inp.medications])
     context["week"] = week_of(site, form.procedure.data, form.week.data, _int_or_none(form.physician.data))
     db.session.commit()
     return render_template("scheduling/book.html", **context), code
 
 
-def _booked_before(key: str | None, patient_id: int):
-    """The redirect to the booking this form already made (a resubmission), or None."""
+def _done_before(key: str | None, form: str, subject_id: int, message: str):
+    """The redirect to the appointment this form already changed (a resubmission), or None."""
     if not form_keys.valid(key):
         return None
-    appointment_id = form_keys.booked_with(current_actor().id, key, patient_id)
+    appointment_id = form_keys.done_with(current_actor().id, key, form, subject_id)
     if appointment_id is None:
         return None
     db.session.commit()
-    flash(_("This booking was already made: here it is."), "success")
+    flash(message, "success")
     return redirect(url_for("scheduling.show", appointment_id=appointment_id))
 
 
-def _confirm_booking(inp: services.BookingInput, key: str | None):
-    """Book once per form (post-redirect-get): the redirect, or None and the refusal's status."""
+def change_once(form: str, subject_id: int, write, done: str, again: str):
+    """Make a form's change once per key (post-redirect-get): the redirect to the appointment, or
+    None and the refusal's status. A resubmission, or its twin that lost the race, finds the change
+    made and shows the appointment as it is now, with `again` said."""
+    key = request.form.get(form_keys.FIELD)
     try:
-        again = _booked_before(key, inp.patient.id)
-        if again is not None:
-            return again, 302
-        appt = services.book(inp, current_actor())
+        before = _done_before(key, form, subject_id, again)
+        if before is not None:
+            return before, 302
+        appt = write()
         if form_keys.valid(key):
-            form_keys.remember(current_actor().id, key, inp.patient.id, appt.id)
+            form_keys.remember(current_actor().id, key, form, subject_id, appt.id)
         db.session.commit()
     except (DomainError, IntegrityError) as err:
         db.session.rollback()
-        again = _booked_before(key, inp.patient.id)  # a twin submission of this form won
-        if again is not None:
-            return again, 302
-        if not isinstance(err, DomainError):
+        refusal = err
+        try:
+            before = _done_before(key, form, subject_id, again)  # a twin submission of this form won
+        except DomainError as reused:  # the key is another form's: said on the page, nothing done
+            before, refusal = None, reused
+        if before is not None:
+            return before, 302
+        if not isinstance(refusal, DomainError):
             raise
-        flash(_refusal(err), "error")
-        return None, err.status
-    flash(_("Appointment booked."), "success")
+        flash(_refusal(refusal), "error")
+        return None, refusal.status
+    flash(done, "success")
     return redirect(url_for("scheduling.show", appointment_id=appt.id)), 302
 
 
@@ -218,7 +233,7 @@ def show(appointment_id: int):
     db.session.commit()
     now, tz = utcnow(), appt.site.tz
     return render_template("scheduling/show.html", appt=appt, data=data, history=history, people=people,
-                           procedure=load_procedures().get(appt.procedure_code), cancel_form=CancelForm(),
+                           procedure=load_procedures().get(appt.procedure_code),
                            started=appt.start_at <= now,     # a no-show only once the start has passed
                            on_the_day=local_date(now, tz) == local_date(appt.start_at, tz))
 
@@ -239,18 +254,13 @@ def reschedule(appointment_id: int):
     start = _chosen_start(site) if request.method == "POST" and form.validate() else None
     physician_id = _int_or_none(form.physician.data)
     if start is not None and request.form.get("confirm"):
-        try:
-            services.reschedule(appt, start, current_actor(), physician_id)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            appt = _appointment(appointment_id)
-            site = appt.site
-            flash(_refusal(err), "error")
-            code = err.status
-        else:
-            flash(_("Appointment moved."), "success")
-            return redirect(url_for("scheduling.show", appointment_id=appt.id))
+        done, code = change_once("reschedule-page", appt.id,
+                           lambda: services.reschedule(appt, start, current_actor(), physician_id),
+                           _("Appointment moved."), _("This change was already made: here is the appointment as it is now."))
+        if done is not None:
+            return done
+        appt = _appointment(appointment_id)
+        site = appt.site
     elif start is not None:
         try:
             slot = services.offered_slot(site, appt.procedure_code, start, physician_id, exclude_appointment_id=appt.id)
@@ -261,7 +271,8 @@ def reschedule(appointment_id: int):
             db.session.commit()
             return render_template("scheduling/confirm.html", form=form, patient=appt.patient, site=site, slot=slot,
                                    appt=appt, result=None, physician=db.session.get(User, slot.physician_id),
-                                   action=url_for("scheduling.reschedule", appointment_id=appt.id))
+                                   action=url_for("scheduling.reschedule", appointment_id=appt.id),
+                                   form_key=form_keys.new_key())
     week = week_of(site, appt.procedure_code, form.week.data, physician_id, exclude_appointment_id=appt.id)
     db.session.commit()
     return render_template("scheduling/reschedule.html", appt=appt, form=form, site=site, week=week), code
@@ -276,52 +287,44 @@ def cancel(appointment_id: int):
     form = CancelForm()
     code = 200
     if form.validate_on_submit():
-        try:
-            services.cancel(appt, form.reason.data, current_actor())
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(_refusal(err), "error")
-            return redirect(url_for("scheduling.show", appointment_id=appointment_id))
-        flash(_("Appointment cancelled."), "success")
-        return redirect(url_for("scheduling.show", appointment_id=appointment_id))
+        done, _code = change_once("cancel-page", appt.id, lambda: services.cancel(appt, form.reason.data, current_actor()),
+                            _("Appointment cancelled."), _("This appointment was already cancelled: here it is."))
+        return done or redirect(url_for("scheduling.show", appointment_id=appointment_id))
     if request.method == "POST":
         flash(_("Please give a reason."), "error")
         code = 422
     db.session.commit()
-    return render_template("scheduling/cancel.html", appt=appt, form=form), code
+    return render_template("scheduling/cancel.html", appt=appt, form=form,
+                           form_key=request.form.get(form_keys.FIELD) or form_keys.new_key()), code
 
 
-def _status_action(appointment_id: int, change, done_message: str):
+def _status_action(appointment_id: int, form: str, change, done: str, again: str):
     services.begin_write()
     appt = _appointment(appointment_id, "appointment.status")
-    try:
-        change(appt, current_actor())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(_refusal(err), "error")
-    else:
-        flash(done_message, "success")
+    change_once(form, appt.id, lambda: change(appt, current_actor()), done, again)
     return redirect(url_for("scheduling.show", appointment_id=appointment_id))
 
 
 @bp.route("/<int:appointment_id>/check-in", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
 def check_in(appointment_id: int):
-    return _status_action(appointment_id, status.check_in, _("Patient checked in."))
+    return _status_action(appointment_id, "check-in", status.check_in, _("Patient checked in."),
+                          _("The patient was already checked in: here is the appointment as it is now."))
 
 
 @bp.route("/<int:appointment_id>/no-show", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def no_show(appointment_id: int):
-    return _status_action(appointment_id, status.mark_no_show, _("Marked as no-show."))
+    return _status_action(appointment_id, "no-show", status.mark_no_show, _("Marked as no-show."),
+                          _("This appointment was already marked as a no-show: here it is."))
 
 
 @bp.route("/<int:appointment_id>/no-show/undo", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def undo_no_show(appointment_id: int):
-    return _status_action(appointment_id, status.undo_no_show, _("No-show undone: the appointment is booked again."))
+    return _status_action(appointment_id, "undo-no-show", status.undo_no_show,
+                          _("No-show undone: the appointment is booked again."),
+                          _("This no-show was already undone: here is the appointment as it is now."))
 
 
 @bp.route("/")

@@ -26,21 +26,24 @@ class Taken:
     indication: str | None
 
 
-def patient_medicines(patient) -> tuple[list[Taken], list[str]]:
-    """The substances of the patient's medication list, and the names the vocabulary does not know."""
+def patient_medicines(patient, medications: tuple[tuple[str, str | None], ...] | None = None,
+                      ) -> tuple[list[Taken], list[str]]:
+    """The substances of the patient's medication list (or of `medications`, the list as checked
+    at booking), and the names the vocabulary does not know."""
+    lines = medications if medications is not None else [(m.drug, m.indication) for m in patient.medications or ()]
     taken: list[Taken] = []
     unknown: list[str] = []
-    for med in patient.medications or ():
-        substances = resolve(med.drug)
+    for drug, indication in lines:
+        substances = resolve(drug)
         if not substances:
-            unknown.append(med.drug)
-        taken.extend(Taken(s, med.drug, med.indication) for s in substances)
+            unknown.append(drug)
+        taken.extend(Taken(s, drug, indication) for s in substances)
     return taken, unknown
 
 
-def _antithrombotics(patient) -> set[str]:
+def _antithrombotics(ctx: BookingContext) -> set[str]:
     groups = set(screening_data()["bleeding_risk_factors"]["concurrent_antithrombotics"]["groups"])
-    taken, _unknown = patient_medicines(patient)
+    taken, _unknown = patient_medicines(ctx.patient, ctx.medications)
     codes = set()
     for t in taken:
         rule = find_drug(t.substance.rule_code) if t.substance.action == "hold" else None
@@ -56,7 +59,7 @@ def risk_factors(ctx: BookingContext) -> list[str]:
     found = [c for c in data["conditions"] if c in conditions]
     if ctx.patient.age_on(local_date(ctx.start_at, ctx.site.tz)) >= data["age_at_least"]:
         found.append("age")
-    if len(_antithrombotics(ctx.patient)) >= data["concurrent_antithrombotics"]["at_least"]:
+    if len(_antithrombotics(ctx)) >= data["concurrent_antithrombotics"]["at_least"]:
         found.append("concurrent_antithrombotics")
     return found
 
@@ -164,7 +167,7 @@ def medication_holds(ctx: BookingContext, risk: str) -> tuple[list[MedicationHol
     holds: list[MedicationHold] = []
     findings: list[Finding] = []
     seen: set[str] = set()
-    taken, unknown = patient_medicines(ctx.patient)
+    taken, unknown = patient_medicines(ctx.patient, ctx.medications)
     for item in taken:
         if item.substance.code in seen:
             continue

@@ -83,6 +83,7 @@ class BookingContext:
     override_reason: str | None = None            # a physician's recorded reason
     exclude_appointment_id: int | None = None     # the appointment being rescheduled
     now: dt.datetime | None = None                # the booking instant (UTC); the clock when None
+    medications: tuple[tuple[str, str | None], ...] | None = None  # as checked at booking; None: on file
 
 
 @dataclass

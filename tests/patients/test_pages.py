@@ -1,5 +1,7 @@
 """Patient pages: register, validation that keeps what was typed, edit, view, audit."""
 
+import re
+
 from clinic.audit.models import AuditEvent
 from clinic.patients.models import Patient
 
@@ -102,3 +104,11 @@ def test_patient_page_marks_unknown_medicines(client, login_as, make_patient):
     patient = make_patient(medications=["Kardégic 75", "Zorglub"])
     html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     assert html.count("not recognised") == 1 and "Zorglub — not recognised" in html
+
+
+def test_edit_form_offers_a_row_beyond_three_medicines(client, login_as, make_patient):
+    """Three medicines on file: the edit form shows them and an empty fourth row to add one."""
+    login_as("front_desk")
+    patient = make_patient(medications=["Eliquis", "Doliprane", "Kardégic 75 mg"])
+    html = client.get(f"/patients/{patient.id}/edit").get_data(as_text=True)
+    assert 'value="Kardégic 75 mg"' in html and re.search(r'name="medications-3-drug"[^>]*value=""', html)

@@ -4,6 +4,7 @@ the site's language, the day board and its fragment, the physician's worklist.""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -159,3 +160,20 @@ def test_worklist_shows_only_the_physicians_cases(client, login, make_appointmen
     login(me)
     html = client.get("/procedures/my-day").get_data(as_text=True)
     assert f'id="case-{mine.id}"' in html and f'id="case-{other.id}"' not in html
+
+
+def test_check_in_posted_twice_from_the_board_says_it_was_done(client, login_as, case_path, paris):
+    """The board's check-in carries a key: a second click checks in nothing more and says the
+    patient was already checked in, not a refusal."""
+    appointment, _path = case_path(status=AppointmentStatus.BOOKED)
+    login_as("front_desk")
+    board = f"/procedures/board?site={paris.code}"
+    html = client.get(board).get_data(as_text=True)
+    key = re.search(rf'/cases/{appointment.id}/check-in".*?name="form_key" value="([^"]+)"', html, re.S).group(1)
+    data = {"csrf_token": csrf_token(client, board), "next": board, "form_key": key}
+    for _ in range(2):
+        response = client.post(f"/procedures/cases/{appointment.id}/check-in", data=data)
+        assert response.status_code == 302 and response.headers["Location"].endswith(board)
+    page = client.get(board).get_data(as_text=True)
+    assert "was already checked in" in page and "cannot become" not in page
+    assert appointment.status == AppointmentStatus.CHECKED_IN

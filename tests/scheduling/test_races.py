@@ -7,6 +7,7 @@ The rows are made for each test and removed afterwards (tests/cleanup.py).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import uuid
 from zoneinfo import ZoneInfo
@@ -18,9 +19,10 @@ import time_machine
 from clinic.accounts.models import ApiToken, Role, User
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, WorkingHours
+from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentChange, WorkingHours
 from clinic.sites.models import Room, Site
 from tests.cleanup import purge
+from tests.conftest import csrf_token
 
 pytestmark = pytest.mark.postgres
 NOW = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
@@ -189,4 +191,63 @@ def test_cancel_racing_a_reschedule_of_one_appointment_never_fails(app, clinic):
             expected = ("cancelled", nine) if cancelled else ("booked", noon)
             assert (stored.status.value, stored.start_at) == (expected[0], dt.datetime.fromisoformat(expected[1])), (
                 n, answers)
+            db.session.commit()
+
+
+def _signed_in_clients(app, clinic, count: int) -> list[tuple]:
+    """Test clients signed in as the site's front desk, each with its CSRF token."""
+    with app.app_context():
+        email = db.session.get(User, clinic["desk"]).email
+    clients = []
+    for _ in range(count):
+        client = app.test_client()
+        assert client.post("/login", data={"email": email, "password": "x-long-password-1",
+                                           "csrf_token": csrf_token(client)}).status_code == 302
+        clients.append((client, csrf_token(client, "/")))
+    return clients
+
+
+def _pages_at_once(clients: list[tuple], path: str, data: dict) -> list[tuple[int, str | None]]:
+    """POST one form from each signed-in client, all released together: (status, Location) in order."""
+    barrier = threading.Barrier(len(clients))
+    answers: list = [None] * len(clients)
+
+    def send(i: int, client, token: str) -> None:
+        barrier.wait()
+        try:
+            response = client.post(path, data={**data, "csrf_token": token})
+            answers[i] = (response.status_code, response.headers.get("Location"))
+        except Exception as err:  # an error the app let through is the test's failure
+            answers[i] = (500, repr(err))
+
+    threads = [threading.Thread(target=send, args=(i, *c)) for i, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return answers
+
+
+def test_twin_submissions_of_one_reschedule_page_move_once(app, clinic):
+    """Five rounds: the new-time confirmation of one appointment posted twice at once with its key
+    (two tabs, a double click): both answers lead to the appointment page, never an error, and the
+    appointment is moved once (one rescheduled change, ical sequence 1)."""
+    for n in range(5):
+        when = dt.date(2026, 3, 2) + dt.timedelta(days=n)
+        nine, noon = (dt.datetime.combine(when, dt.time(h), PARIS).isoformat() for h in (9, 12))
+        appt = book(app, clinic, clinic["patients"][n], nine)
+        path = f"/appointments/{appt['id']}/reschedule"
+        move = {"physician": "", "week": when.isoformat(), "start": noon}
+        # One journey in time: a signed session cookie is refused when the clock goes back.
+        with time_machine.travel(NOW, tick=True):
+            clients = _signed_in_clients(app, clinic, 2)
+            html = clients[0][0].post(path, data={**move, "csrf_token": clients[0][1]}).get_data(as_text=True)
+            key = re.search(r'name="form_key" value="([^"]+)"', html).group(1)
+            answers = _pages_at_once(clients, path, {**move, "confirm": "1", "form_key": key})
+        assert answers == [(302, f"/appointments/{appt['id']}")] * 2, (n, answers)
+        with app.app_context():
+            stored = db.session.get(Appointment, appt["id"])
+            moves = db.session.execute(sa.select(sa.func.count()).select_from(AppointmentChange).where(
+                AppointmentChange.appointment_id == appt["id"], AppointmentChange.action == "rescheduled")).scalar_one()
+            assert (stored.start_at, stored.ical_sequence, moves) == (dt.datetime.fromisoformat(noon), 1, 1), n
             db.session.commit()

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from clinic.scheduling.models import Appointment, AppointmentStatus
+from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus
 from tests.conftest import csrf_token
 
 UTC = dt.UTC
@@ -116,9 +116,9 @@ def test_resubmitted_confirmation_books_once(client, db, paris, make_user, login
     patient = make_patient()
     url = f"/appointments/book/{patient.id}"
     html = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00")).get_data(as_text=True)
-    key = re.search(r'name="booking_key" value="([^"]+)"', html).group(1)
-    first = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1", booking_key=key))
-    again = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1", booking_key=key))
+    key = re.search(r'name="form_key" value="([^"]+)"', html).group(1)
+    first = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1", form_key=key))
+    again = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1", form_key=key))
     assert first.status_code == again.status_code == 302
     assert again.headers["Location"] == first.headers["Location"]
     assert "already made" in client.get(again.headers["Location"]).get_data(as_text=True)
@@ -126,7 +126,7 @@ def test_resubmitted_confirmation_books_once(client, db, paris, make_user, login
     assert len(ids) == 1 and first.headers["Location"].endswith(f"/appointments/{ids[0]}")
     other = make_patient()
     r = post(client, f"/appointments/book/{other.id}",
-             form_data(paris, start="2026-03-02T10:00:00+01:00", confirm="1", booking_key=key))
+             form_data(paris, start="2026-03-02T10:00:00+01:00", confirm="1", form_key=key))
     assert r.status_code == 422  # a key is one form's: used for another patient, it books nothing
     assert db.session.execute(sa.select(Appointment.id).where(Appointment.patient_id == other.id)).first() is None
 
@@ -214,3 +214,165 @@ def test_far_week_never_fails(client, paris, make_user, login_as, make_patient):
     login_as("front_desk")
     r = post(client, f"/appointments/book/{make_patient().id}", form_data(paris, goto="9999-12-31"))
     assert r.status_code == 200
+
+
+def _hidden(html: str) -> dict:
+    """The fields a confirmation page carries on, as its confirm form would post them."""
+    form = html[html.index('name="confirm"') - 6000:html.index('name="confirm"')]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    fields.pop("csrf_token", None)
+    return fields
+
+
+def test_booking_page_offers_the_medicines_on_file_as_a_pick_list(client, db, paris, make_user, login_as,
+                                                                 make_patient):
+    """The booking page lists the patient's medicines in rows tied to the vocabulary's datalist,
+    with an empty row to add one; in French too."""
+    make_user("physician", sites=[paris])
+    desk = login_as("front_desk")
+    patient = make_patient(medications=[("Kardégic 75 mg", "stent")])
+    html = client.get(f"/appointments/book/{patient.id}").get_data(as_text=True)
+    assert '<datalist id="drugs">' in html and '<option value="Eliquis">' in html
+    assert re.search(r'name="medications-0-drug"[^>]*value="Kardégic 75 mg"', html)
+    assert re.search(r'<input[^>]*list="drugs"[^>]*name="medications-1-drug"[^>]*value=""', html)
+    assert html.count("<h1>") == 1 and "Current medications" in html
+    desk.language = "fr"
+    db.session.commit()
+    html = client.get(f"/appointments/book/{patient.id}").get_data(as_text=True)
+    assert "Traitements en cours" in html and "la confirmation du rendez-vous l’enregistre" in html
+
+
+def test_medicine_added_at_booking_is_screened_and_saved(client, db, paris, make_user, login_as, make_patient):
+    """Eliquis typed on the booking form: the confirmation shows the apixaban hold and carries the
+    medicine on; confirming books and saves it on the patient, the medicine on file kept."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    patient = make_patient(medications=["Doliprane"])
+    url = f"/appointments/book/{patient.id}"
+    rows = {"medications-0-drug": "Doliprane", "medications-1-drug": "Eliquis 5 mg", "medications-2-drug": ""}
+    r = post(client, url, form_data(paris, start="2026-03-02T09:00:00+01:00", **rows))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Medication holds" in html and "apixaban" in html.lower()
+    assert "Doliprane, Eliquis 5 mg" in html
+    assert [m.drug for m in db.session.get(type(patient), patient.id).medications] == ["Doliprane"]
+    carried = _hidden(html)
+    assert carried["medications-1-drug"] == "Eliquis 5 mg"
+    r = post(client, url, {**carried, "confirm": "1"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert [m.drug for m in db.session.get(type(patient), patient.id).medications] == ["Doliprane", "Eliquis 5 mg"]
+    appt = db.session.execute(sa.select(Appointment).where(Appointment.patient_id == patient.id)).scalar_one()
+    assert [h["drug"] for h in appt.medication_holds] == ["apixaban"]
+
+
+@pytest.mark.parametrize("typed, shown, absent", [
+    ("Zorglubine 10 mg", ("medication_unrecognised", "Zorglubine 10 mg"), "Medication holds"),
+    ("Kardégic 75 mg", ("Medication holds", "aspirin"), "medication_unrecognised"),
+])
+def test_medicine_typed_at_booking_is_recognised_or_flagged(client, paris, make_user, login_as, make_patient,
+                                                            typed, shown, absent):
+    """A name the vocabulary does not know gives medication_unrecognised on the confirmation; a
+    French brand with its dose gives its substance's hold."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    patient = make_patient()
+    r = post(client, f"/appointments/book/{patient.id}",
+             form_data(paris, start="2026-03-02T09:00:00+01:00", **{"medications-0-drug": typed}))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and all(text in html for text in shown) and absent not in html
+
+
+def test_booking_without_medicine_rows_keeps_the_list_on_file(client, db, paris, make_user, login_as, make_patient):
+    """A booking posted without the rows neither empties nor changes the patient's list."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    patient = make_patient(medications=["Eliquis"])
+    r = post(client, f"/appointments/book/{patient.id}", form_data(paris, start="2026-03-02T09:00:00+01:00"))
+    assert "apixaban" in r.get_data(as_text=True).lower()
+    r = post(client, f"/appointments/book/{patient.id}",
+             form_data(paris, start="2026-03-02T09:00:00+01:00", confirm="1"))
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert [m.drug for m in db.session.get(type(patient), patient.id).medications] == ["Eliquis"]
+
+
+def _key(html: str) -> str:
+    return re.search(r'name="form_key" value="([^"]+)"', html).group(1)
+
+
+def test_resubmitted_reschedule_moves_once(client, db, paris, make_user, login_as, book):
+    """The new-time confirmation carries a key: posted twice (back, then confirm again), the
+    appointment moves once (its version goes up once, one "rescheduled" notice is planned) and the
+    second answer leads to the appointment as it is, not to an error."""
+    from clinic.reminders.models import Reminder
+
+    make_user("physician", sites=[paris])
+    appt = book(paris, "2026-03-02T09:00:00+01:00")
+    db.session.commit()
+    version = appt.version
+    login_as("front_desk")
+    url = f"/appointments/{appt.id}/reschedule"
+    move = {"physician": "", "week": "2026-03-02", "start": "2026-03-02T10:00:00+01:00"}
+    data = {**move, "confirm": "1", "form_key": _key(post(client, url, move).get_data(as_text=True))}
+    first = post(client, url, data)
+    again = post(client, url, data)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"] == f"/appointments/{appt.id}"
+    page = client.get(again.headers["Location"])
+    assert page.status_code == 200 and "already made" in page.get_data(as_text=True)
+    db.session.expire_all()
+    appt = db.session.get(Appointment, appt.id)
+    assert appt.version == version + 1 and appt.start_at == dt.datetime(2026, 3, 2, 9, tzinfo=UTC)
+    notices = db.session.execute(sa.select(Reminder).where(
+        Reminder.appointment_id == appt.id, Reminder.kind == "rescheduled")).scalars().all()
+    assert len(notices) == 1
+    moves = db.session.execute(sa.select(sa.func.count()).select_from(AppointmentChange).where(
+        AppointmentChange.appointment_id == appt.id, AppointmentChange.action == "rescheduled")).scalar_one()
+    assert moves == 1
+
+
+def test_reschedule_key_is_one_appointments(client, db, paris, make_user, login_as, make_patient, book):
+    """A key shown for one appointment's new time moves no other appointment."""
+    make_user("physician", sites=[paris])
+    appt = book(paris, "2026-03-02T09:00:00+01:00")
+    other = book(paris, "2026-03-02T11:00:00+01:00", patient=make_patient())
+    db.session.commit()
+    login_as("front_desk")
+    move = {"physician": "", "week": "2026-03-02", "start": "2026-03-02T10:00:00+01:00"}
+    key = _key(post(client, f"/appointments/{appt.id}/reschedule", move).get_data(as_text=True))
+    assert post(client, f"/appointments/{appt.id}/reschedule", {**move, "confirm": "1", "form_key": key}).status_code == 302
+    r = post(client, f"/appointments/{other.id}/reschedule", {**move, "start": "2026-03-02T12:00:00+01:00",
+                                                                "confirm": "1", "form_key": key})
+    assert r.status_code == 422 and "already used for another change. Open the page again" in r.get_data(as_text=True)
+    assert "Week of" in r.get_data(as_text=True)  # the reschedule page again, to choose afresh
+    db.session.expire_all()
+    assert db.session.get(Appointment, other.id).start_at == dt.datetime(2026, 3, 2, 10, tzinfo=UTC)
+
+
+def test_resubmitted_cancel_and_check_in_say_it_was_done(client, db, paris, make_user, login_as, book, frozen):
+    """Cancel and check-in posted twice with their page's key: done once, and the second answer
+    shows the appointment with "already", not a refusal."""
+    make_user("physician", sites=[paris])
+    cancelled = book(paris, "2026-03-02T09:00:00+01:00")
+    db.session.commit()
+    login_as("front_desk")
+    url = f"/appointments/{cancelled.id}/cancel"
+    data = {"reason": "Patient called", "form_key": _key(client.get(url).get_data(as_text=True))}
+    assert post(client, url, data).status_code == post(client, url, data).status_code == 302
+    html = client.get(f"/appointments/{cancelled.id}").get_data(as_text=True)
+    assert "already cancelled" in html and "cannot be cancelled" not in html
+    db.session.expire_all()
+    changes = db.session.execute(sa.select(sa.func.count()).select_from(AppointmentChange).where(
+        AppointmentChange.appointment_id == cancelled.id, AppointmentChange.action == "cancelled")).scalar_one()
+    assert changes == 1
+    arriving = book(paris, "2026-03-02T11:00:00+01:00")
+    db.session.commit()
+    frozen(2026, 3, 2, 9, 30)  # the day of the appointment, signed in afresh
+    login_as("front_desk")
+    data = {"form_key": _key(client.get(f"/appointments/{arriving.id}").get_data(as_text=True))}
+    assert post(client, f"/appointments/{arriving.id}/check-in", data).status_code == 302
+    assert post(client, f"/appointments/{arriving.id}/check-in", data).status_code == 302
+    html = client.get(f"/appointments/{arriving.id}").get_data(as_text=True)
+    assert "already checked in" in html and "cannot become" not in html
+    db.session.expire_all()
+    assert db.session.get(Appointment, arriving.id).status == AppointmentStatus.CHECKED_IN
