@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from clinic.audit.services import record
+from clinic.audit.services import record, record_shown
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
@@ -114,8 +114,8 @@ def open_requests(site_ids: set[int] | None) -> list[tuple[PatientRequest, Appoi
     if site_ids is not None:
         query = query.where(Appointment.site_id.in_(site_ids or {-1}))
     rows = [tuple(r) for r in db.session.execute(query).all()]
-    record("patient_request.list", "patient_request", None, None,
-           {"patients": sorted({req.patient_id for req, _a in rows})})
+    record_shown("patient_request.list", [(req.patient_id, req.appointment_id) for req, _a in rows],
+                 {"requests": [req.id for req, _a in rows]})
     return rows
 
 
