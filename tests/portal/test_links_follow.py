@@ -91,3 +91,43 @@ def test_csv_downloads_are_not_cached(client, login_as, path):
     response = client.get(path)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+
+def _payload(url: str) -> object:
+    from itsdangerous import URLSafeSerializer
+
+    token = url.rsplit("/", 1)[1]
+    return URLSafeSerializer("any key: the payload is read without checking").load_payload(token.split(".")[0].encode())
+
+
+def test_the_link_names_nobody(client, db, make_appointment):
+    """What anyone can decode from the token is not the claims: no JSON, no id, no moment; two links
+    to the same appointment differ; each still opens its page."""
+    import base64
+    import json
+
+    appointment = make_appointment(status=AppointmentStatus.COMPLETED)
+    db.session.commit()
+    urls = [link("pain", appointment, "day7") for _ in range(2)]
+    assert urls[0] != urls[1]
+    for url in urls:
+        payload = _payload(url)
+        assert isinstance(payload, str)
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        assert b'"p":' not in raw and b'"a":' not in raw and b"day7" not in raw
+        with pytest.raises(ValueError):
+            json.loads(raw)
+        assert 'name="score"' in client.get(url).get_data(as_text=True)
+
+
+def test_a_link_sent_before_the_claims_were_sealed_still_opens(client, app, db, make_appointment):
+    from itsdangerous import URLSafeTimedSerializer
+
+    appointment = make_appointment()
+    db.session.commit()
+    old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="clinic.portal.prepare").dumps(
+        {"p": appointment.patient_id, "a": appointment.id})
+    assert _payload(f"/p/prepare/{old}") == {"p": appointment.patient_id, "a": appointment.id}
+    response = client.get(f"/p/prepare/{old}")
+    assert response.status_code == 200 and appointment.patient.first_name in response.get_data(as_text=True)
