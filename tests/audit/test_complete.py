@@ -157,3 +157,25 @@ def test_an_allowed_read_is_not_a_refusal(client, db, login_as, make_appointment
     login_as("front_desk")
     assert client.get(f"/appointments/{appointment.id}").status_code == 200
     assert not _events(db, "access.refused")
+
+
+def test_the_mail_folder_writes_one_event_per_patient_addressed(app, client, db, login_as, make_patient, tmp_path):
+    from email.message import EmailMessage
+
+    shown = [make_patient(email=f"mailed{n}@test.example") for n in range(2)]
+    for n, to in enumerate([p.email for p in shown] + ["nobody@test.example"]):
+        msg = EmailMessage()
+        msg["To"], msg["From"], msg["Subject"] = to, "clinic@clinic.example", f"Message {n}"
+        msg.set_content("body")
+        (tmp_path / f"m{n}.eml").write_bytes(bytes(msg))
+    saved, app.config["OUTBOX_DIR"] = app.config["OUTBOX_DIR"], str(tmp_path)
+    try:
+        login_as("admin")
+        with audit_inserts(db) as inserts:
+            assert client.get("/admin/mail-folder").status_code == 200
+        assert client.get("/admin/mail-folder/m1.eml").status_code == 200
+    finally:
+        app.config["OUTBOX_DIR"] = saved
+    assert sorted(e.patient_id for e in _events(db, "outbox.list")) == [p.id for p in shown]
+    assert len(inserts) == 1
+    assert [e.patient_id for e in _events(db, "outbox.read")] == [shown[1].id]
