@@ -61,6 +61,6 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.path.startswith("/api/") or response.mimetype == "text/html":
+        if request.path.startswith("/api/") or response.mimetype in ("text/html", "text/csv"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,8 +1,10 @@
 """Removing rows that a test committed for real (concurrency and multi-process tests).
 
 Deletes in foreign-key order everything hanging off the given sites, users and patients. The
-audit log is append-only (a trigger on PostgreSQL); test clean-up alone bypasses it for its own
-transaction with session_replication_role, which needs the superuser the tests connect as.
+audit log is append-only (triggers, migrations 0007 and 0016); test clean-up alone bypasses them,
+for its own transaction only: on PostgreSQL with session_replication_role = replica (which needs
+the superuser the tests connect as), on SQLite by dropping the triggers and creating them again
+from their own stored SQL before the transaction commits.
 """
 
 from __future__ import annotations
@@ -24,8 +26,15 @@ def purge(site_ids: Iterable[int] = (), user_ids: Iterable[int] = (), patient_id
     ).scalar_subquery()
     checklist_ids = sa.select(t["checklists"].c.id).where(t["checklists"].c.appointment_id.in_(appt_ids)).scalar_subquery()
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    audit_triggers = []
+    if dialect == "postgresql":
         session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    elif dialect == "sqlite":
+        audit_triggers = session.execute(sa.text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")).all()
+        for name, _sql in audit_triggers:
+            session.execute(sa.text(f'DROP TRIGGER "{name}"'))
     statements = [
         t["checklist_entries"].update().where(t["checklist_entries"].c.checklist_id.in_(checklist_ids))
         .values(superseded_by_id=None),
@@ -61,4 +70,9 @@ def purge(site_ids: Iterable[int] = (), user_ids: Iterable[int] = (), patient_id
     ]
     for statement in statements:
         session.execute(statement)
+    # The guard is back before the commit, even when the caller's transaction goes on.
+    if dialect == "postgresql":
+        session.execute(sa.text("SET LOCAL session_replication_role = origin"))
+    for _name, sql in audit_triggers:
+        session.execute(sa.text(sql))
     session.commit()

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from clinic.audit.services import record
+from clinic.audit.services import record, record_shown
 from clinic.db import utcnow
 from clinic.errors import Conflict
 from clinic.extensions import db
@@ -77,9 +77,8 @@ def settle(affected: Iterable[Appointment], confirm: bool, because: str, user_id
 
 
 def audit_reads(appointments: Iterable[Appointment], action: str) -> None:
-    """One audit event per appointment shown to a user (appointments are patient data)."""
-    for appointment in appointments:
-        record(action, "appointment", appointment.id, appointment.patient_id)
+    """One audit event per patient whose appointments are shown to a user, in one statement."""
+    record_shown(action, [(a.patient_id, a.id) for a in appointments])
 
 
 def to_reschedule(site_ids: set[int] | None) -> list[Appointment]:

@@ -1,8 +1,9 @@
 """Reading the audit log: filters, pages and a streamed export. Nothing here changes an event.
 
 The log is append-only: no function of the app updates or deletes an AuditEvent. The ORM refuses
-it too (the listeners below), and on PostgreSQL a trigger (migration 0007) refuses UPDATE and
-DELETE statements on audit_events whatever their origin.
+it too (the listeners below), and the database refuses any UPDATE or DELETE statement on
+audit_events whatever its origin (triggers: migration 0007 on PostgreSQL, 0016 on SQLite), and
+TRUNCATE on PostgreSQL (0016).
 """
 
 from __future__ import annotations

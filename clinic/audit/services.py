@@ -1,13 +1,17 @@
-"""Writing audit events. Business code calls record(); the request's transaction commits it."""
+"""Writing audit events. Business code calls record() for one event, or record_shown() for a
+list of patients; the request's transaction commits them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import g, has_request_context, request
 from flask_login import current_user
 
 from clinic.audit.models import AuditEvent
+from clinic.db import utcnow
 from clinic.extensions import db
 
 
@@ -20,6 +24,15 @@ def _actor() -> tuple[int | None, str, str]:
     return None, getattr(g, "audit_actor", "system") if has_request_context() else "system", "system"
 
 
+def _who(actor: str | None) -> dict:
+    """The columns naming who acted, from where."""
+    user_id, who, channel = _actor()
+    if actor is not None and actor.startswith("patient"):
+        channel = "patient"
+    return {"user_id": user_id, "actor": actor or who, "channel": channel,
+            "ip": request.remote_addr if has_request_context() else None}
+
+
 def record(
     action: str,
     object_type: str,
@@ -29,17 +42,73 @@ def record(
     actor: str | None = None,
 ) -> AuditEvent:
     """Add an audit event to the current session (flushed and committed with the request's work)."""
-    user_id, who, channel = _actor()
     event = AuditEvent(
-        user_id=user_id,
-        actor=actor or who,
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
         patient_id=patient_id,
-        channel=channel if actor is None else "patient" if actor.startswith("patient") else channel,
-        ip=request.remote_addr if has_request_context() else None,
         details=details or {},
+        **_who(actor),
     )
     db.session.add(event)
     return event
+
+
+def record_shown(action: str, shown: Iterable[tuple[int, int | None]], details: dict | None = None) -> int:
+    """One event per patient shown on a list, so the patient's own export lists the view.
+
+    `shown` holds (patient id, appointment id or None) for each line of the list; a patient on
+    several lines gets one event naming those appointments. A list that shows nobody is one event
+    without a patient, so the reading itself is on record. All rows go in one INSERT statement;
+    returns how many.
+    """
+    appointments: dict[int, list[int]] = {}
+    for patient_id, appointment_id in shown:
+        ids = appointments.setdefault(patient_id, [])
+        if appointment_id is not None and appointment_id not in ids:
+            ids.append(appointment_id)
+    base = _who(None) | {"at": utcnow(), "action": action}
+    details = details or {}
+    rows = [base | {"object_type": "patient", "object_id": str(pid), "patient_id": pid,
+                    "details": details | ({"appointments": ids} if ids else {})}
+            for pid, ids in sorted(appointments.items())]
+    if not rows:
+        rows = [base | {"object_type": "list", "object_id": None, "patient_id": None, "details": details}]
+    db.session.execute(sa.insert(AuditEvent), rows)
+    return len(rows)
+
+
+REFUSED = (403, 404)
+
+
+def _patient_of(kind: str, object_id: int) -> int | None:
+    """The patient an id in a URL names, when it names one."""
+    from clinic.outcomes.models import PatientRequest
+    from clinic.patients.models import Patient
+    from clinic.reminders.models import Reminder
+    from clinic.scheduling.models import Appointment
+
+    model = {"patient": Patient, "appointment": Appointment, "reminder": Reminder, "request": PatientRequest}[kind]
+    column = model.id if model is Patient else model.patient_id
+    if not 0 < object_id < 2**31:
+        return None   # no row has such an id
+    return db.session.scalar(sa.select(column).where(model.id == object_id))
+
+
+PATIENT_DATA_ARGS = {"patient_id": "patient", "appointment_id": "appointment", "reminder_id": "reminder",
+                     "request_id": "request"}
+
+
+def record_refusal(status: int) -> bool:
+    """A refused attempt (403 or 404) on a route that takes the id of patient data, with the
+    actor and the path; the request's own unfinished work is dropped first. True when recorded."""
+    args = request.view_args or {}
+    named = [(PATIENT_DATA_ARGS[k], v) for k, v in args.items() if k in PATIENT_DATA_ARGS and isinstance(v, int)]
+    if status not in REFUSED or not named:
+        return False
+    db.session.rollback()
+    kind, object_id = named[0]
+    record("access.refused", kind, object_id, _patient_of(kind, object_id),
+           {"status": status, "method": request.method, "path": request.path[:200], "endpoint": request.endpoint})
+    db.session.commit()
+    return True

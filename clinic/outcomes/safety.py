@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from clinic.accounts.models import User
-from clinic.audit.services import record
+from clinic.audit.services import record_shown
 from clinic.extensions import db
 from clinic.outcomes import reference, stats
 from clinic.outcomes.services import ReportFilter, _utc_window, filter_appointments
@@ -225,7 +225,5 @@ def safety_view(f: ReportFilter) -> SafetyView:
     appts = _appointments(f)
     view = SafetyView(f, complications(appts), overrides(appts), steroid_outliers(f, appts), radiation(appts))
     shown = {e.patient_id for e in view.complications + view.overrides} | {o.patient_id for o in view.outliers}
-    for patient_id in sorted(shown):
-        record("outcomes.safety.view", "patient", patient_id, patient_id, details=f.as_dict())
-    record("outcomes.safety.view", "safety_view", details=f.as_dict() | {"patients": len(shown)})
+    record_shown("outcomes.safety.view", [(patient_id, None) for patient_id in shown], f.as_dict())
     return view

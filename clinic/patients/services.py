@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from clinic.audit.services import record
+from clinic.audit.services import record, record_shown
 from clinic.db import utcnow
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
@@ -165,6 +165,18 @@ def _search_filter(q: str) -> sa.ColumnElement[bool] | None:
     return sa.and_(*clauses)
 
 
+def _query_kind(q: str) -> str:
+    """What a search was for, without its words: "birth_date", "words" or "none"."""
+    q = q.strip()
+    if not q:
+        return "none"
+    try:
+        dt.date.fromisoformat(q)
+    except ValueError:
+        return "words"
+    return "birth_date"
+
+
 def search_patients(q: str, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[Patient], int]:
     """Patients matching every word of `q` in name or e-mail, or a birth date; one page, and the total."""
     page = max(page, 1)
@@ -182,7 +194,9 @@ def search_patients(q: str, page: int = 1, per_page: int = PER_PAGE) -> tuple[li
         .scalars()
         .all()
     )
-    record("patient.search", "patient", None, None, {"q": q[:100], "page": page, "results": [p.id for p in rows]})
+    # The words searched for are not kept: they are often a name, and the audit log outlives erasure.
+    record_shown("patient.search", [(p.id, None) for p in rows],
+                 {"page": page, "query": _query_kind(q), "total": total})
     return list(rows), total
 
 

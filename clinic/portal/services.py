@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from clinic.audit.services import record
+from clinic.audit.services import record, record_shown
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
 from clinic.outcomes.models import PainMoment, PainScore, PatientRequest
 from clinic.patients.models import Patient
-from clinic.portal.tokens import LinkClaims, LinkInvalid
+from clinic.portal.tokens import LinkClaims, LinkExpired, LinkInvalid
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
-from clinic.scheduling.models import ACTIVE_STATUSES, Appointment
+from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 
 PAIN_MOMENTS = (PainMoment.DAY7.value, PainMoment.DAY14.value)
 
@@ -27,11 +27,19 @@ def actor(patient_id: int) -> str:
 
 
 def resolve(claims: LinkClaims) -> tuple[Patient, Appointment]:
-    """The patient and appointment a token names; refused if they do not belong together."""
+    """The patient and appointment a token names; refused if they do not belong together, and
+    gone once the patient's data was erased (the link then names nobody)."""
     appointment = db.session.get(Appointment, claims.appointment_id)
     if appointment is None or appointment.patient_id != claims.patient_id:
         raise LinkInvalid()
+    if appointment.patient.pseudonymised_at is not None:
+        raise LinkExpired(claims)
     return appointment.patient, appointment
+
+
+def takes_pain_scores(appointment: Appointment) -> bool:
+    """Pain after a procedure is asked only once the procedure was done."""
+    return appointment.status == AppointmentStatus.COMPLETED
 
 
 def view(purpose: str, claims: LinkClaims) -> tuple[Patient, Appointment]:
@@ -51,6 +59,8 @@ def record_pain_score(claims: LinkClaims, score: int, note: str) -> PainScore:
     patient, appointment = resolve(claims)
     if claims.moment not in PAIN_MOMENTS:
         raise LinkInvalid()
+    if not takes_pain_scores(appointment):
+        raise Conflict("invalid_state", "Pain scores are taken only after a completed procedure.")
     if not 0 <= score <= 10:
         raise DomainError("invalid", "The score goes from 0 to 10.")
     row = existing_score(appointment, claims.moment)
@@ -114,8 +124,8 @@ def open_requests(site_ids: set[int] | None) -> list[tuple[PatientRequest, Appoi
     if site_ids is not None:
         query = query.where(Appointment.site_id.in_(site_ids or {-1}))
     rows = [tuple(r) for r in db.session.execute(query).all()]
-    record("patient_request.list", "patient_request", None, None,
-           {"patients": sorted({req.patient_id for req, _a in rows})})
+    record_shown("patient_request.list", [(req.patient_id, req.appointment_id) for req, _a in rows],
+                 {"requests": [req.id for req, _a in rows]})
     return rows
 
 

@@ -86,6 +86,9 @@ def prepare(token, claims, patient, appointment):
 def pain(token, claims, patient, appointment):
     if claims.moment not in services.PAIN_MOMENTS:
         return _link_error(403)
+    if not services.takes_pain_scores(appointment):
+        db.session.commit()
+        return render_template("portal/no_pain_score.html", appointment=appointment, site=appointment.site)
     form = PainScoreForm()
     if form.validate_on_submit():
         services.record_pain_score(claims, form.score.data, form.note.data or "")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from clinic.accounts.models import User
-from clinic.audit.services import record as audit
+from clinic.audit.services import record_shown
 from clinic.extensions import db
 from clinic.procedures import catalog
 from clinic.procedures.models import Checklist, ChecklistState
@@ -110,8 +110,8 @@ def day_board(site: Site, day: dt.date, now: dt.datetime) -> Board:
         for r in range(first + 1, first + span):
             grid[r][col] = None   # covered by the row span above
     rows = [{"time": start + dt.timedelta(minutes=step * n), "cells": cells} for n, cells in enumerate(grid)]
-    audit("board.read", "site", site.id, None,
-          {"day": day.isoformat(), "appointments": [c.id for c in cases], "patients": sorted({c.appointment.patient_id for c in cases})})
+    record_shown("board.read", [(c.appointment.patient_id, c.id) for c in cases],
+                 {"site_id": site.id, "day": day.isoformat()})
     return Board(site, day, rooms, rows, unplaced, cases)
 
 
@@ -123,6 +123,6 @@ def worklist(physician: User, day: dt.date, now: dt.datetime) -> list[BoardCase]
         cases += _cases((Appointment.physician_id == physician.id, Appointment.site_id == site.id,
                          Appointment.start_at >= low, Appointment.start_at < high), now)
     cases.sort(key=lambda c: c.appointment.start_at)
-    audit("worklist.read", "user", physician.id, None,
-          {"day": day.isoformat(), "appointments": [c.id for c in cases]})
+    record_shown("worklist.read", [(c.appointment.patient_id, c.id) for c in cases],
+                 {"physician_id": physician.id, "day": day.isoformat()})
     return cases

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from clinic.audit.services import record
+from clinic.audit.services import record, record_shown
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
@@ -54,9 +54,9 @@ def list_outbox(flt: OutboxFilter, page: int = 1) -> tuple[list[Reminder], int, 
         .order_by(Reminder.send_at.desc(), Reminder.id.desc())
         .limit(PER_PAGE).offset((max(page, 1) - 1) * PER_PAGE)
     ).scalars().all()
-    record("outbox.list", "reminder", None, None,
-           {"status": flt.status, "site_id": flt.site_id, "day": flt.day.isoformat() if flt.day else None,
-            "page": page, "patients": sorted({r.patient_id for r in rows})})
+    record_shown("outbox.list", [(r.patient_id, r.appointment_id) for r in rows],
+                 {"status": flt.status, "site_id": flt.site_id, "day": flt.day.isoformat() if flt.day else None,
+                  "page": page, "reminders": [r.id for r in rows]})
     return list(rows), total, {str(k.value if hasattr(k, "value") else k): v for k, v in by_status.items()}
 
 

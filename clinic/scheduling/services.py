@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clinic.accounts.models import Role, User
-from clinic.audit.services import record
+from clinic.audit.services import record, record_shown
 from clinic.catalog import Procedure, get_procedure
 from clinic.catalog.regions import level_problem
 from clinic.db import utcnow
@@ -406,5 +406,6 @@ def day_list(site: Site, day: dt.date, physician_id: int | None = None) -> list[
     if physician_id is not None:
         stmt = stmt.where(Appointment.physician_id == physician_id)
     appts = list(db.session.execute(stmt).scalars())
-    record("appointment.list", "site", site.id, None, {"date": day.isoformat(), "count": len(appts)})
+    record_shown("appointment.list", [(a.patient_id, a.id) for a in appts],
+                 {"site_id": site.id, "date": day.isoformat(), "count": len(appts)})
     return appts

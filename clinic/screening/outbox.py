@@ -74,6 +74,21 @@ def page(number: int, per_page: int = 20) -> tuple[list[OutboxEntry], int]:
     return entries, len(files)
 
 
+def addressed_patients(headers: list[dict[str, str]]) -> list[int]:
+    """The patients the messages were sent to (by the address in To), for the audit log."""
+    import sqlalchemy as sa
+    from email.utils import getaddresses
+
+    from clinic.extensions import db
+    from clinic.patients.models import Patient
+
+    addresses = {a.lower() for h in headers for _n, a in getaddresses([h.get("To", "")]) if a}
+    if not addresses:
+        return []
+    return list(db.session.scalars(sa.select(Patient.id).where(sa.func.lower(Patient.email).in_(addresses))
+                                   .order_by(Patient.id)))
+
+
 def read(name: str) -> dict | None:
     """One message: headers, plain-text body, the content types of its parts and attachment names."""
     if not NAME.match(name):

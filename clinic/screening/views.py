@@ -13,7 +13,7 @@ import clinic.mail.confirmation  # noqa: F401  (registers the confirmation and c
 from clinic import navigation
 from clinic.access import ensure_site, roles_required
 from clinic.accounts.models import Role
-from clinic.audit.services import record
+from clinic.audit.services import record, record_shown
 from clinic.extensions import db
 from clinic.scheduling.models import Appointment
 from clinic.screening import outbox
@@ -45,7 +45,8 @@ def sheet(appointment_id: int):
 def outbox_index():
     number = page_arg()
     entries, total = outbox.page(number, PER_PAGE)
-    record("outbox.list", "outbox", None, None, {"page": number, "names": [e.name for e in entries]})
+    record_shown("outbox.list", [(pid, None) for pid in outbox.addressed_patients([e.headers for e in entries])],
+                 {"page": number, "names": [e.name for e in entries]})
     db.session.commit()
     pages = max(1, -(-total // PER_PAGE))
     return render_template("screening/outbox_index.html", entries=entries, total=total, page=number, pages=pages,
@@ -56,7 +57,9 @@ def outbox_index():
 @roles_required(Role.ADMIN)
 def outbox_show(name: str):
     message = outbox.read(name) or abort(404)
-    record("outbox.read", "outbox", name[:100])
+    patients = outbox.addressed_patients([message["headers"]])
+    record("outbox.read", "outbox", name[:100], patients[0] if len(patients) == 1 else None,
+           {"patients": patients} if len(patients) > 1 else None)
     db.session.commit()
     return render_template("screening/outbox_show.html", message=message)
 

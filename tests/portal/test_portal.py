@@ -13,6 +13,7 @@ from clinic.portal.tokens import make_token
 from clinic.reminders import planner  # noqa: F401
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.scheduling import signals
+from clinic.scheduling.models import AppointmentStatus
 
 HOLD = {"drug": "clopidogrel", "stop_on": "2026-06-03", "restart_after": "2026-06-11T10:30:00+02:00",
         "note": "with your cardiologist's agreement"}
@@ -67,7 +68,7 @@ def test_expired_link_says_so(client, app, make_appointment):
 
 def test_pain_score_lands_in_the_outcome_record(client, db, post_form, make_appointment):
     """0-10 and a note become the day 7 PainScore, audited as the patient; a second answer replaces it."""
-    appointment = make_appointment()
+    appointment = make_appointment(status=AppointmentStatus.COMPLETED)
     link = url("pain", appointment, "day7")
     assert client.get(link).status_code == 200
     response = post_form(link, {"score": "4", "note": "Je remarche"})
@@ -82,7 +83,7 @@ def test_pain_score_lands_in_the_outcome_record(client, db, post_form, make_appo
 
 def test_bad_pain_scores_re_render_without_a_write(client, db, post_form, make_appointment):
     """11, -1 or letters: the form comes back (422) with the error, nothing is stored."""
-    appointment = make_appointment()
+    appointment = make_appointment(status=AppointmentStatus.COMPLETED)
     link = url("pain", appointment, "day14")
     for bad in ("11", "-1", "abc", ""):
         response = post_form(link, {"score": bad, "note": "x"})
