@@ -73,7 +73,8 @@ def test_production_cookies_are_secure(app, database_url, monkeypatch):
     """In production the session cookie is Secure, HttpOnly and SameSite=Lax."""
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", database_url)
-    prod = create_app({"__config__": "production", "SQLALCHEMY_DATABASE_URI": database_url})
+    prod = create_app({"__config__": "production", "SQLALCHEMY_DATABASE_URI": database_url,
+                       "BASE_URL": "https://clinic.example", "SMTP_HOST": "relay.example", "SMTP_STARTTLS": True})
     assert prod.config["SESSION_COOKIE_SECURE"] is True
     assert prod.config["REMEMBER_COOKIE_SECURE"] is True
     prod.test_client_class = FreshGClient
