@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request, session
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
+
+# The header of requests a page makes by itself (the day board's refresh): they do not count as
+# activity, so they never renew the session's idle timeout.
+BACKGROUND_HEADER = "X-Clinic-Background"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions whose idle timeout is renewed only by what the user does."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if request.headers.get(BACKGROUND_HEADER) and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -37,6 +51,7 @@ def _field_with_nul() -> str | None:
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.session_interface = SessionInterface()
 
     @app.before_request
     def refuse_nul_characters() -> None:
@@ -50,7 +65,8 @@ def register(app: Flask) -> None:
     @app.before_request
     def idle_expiry() -> None:
         # A permanent session lasts PERMANENT_SESSION_LIFETIME after the last request.
-        session.permanent = True
+        if not session.permanent:  # setting it marks the session modified (a new cookie)
+            session.permanent = True
 
     @app.after_request
     def headers(response: Response) -> Response:

@@ -90,8 +90,7 @@ def deactivate(user: User, actor: User) -> User:
         raise DomainError("self_deactivation", "You cannot deactivate your own account.")
     if user.active:
         user.active = False
-        user.session_generation += 1
-        db.session.flush()
+        accounts.end_all_sessions(user)
         record("user.deactivate", "user", user.id, details={"email": user.email})
     return user
 
@@ -105,15 +104,14 @@ def reactivate(user: User) -> User:
 
 
 def reset_password(user: User, password: str) -> User:
-    """A new password; the user's open sessions end."""
+    """A new password; the user's open sessions end and their API tokens are revoked."""
     try:
         accounts.check_password_rules(password)
     except DomainError as err:
         raise ValidationFailed({"password": err.message}) from err
     user.set_password(password)
-    user.session_generation += 1
-    db.session.flush()
-    record("user.reset_password", "user", user.id)
+    revoked = accounts.end_all_sessions(user)
+    record("user.reset_password", "user", user.id, details={"tokens_revoked": revoked})
     return user
 
 

@@ -8,6 +8,7 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,8 @@ def test_cookie_signed_with_a_key_of_the_code_is_refused(monkeypatch, database_u
         forger = prod.test_client()
         forged_app = create_app({"__config__": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": key})
         serializer = SecureCookieSessionInterface().get_signing_serializer(forged_app)
-        forger.set_cookie("session", serializer.dumps({"_user_id": admin.get_id(), "_fresh": True}),
+        forger.set_cookie("session", serializer.dumps(
+            {"_user_id": admin.get_id(), "_fresh": True, "signed_in_at": int(time.time())}),
                           domain="localhost")
         response = forger.get("/admin/users", base_url="https://localhost")
         if key == GOOD_KEY:  # the control: the deployment's own key does sign a working cookie
