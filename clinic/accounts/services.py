@@ -9,6 +9,7 @@ from pathlib import Path
 from clinic.accounts.models import ApiToken, Role, User
 from clinic.db import utcnow
 from clinic.errors import DomainError
+from clinic.names import name_problem
 from clinic.extensions import db
 from clinic.sites.models import Site
 
@@ -47,6 +48,9 @@ def create_user(
         role_value = Role(role)
     except ValueError:
         raise DomainError("invalid_role", f"Unknown role {role!r}; use one of {', '.join(Role)}.") from None
+    problem = name_problem(name)
+    if problem:
+        raise DomainError("invalid_name", problem)
     check_password_rules(password)
     if db.session.execute(db.select(User.id).where(User.email == email)).first():
         raise DomainError("email_taken", f"A user with e-mail {email} exists already.")

@@ -9,6 +9,8 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from clinic.queryargs import plausible_day
+
 from clinic.patients.models import ALLERGIES, CONDITIONS
 from clinic.patients.services import DRUG_PATTERN
 
@@ -49,7 +51,7 @@ class MedicationForm(PlainForm):
 class PatientForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
-    birth_date = DateField(_l("Birth date"), validators=[DataRequired()])
+    birth_date = DateField(_l("Birth date"), validators=[DataRequired(), plausible_day])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
