@@ -5,7 +5,9 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3 $(wildcard $(HOME)/.pye
   $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
-FLASK := $(VENV)/bin/flask --app wsgi
+# `make run` is a development server (its SECRET_KEY is made once in instance/secret_key); a server
+# started without CLINIC_ENV is a production one.
+FLASK := CLINIC_ENV=development $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-clock install translations migrate seed lint fuzz bench clean lock wheel

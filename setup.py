@@ -36,7 +36,7 @@ setup(
     packages=find_packages(include=["clinic", "clinic.*"]) + list(BESIDE),
     package_dir={"": ".", **BESIDE},
     package_data={
-        "clinic": ["**/translations/**/*.po", "catalog/data/**/*"],
+        "clinic": ["**/translations/**/*.po", "catalog/data/**/*", "accounts/data/*"],
         "clinic.templates": ["**/*"],
         "clinic.static": ["**/*"],
         "clinic.migrations": ["**/*"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -104,10 +105,15 @@ def throughput(url: str, clients: int, seconds: float, headers: dict | None = No
     return sum(counts) / (time.monotonic() - t0)
 
 
+RUN_SECRET_KEY = secrets.token_urlsafe(48)
+
+
 def env_for(database_url: str, **extra: str) -> dict:
     env = dict(os.environ)
-    env.update(DATABASE_URL=database_url, CLINIC_ENV="production", SECRET_KEY="bench-secret-not-for-production",
-               SESSION_COOKIE_SECURE="0", BASE_URL="http://127.0.0.1", PYTHONUNBUFFERED="1",
+    # Production settings on a closed machine (loopback address, mail catcher without TLS), and a
+    # random key shared by every server of this run.
+    env.update(DATABASE_URL=database_url, CLINIC_ENV="benchmark", SECRET_KEY=RUN_SECRET_KEY,
+               SESSION_COOKIE_SECURE="0", BASE_URL="http://127.0.0.1", PYTHONUNBUFFERED="1", SERVER_TIMING="1",
                # gunicorn reads ./gunicorn.conf.py: no access log, and the app's request lines at
                # warning level only, as --log-level warning asks (the figures stay comparable).
                GUNICORN_ACCESS_LOG="", LOG_LEVEL="WARNING")

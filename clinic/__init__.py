@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from clinic.config import CONFIGS, INSTANCE, check_sms, resource
+from clinic.config import CONFIGS, INSTANCE, check_sms, instance_secret_key, resource, secret_key_problem
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -34,7 +34,19 @@ def create_app(config: str | dict | None = None) -> Flask:
     register_templates(app)
     register_cli(app)
     register_ops(app)
+    register_proxy_fix(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind a reverse proxy, trust its X-Forwarded-* headers for as many hops as configured, so the
+    sign-in limits and the audit log see the client's address, not the proxy's."""
+    hops = {name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0) for name in ("for", "proto", "host", "prefix")}
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"],
+                                x_prefix=hops["prefix"])
 
 
 def register_config(app: Flask, config: str | dict | None) -> None:
@@ -42,15 +54,27 @@ def register_config(app: Flask, config: str | dict | None) -> None:
         config = dict(config)
         name = config.pop("__config__")
     else:
-        name = config if isinstance(config, str) else os.environ.get("CLINIC_ENV", "development")
+        # A server that is not told otherwise is a production server (its checks apply).
+        name = config if isinstance(config, str) else os.environ.get("CLINIC_ENV") or "production"
+    if name not in CONFIGS:
+        raise RuntimeError(f"CLINIC_ENV={name!r} is not one of {', '.join(CONFIGS)}")
     cls = CONFIGS[name]
-    if hasattr(cls, "check"):
-        cls.check()
     app.config.from_object(cls)
+    if not app.config["TESTING"]:
+        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or None
     if isinstance(config, dict):
         app.config.update(config)
     check_sms(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["TESTING"]:
+        if not app.config["SECRET_KEY"] and app.config.get("SECRET_KEY_FILE"):
+            app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+        problem = secret_key_problem(app.config["SECRET_KEY"])
+        if problem:
+            raise RuntimeError(f"{problem}: set SECRET_KEY to a long random value, for example the output of "
+                               "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    if hasattr(cls, "check"):
+        cls.check(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A waiting writer must queue behind another (serialised writes), not fail at once.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

@@ -42,7 +42,8 @@ def _int(name: str, default: int) -> int:
 class Config:
     """Settings shared by every configuration; each may be overridden from the environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    # Read again when the app is built (clinic.settings): a missing, known or short key is refused.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'clinic.sqlite'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
@@ -52,6 +53,7 @@ class Config:
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+    SMTP_SSL = _bool("SMTP_SSL", False)  # implicit TLS (port 465)
     SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 20)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Clinic <no-reply@clinic.example>")
     OUTBOX_DIR = os.environ.get("OUTBOX_DIR", str(INSTANCE / "outbox"))
@@ -76,6 +78,17 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 
+    SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", 12)  # absolute lifetime of a signed-in session
+    LOGIN_ACCOUNT_FAILURES = _int("LOGIN_ACCOUNT_FAILURES", 10)  # failed sign-ins per account ...
+    LOGIN_ACCOUNT_WINDOW_MINUTES = _int("LOGIN_ACCOUNT_WINDOW_MINUTES", 15)  # ... in this many minutes
+    SERVER_TIMING = _bool("SERVER_TIMING", True)
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    # Trusted proxy hops in front of the app, per header (werkzeug ProxyFix); 0: not behind a proxy.
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
+    PROXY_FIX_X_PROTO = _int("PROXY_FIX_X_PROTO", 0)
+    PROXY_FIX_X_HOST = _int("PROXY_FIX_X_HOST", 0)
+    PROXY_FIX_X_PREFIX = _int("PROXY_FIX_X_PREFIX", 0)
+
     PATIENT_LINK_MAX_AGE_DAYS = _int("PATIENT_LINK_MAX_AGE_DAYS", 30)
     # Megabytes of availability answers kept per worker, keyed by the site's schedule stamp (0: none).
     AVAILABILITY_CACHE_MB = _int("AVAILABILITY_CACHE_MB", 32)
@@ -92,11 +105,13 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    # Without SECRET_KEY, a random key kept in instance/secret_key (made on the first run).
+    SECRET_KEY_FILE = True
 
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = "testing-secret-of-the-test-suite-only"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False
@@ -106,13 +121,42 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SERVER_TIMING = _bool("SERVER_TIMING", False)
 
-    @classmethod
-    def check(cls) -> None:
-        """Refuse to start production without its secrets."""
-        missing = [n for n in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(n)]
-        if missing:
-            raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
+    @staticmethod
+    def check(config) -> None:
+        """Refuse to start production without its secrets, a public https address and encrypted mail."""
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("production needs the DATABASE_URL environment variable")
+        if not str(config.get("BASE_URL") or "").startswith("https://"):
+            raise RuntimeError("production needs BASE_URL, the public https:// address of the clinic")
+        if not config.get("SMTP_HOST"):
+            raise RuntimeError("production needs SMTP_HOST, the mail relay (with SMTP_STARTTLS=1 or SMTP_SSL=1)")
+        if not (config.get("SMTP_STARTTLS") or config.get("SMTP_SSL")):
+            raise RuntimeError("production sends mail only over TLS: set SMTP_STARTTLS=1 or SMTP_SSL=1")
+
+
+class BenchmarkConfig(ProductionConfig):
+    """Production settings on a closed test machine (bench/, tests/scale): a loopback http address and
+    a local mail catcher without TLS are allowed; the secret key is checked as everywhere but testing."""
+
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SERVER_TIMING = _bool("SERVER_TIMING", True)  # the benchmarks read the server's own time
+
+    @staticmethod
+    def check(config) -> None:
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("the benchmark configuration needs the DATABASE_URL environment variable")
+
+
+# Keys written in this code base (the test suite's, and those of earlier versions): never accepted
+# outside testing, since anyone who reads the code can sign a cookie with them.
+KNOWN_KEYS = frozenset({
+    TestingConfig.SECRET_KEY, "testing-secret", "dev-only-secret-change-me", "bench-secret-not-for-production",
+    "entry-secret",
+})
+MIN_SECRET_BYTES = 32
 
 
 SMS_PROVIDERS = ("outbox", "http")
@@ -136,4 +180,30 @@ CONFIGS = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
     "production": ProductionConfig,
+    "benchmark": BenchmarkConfig,
 }
+
+
+def secret_key_problem(key) -> str | None:
+    """Why this SECRET_KEY cannot sign anything outside testing, or None when it can."""
+    if not key:
+        return "SECRET_KEY is not set"
+    raw = key.encode() if isinstance(key, str) else bytes(key)
+    if key in KNOWN_KEYS:
+        return "SECRET_KEY is a key written in the code, which anyone can read"
+    if len(raw) < MIN_SECRET_BYTES:
+        return f"SECRET_KEY is shorter than {MIN_SECRET_BYTES} bytes"
+    return None
+
+
+def instance_secret_key(instance: Path) -> str:
+    """The development key kept in instance/secret_key, made (random, readable by its owner only) on first use."""
+    import secrets
+
+    path = instance / "secret_key"
+    if not path.is_file():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

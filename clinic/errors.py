@@ -66,6 +66,11 @@ def register(app: Flask) -> None:
             return jsonify(error_body(err.code, err.message, err.details)), err.status
         return render_template("errors/error.html", status=err.status, message=err.message), err.status
 
+    @app.errorhandler(RecursionError)
+    def nested_too_deeply(err: RecursionError):
+        # JSON nested thousands of levels deep exhausts the parser's stack: the body is refused.
+        return domain_error(ValidationFailed({"body": "The JSON is nested too deeply."}))
+
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         status = err.code or 500

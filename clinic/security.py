@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, abort, request, session
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
+
+# The header of requests a page makes by itself (the day board's refresh): they do not count as
+# activity, so they never renew the session's idle timeout.
+BACKGROUND_HEADER = "X-Clinic-Background"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions whose idle timeout is renewed only by what the user does."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if request.headers.get(BACKGROUND_HEADER) and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -28,7 +42,10 @@ def _field_with_nul() -> str | None:
         for name, values in source.lists():
             if "\x00" in name or any("\x00" in value for value in values):
                 return name.replace("\x00", "")
-    if request.is_json:
+    # An anonymous API call is answered 401 without its body ever being read (MAX_CONTENT_LENGTH
+    # bounds what a caller with a header can make the server read).
+    anonymous_api = request.path.startswith("/api/") and not request.headers.get("Authorization")
+    if request.is_json and not anonymous_api:
         data = request.get_data(cache=True)
         if b"\x00" in data or b"\\u0000" in data:
             return "body"
@@ -37,6 +54,15 @@ def _field_with_nul() -> str | None:
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.session_interface = SessionInterface()
+
+    @app.before_request
+    def refuse_large_bodies() -> None:
+        # Before anything reads the body or authenticates: the announced size alone decides (a body
+        # sent without one is cut at the same size by Werkzeug when it is read).
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and (request.content_length or 0) > limit:
+            abort(413)
 
     @app.before_request
     def refuse_nul_characters() -> None:
@@ -50,7 +76,8 @@ def register(app: Flask) -> None:
     @app.before_request
     def idle_expiry() -> None:
         # A permanent session lasts PERMANENT_SESSION_LIFETIME after the last request.
-        session.permanent = True
+        if not session.permanent:  # setting it marks the session modified (a new cookie)
+            session.permanent = True
 
     @app.after_request
     def headers(response: Response) -> Response:

@@ -9,6 +9,7 @@ import datetime as dt
 import random
 
 import click
+from flask import current_app
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role, User
@@ -168,7 +169,10 @@ def site_physicians(site: Site) -> list[User]:
 
 @clinic_cli.command("seed-demo")
 def seed_demo():
-    """Fill the database with demo data (safe to run again)."""
+    """Fill the database with demo data (safe to run again; refused in production)."""
+    if not (current_app.debug or current_app.testing):
+        raise click.ClickException("seed-demo adds staff with public passwords: it runs only with "
+                                   "CLINIC_ENV=development or testing, never in production.")
     now = utcnow()
     sites = _get_or_create_sites()
     click.echo(f"Sites: {', '.join(sites)}")

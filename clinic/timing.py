@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
 
 
 def register(app: Flask) -> None:
@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     @app.after_request
     def server_timing(response: Response) -> Response:
         started = g.get("request_started")
-        if started is not None:
+        # Off in production unless SERVER_TIMING=1: the exact time tells an observer what the server did.
+        if started is not None and current_app.config.get("SERVER_TIMING"):
             response.headers["Server-Timing"] = f"app;dur={(perf_counter() - started) * 1000:.1f}"
         return response

@@ -28,6 +28,9 @@ from clinic.scheduling.models import WorkingHours
 from clinic.sites.models import Room, Site
 from tests.clock import fixed_instant
 
+# Whatever this run starts (the app, a `flask` subprocess that inherits the environment) is a test one.
+os.environ["CLINIC_ENV"] = "testing"
+
 PASSWORD = "correct-horse-9"
 _counter = itertools.count(1)
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from flask import g, has_request_context, request, session
+import datetime as dt
+import time
+
+from flask import current_app, g, has_request_context, request, session
 from flask_login import LoginManager, current_user
 
 from clinic.accounts.models import ApiToken, User
+from clinic.db import utcnow
 from clinic.extensions import db
+
+# The session key holding when the user signed in (seconds since the epoch): the absolute lifetime.
+SIGNED_IN_AT = "signed_in_at"
+# A token's last use is written at most this often (one write per token per minute, not per request).
+LAST_USE_EVERY = dt.timedelta(minutes=1)
 
 LANGUAGES = ("en", "fr")
 
@@ -24,10 +33,20 @@ def load_user(user_id: str) -> User | None:
         uid, generation = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
+    signed_in_at = session.get(SIGNED_IN_AT)
+    max_age = current_app.config["SESSION_MAX_HOURS"] * 3600
+    if not isinstance(signed_in_at, int | float) or not 0 <= time.time() - signed_in_at < max_age:
+        return None  # older than SESSION_MAX_HOURS, however active: sign in again
     user = db.session.get(User, uid)
     if user is None or not user.active or user.session_generation != generation:
         return None
     return user
+
+
+def start_session() -> None:
+    """Mark the session just signed in (its absolute lifetime starts now)."""
+    session[SIGNED_IN_AT] = int(time.time())
+    session.permanent = True  # idle expiry (PERMANENT_SESSION_LIFETIME), set once, not on each request
 
 
 def user_from_bearer() -> User | None:
@@ -39,8 +58,13 @@ def user_from_bearer() -> User | None:
     token = db.session.execute(
         db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(raw.strip()))
     ).scalar_one_or_none()
-    if token is None or token.revoked_at is not None or not token.user.active:
+    now = utcnow()
+    if token is None or not token.usable(now) or not token.user.active:
         return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USE_EVERY:
+        # Its own small transaction, before the request's work: kept whatever the request does.
+        db.session.execute(db.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        db.session.commit()
     g.api_token = token
     return token.user
 

@@ -31,13 +31,17 @@ def create_user(email: str, name: str, role: str, password: str, locations: tupl
 @clinic_cli.command("api-token")
 @click.option("--email", required=True)
 @click.option("--name", default="cli", help="A label to recognise the token by.")
-def api_token(email: str, name: str):
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Days the token is valid (without it: until revoked).")
+def api_token(email: str, name: str, days: int | None):
     """Print a new API token for a user (the last word of the last line)."""
     try:
-        raw = services.issue_token(email, name)
+        raw = services.issue_token(email, name, days)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(err.message) from err
     click.echo("Keep this token secret; it is shown only once.")
+    if days:
+        click.echo(f"It expires in {days} day{'s' if days > 1 else ''}.")
     click.echo(f"API token: {raw}")

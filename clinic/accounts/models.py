@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
+import functools
 import hashlib
 import secrets
 
@@ -18,6 +20,20 @@ from clinic.extensions import db
 from clinic.sites.models import Site
 
 _hasher = PasswordHasher()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, with the same parameters as real ones (made once per process)."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def verify_nobody(password: str) -> bool:
+    """The work of checking a password, for a sign-in with no such user: the answer takes as long
+    for an unknown e-mail as for a wrong password. Always False."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_dummy_hash(), password)
+    return False
 
 
 class Role(enum.StrEnum):
@@ -91,6 +107,7 @@ class ApiToken(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]  # None: until revoked
 
     user: Mapped[User] = relationship(back_populates="tokens")
 
@@ -99,8 +116,25 @@ class ApiToken(db.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
-        """A new token for the user; the raw value is returned once and never stored."""
+    def issue(cls, user: User, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+        """A new token for the user, valid `days` days (None: until revoked); the raw value is
+        returned once and never stored."""
         raw = "clk_" + secrets.token_urlsafe(32)
-        token = cls(user=user, token_hash=cls.hash(raw), prefix=raw[:10], name=name)
+        expires = utcnow() + dt.timedelta(days=days) if days else None
+        token = cls(user=user, token_hash=cls.hash(raw), prefix=raw[:10], name=name, expires_at=expires)
         return token, raw
+
+    def usable(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in for an e-mail address (known or not): the per-account limit counts these."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_email_at", "email", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))

@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 
 from clinic.accounts.models import ApiToken, Role, User
+from clinic.db import utcnow
 from clinic.errors import DomainError
+from clinic.names import name_problem
 from clinic.extensions import db
 from clinic.sites.models import Site
 
-MIN_PASSWORD_LENGTH = 10
+# NIST SP 800-63B 5.1.1.2: at least 12 characters here, no composition rules, and a blocklist.
+MIN_PASSWORD_LENGTH = 12
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (its source is in the file's header), lower case."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _is_common(password: str) -> bool:
+    """In the list, as it is or once the digits and symbols around it are taken off ("Password2024!")."""
+    lowered = password.lower()
+    core = lowered.strip("0123456789!@#$%^&*()-_=+.,;:?/|~ ")
+    return lowered in common_passwords() or not core or core in common_passwords() or len(set(lowered)) < 4
 
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError("weak_password", f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
-    if password.isdigit() or password.isalpha():
-        raise DomainError("weak_password", "Passwords need letters and at least one digit or symbol.")
+    if _is_common(password):
+        raise DomainError("weak_password", "This password is one of the most common ones (or close to one): "
+                                           "choose another, for example a few unrelated words.")
 
 
 def create_user(
@@ -27,6 +48,9 @@ def create_user(
         role_value = Role(role)
     except ValueError:
         raise DomainError("invalid_role", f"Unknown role {role!r}; use one of {', '.join(Role)}.") from None
+    problem = name_problem(name)
+    if problem:
+        raise DomainError("invalid_name", problem)
     check_password_rules(password)
     if db.session.execute(db.select(User.id).where(User.email == email)).first():
         raise DomainError("email_taken", f"A user with e-mail {email} exists already.")
@@ -45,13 +69,29 @@ def create_user(
     return user
 
 
-def issue_token(email: str, name: str = "") -> str:
+def end_all_sessions(user: User) -> int:
+    """Every session of the user ends (session generation) and every API token is revoked; the
+    number of tokens revoked. Used by sign out everywhere, a password change and deactivation."""
+    user.session_generation += 1
+    now = utcnow()
+    revoked = 0
+    for token in user.tokens:
+        if token.revoked_at is None:
+            token.revoked_at = now
+            revoked += 1
+    db.session.flush()
+    return revoked
+
+
+def issue_token(email: str, name: str = "", days: int | None = None) -> str:
     user = db.session.execute(db.select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     if user is None:
         raise DomainError("unknown_user", f"No user with e-mail {email}.")
     if not user.active:
         raise DomainError("inactive_user", f"User {email} is deactivated.")
-    token, raw = ApiToken.issue(user, name)
+    if days is not None and days < 1:
+        raise DomainError("invalid_days", "A token lasts at least one day (--days 1 or more).")
+    token, raw = ApiToken.issue(user, name, days)
     db.session.add(token)
     db.session.flush()
     return raw

@@ -13,6 +13,8 @@ from wtforms import (BooleanField, DateField, EmailField, IntegerField, Password
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from clinic.queryargs import plausible_day
+
 from clinic.sites.models import MODALITIES
 
 WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
@@ -72,7 +74,7 @@ class SiteForm(FlaskForm):
 
 
 class ExceptionForm(FlaskForm):
-    day = DateField(_l("Day"), validators=[DataRequired()])
+    day = DateField(_l("Day"), validators=[DataRequired(), plausible_day])
     kind = SelectField(_l("Kind"), choices=[("closed", _l("Closed")), ("open", _l("Open on a public holiday"))])
     start_time = TimeField(_l("From (optional)"), validators=[Optional()])
     end_time = TimeField(_l("Until (optional)"), validators=[Optional()])
@@ -87,7 +89,7 @@ class RoomForm(FlaskForm):
 
 class ScheduleForm(FlaskForm):
     site = SelectField(_l("Site"), coerce=int)
-    valid_from = DateField(_l("Valid from"), validators=[DataRequired()])
+    valid_from = DateField(_l("Valid from"), validators=[DataRequired(), plausible_day])
     day0 = StringField(WEEKDAYS[0], validators=[Optional(), Length(max=200), _intervals_format])
     day1 = StringField(WEEKDAYS[1], validators=[Optional(), Length(max=200), _intervals_format])
     day2 = StringField(WEEKDAYS[2], validators=[Optional(), Length(max=200), _intervals_format])
@@ -106,8 +108,8 @@ class ScheduleForm(FlaskForm):
 
 class TimeOffForm(FlaskForm):
     site = SelectField(_l("Where"), coerce=int)
-    start_date = DateField(_l("First day"), validators=[DataRequired()])
-    end_date = DateField(_l("Last day"), validators=[DataRequired()])
+    start_date = DateField(_l("First day"), validators=[DataRequired(), plausible_day])
+    end_date = DateField(_l("Last day"), validators=[DataRequired(), plausible_day])
     start_time = TimeField(_l("From (part of a day, optional)"), validators=[Optional()])
     end_time = TimeField(_l("Until (part of a day, optional)"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])

@@ -16,6 +16,7 @@ from clinic.admin import staffing
 from clinic.admin.affected import AppointmentsAffected
 from clinic.admin.forms import WEEKDAYS, ScheduleForm, TimeOffForm
 from clinic.admin.views import ADMIN, DESK, affected_rows, bp, show_errors
+from clinic.queryargs import date_arg
 from clinic.admin.week import week
 from clinic.db import utcnow
 from clinic.errors import ValidationFailed
@@ -153,10 +154,7 @@ def week_view(physician_id: int):
     site = _site_of(physician, request.args.get("site", type=int))
     if not current_user.can_access_site(site.id):
         abort(403)
-    try:
-        start = dt.date.fromisoformat(request.args.get("start", ""))
-    except ValueError:
-        start = utcnow().astimezone(site.tz).date()
+    start = date_arg("start", lenient=True) or utcnow().astimezone(site.tz).date()
     days = week(physician, site, start)
     db.session.commit()
     return render_template("admin/week.html", physician=physician, site=site, days=days, weekdays=WEEKDAYS,

@@ -12,6 +12,7 @@ from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
+from clinic.names import name_problem
 from clinic.sites.models import Site
 
 PER_PAGE = 25
@@ -48,7 +49,7 @@ def _sites(site_ids: Iterable[int]) -> list[Site]:
 
 def _field_error(err: DomainError) -> ValidationFailed:
     fields = {"weak_password": "password", "email_taken": "email", "invalid_role": "role",
-              "unknown_location": "sites", "location_required": "sites"}
+              "unknown_location": "sites", "location_required": "sites", "invalid_name": "name"}
     return ValidationFailed({fields.get(err.code, "email"): err.message})
 
 
@@ -76,6 +77,8 @@ def update_user(user: User, actor: User, name: str, role: str, site_ids: Iterabl
         raise ValidationFailed({"sites": "Every user but an admin needs at least one site."})
     if not name.strip():
         raise ValidationFailed({"name": "A name is required."})
+    if name_problem(name):
+        raise ValidationFailed({"name": name_problem(name)})
     before = {"name": user.name, "role": user.role.value, "sites": sorted(s.code for s in user.sites)}
     user.name, user.role, user.sites, user.language = name.strip(), role_value, sites, language or None
     db.session.flush()
@@ -90,8 +93,7 @@ def deactivate(user: User, actor: User) -> User:
         raise DomainError("self_deactivation", "You cannot deactivate your own account.")
     if user.active:
         user.active = False
-        user.session_generation += 1
-        db.session.flush()
+        accounts.end_all_sessions(user)
         record("user.deactivate", "user", user.id, details={"email": user.email})
     return user
 
@@ -105,15 +107,14 @@ def reactivate(user: User) -> User:
 
 
 def reset_password(user: User, password: str) -> User:
-    """A new password; the user's open sessions end."""
+    """A new password; the user's open sessions end and their API tokens are revoked."""
     try:
         accounts.check_password_rules(password)
     except DomainError as err:
         raise ValidationFailed({"password": err.message}) from err
     user.set_password(password)
-    user.session_generation += 1
-    db.session.flush()
-    record("user.reset_password", "user", user.id)
+    revoked = accounts.end_all_sessions(user)
+    record("user.reset_password", "user", user.id, details={"tokens_revoked": revoked})
     return user
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 
 from clinic.errors import DomainError, ValidationFailed
+from clinic.queryargs import MAX_DAY, MIN_DAY, check_day
 from clinic.timeutil import parse_instant
 
 
@@ -82,10 +83,14 @@ class Body:
         if value is None:
             return None
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             self.errors[name] = "Expected a date as YYYY-MM-DD."
             return None
+        if not MIN_DAY <= day <= MAX_DAY:
+            self.errors[name] = f"Choose a date between {MIN_DAY.year} and {MAX_DAY.year}."
+            return None
+        return day
 
     def instant(self, name: str, required: bool = True) -> dt.datetime | None:
         value = self.string(name, required, max_length=40)
@@ -143,6 +148,7 @@ def query_date(name: str, required: bool = True) -> dt.date | None:
             raise ValidationFailed({name: "This parameter is required (YYYY-MM-DD)."})
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed({name: "Expected a date as YYYY-MM-DD."}) from None
+    return check_day(day, name)

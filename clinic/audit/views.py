@@ -22,7 +22,7 @@ from clinic.audit.services import record, record_refusal
 from clinic.extensions import db
 from clinic.outcomes.services import safe_cell
 from clinic.patients.models import Patient
-from clinic.queryargs import page_arg
+from clinic.queryargs import page_arg, plausible_day
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 navigation.add("audit.index", _l("Audit log"), (Role.ADMIN,), _l("Who read or changed what, and when"), order=80)
@@ -35,8 +35,8 @@ class AuditFilterForm(FlaskForm):
     user = SelectField(_l("User"), choices=[], default="")
     patient = IntegerField(_l("Patient number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     action = StringField(_l("Action (or its beginning)"), validators=[Optional(), Length(max=60)])
-    date_from = DateField(_l("From (UTC)"), validators=[Optional()])
-    date_to = DateField(_l("To (UTC)"), validators=[Optional()])
+    date_from = DateField(_l("From (UTC)"), validators=[Optional(), plausible_day])
+    date_to = DateField(_l("To (UTC)"), validators=[Optional(), plausible_day])
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -8,7 +8,6 @@ the date, time and site only: never a procedure, drug, condition or body part.
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formataddr
 
 from babel.dates import format_time
 from markupsafe import Markup
@@ -91,7 +90,7 @@ def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage
                "sheet_text": render_sheet_text(appointment) if with_sheet else "",
                "manage_link": _manage_link(appointment) if kind != "cancellation" else None}
     msg = new_message()
-    msg["To"] = formataddr((patient.full_name, patient.email))
+    msg["To"] = patient.email  # the address only: no name can change the recipients a reader sees
     msg["Subject"] = subject(appointment, language, kind)
     msg.set_content(render_plain(f"email/{kind}.txt", **context))
     msg.add_alternative(render_plain(f"email/{kind}.html", **context), subtype="html")

@@ -55,6 +55,10 @@ class _SMTP(smtplib.SMTP):
         return super().data(msg)
 
 
+class _SMTPSSL(_SMTP, smtplib.SMTP_SSL):
+    """The same over implicit TLS (SMTP_SSL, port 465)."""
+
+
 def _not_handed_over(err: BaseException, smtp: _SMTP) -> bool:
     """The connection broke (or the relay closed it with 421) before DATA: the message was not taken."""
     if smtp.in_data:
@@ -77,7 +81,11 @@ class SMTPSession:
 
     def _open(self) -> _SMTP:
         config = self.config
-        smtp = _SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])
+        if config.get("SMTP_SSL"):
+            smtp = _SMTPSSL(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"],
+                            context=ssl.create_default_context())
+        else:
+            smtp = _SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])
         try:
             if config.get("SMTP_STARTTLS"):
                 smtp.starttls(context=ssl.create_default_context())

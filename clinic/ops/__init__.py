@@ -24,7 +24,7 @@ def settings() -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         "SENTRY_DSN": os.environ.get("SENTRY_DSN") or None,
-        "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT") or os.environ.get("CLINIC_ENV", "development"),
+        "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT") or (os.environ.get("CLINIC_ENV") or "production"),
         "SENTRY_TRACES_SAMPLE_RATE": float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0),
         "BACKUP_DIR": os.environ.get("BACKUP_DIR") or None,
         "HEARTBEAT_KEEP_SECONDS": _int("HEARTBEAT_KEEP_SECONDS", 86_400),

@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
+from clinic.queryargs import plausible_day
+
 from clinic.db import utcnow
 
 MAX_SPAN_DAYS = 3 * 366
@@ -25,8 +27,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[DataRequired()], default=lambda: _today() - dt.timedelta(days=90))
-    date_to = DateField(_l("To"), validators=[DataRequired()], default=_today)
+    date_from = DateField(_l("From"), validators=[DataRequired(), plausible_day], default=lambda: _today() - dt.timedelta(days=90))
+    date_to = DateField(_l("To"), validators=[DataRequired(), plausible_day], default=_today)
     site = SelectField(_l("Site"), choices=[], default="")
 
     def validate_date_to(self, field) -> None:
@@ -49,5 +51,5 @@ class ReportForm(SafetyForm):
 class DeliveryForm(PeriodForm):
     """Two weeks back and one ahead by default: what went out, and what is waiting."""
 
-    date_from = DateField(_l("From"), validators=[DataRequired()], default=lambda: _today() - dt.timedelta(days=13))
-    date_to = DateField(_l("To"), validators=[DataRequired()], default=lambda: _today() + dt.timedelta(days=7))
+    date_from = DateField(_l("From"), validators=[DataRequired(), plausible_day], default=lambda: _today() - dt.timedelta(days=13))
+    date_to = DateField(_l("To"), validators=[DataRequired(), plausible_day], default=lambda: _today() + dt.timedelta(days=7))

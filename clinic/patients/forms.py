@@ -9,6 +9,8 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from clinic.queryargs import plausible_day
+
 from clinic.patients.models import ALLERGIES, CONDITIONS
 from clinic.patients.phones import BadPhone, to_e164
 from clinic.patients.services import DRUG_PATTERN
@@ -87,7 +89,7 @@ def medication_entries(field: FieldList) -> tuple[tuple[str, str | None], ...]:
 class PatientForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
-    birth_date = DateField(_l("Birth date"), validators=[DataRequired()])
+    birth_date = DateField(_l("Birth date"), validators=[DataRequired(), plausible_day])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=40)],
                         description=_l("As dialled locally, or with the country code (+33, +1)."))

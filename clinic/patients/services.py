@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from clinic.audit.services import record, record_shown
 from clinic.db import utcnow
 from clinic.errors import ValidationFailed
+from clinic.names import name_problem
 from clinic.extensions import db
 from clinic.patients.models import ALLERGIES, CONDITIONS, SEXES, Patient, PatientMedication
 from clinic.patients.phones import BadPhone, to_e164
@@ -41,6 +42,10 @@ def check_rules(data: PatientInput, today: dt.date | None = None) -> None:
     """Refuse what no form can see: unknown codes, impossible birth dates."""
     errors: dict[str, str] = {}
     today = today or utcnow().date()
+    for field in ("first_name", "last_name"):
+        problem = name_problem(getattr(data, field))
+        if problem:
+            errors[field] = problem
     if data.birth_date > today:
         errors["birth_date"] = "Birth date is in the future."
     elif data.birth_date < today.replace(year=today.year - 120):

@@ -21,6 +21,7 @@ from clinic.extensions import db
 from clinic.procedures import board as board_service
 from clinic.procedures import forms, services
 from clinic.procedures.services import Case
+from clinic.queryargs import date_arg
 from clinic.scheduling import status as status_service
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.views import change_once
@@ -164,12 +165,7 @@ def _board_args() -> tuple[Site, dt.date]:
     if site is None:
         abort(404 if code else 403)
     ensure_site(site.id)
-    raw = request.args.get("date", "")
-    try:
-        day = dt.date.fromisoformat(raw) if raw else local_date(utcnow(), site.tz)
-    except ValueError:
-        day = local_date(utcnow(), site.tz)
-    return site, day
+    return site, date_arg("date", lenient=True) or local_date(utcnow(), site.tz)
 
 
 def _user_sites() -> list[Site]:
@@ -204,11 +200,7 @@ def board_fragment():
 @roles_required(Role.PHYSICIAN)
 def worklist():
     tz = current_user.sites[0].tz if current_user.sites else dt.UTC
-    raw = request.args.get("date", "")
-    try:
-        day = dt.date.fromisoformat(raw) if raw else local_date(utcnow(), tz)
-    except ValueError:
-        day = local_date(utcnow(), tz)
+    day = date_arg("date", lenient=True) or local_date(utcnow(), tz)
     cases = board_service.worklist(current_user, day, utcnow())
     db.session.commit()
     return render_template("procedures/worklist.html", cases=cases, day=day)

@@ -6,7 +6,6 @@ appointment signals and registers the reminder composers.
 
 from __future__ import annotations
 
-import datetime as dt
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -23,8 +22,8 @@ from clinic.reminders import composers, planner  # noqa: F401  (signal receivers
 from clinic.reminders import labels, services
 from clinic.reminders.models import ReminderStatus
 from clinic.sites.models import Site
+from clinic.queryargs import date_arg, id_arg, page_arg
 from clinic.sms.transport import outbox_files
-from clinic.queryargs import id_arg, page_arg
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/outbox")
 bp.record_once(lambda state: labels.register(state.app))  # kinds, statuses and times in words on any page
@@ -36,11 +35,9 @@ def _filter() -> services.OutboxFilter:
     status = request.args.get("status") or None
     if status not in {s.value for s in ReminderStatus}:
         status = None
-    try:
-        day = dt.date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else None
-    except ValueError:
+    day = date_arg("day", lenient=True)
+    if day is None and request.args.get("day"):
         flash(_("The date was not understood (YYYY-MM-DD); it was ignored."), "warning")
-        day = None
     return services.OutboxFilter(status=status, site_id=id_arg("site"), day=day)
 
 

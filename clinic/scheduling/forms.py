@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
@@ -11,6 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from clinic.catalog.regions import LEVEL, level_problem
 from clinic.patients.forms import medications_field
+from clinic.queryargs import plausible_day
 
 REGION_LABELS = {"cervical": _l("Cervical"), "thoracic": _l("Thoracic"), "lumbar": _l("Lumbar"), "sacral": _l("Sacral")}
 SIDE_LABELS = {"left": _l("Left"), "right": _l("Right"), "bilateral": _l("Bilateral"), "midline": _l("Midline")}
@@ -70,15 +69,10 @@ class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason for cancelling"), validators=[DataRequired(), Length(max=500)])
 
 
-def _plausible_day(form, field) -> None:
-    if field.data is not None and not dt.date(1900, 1, 1) <= field.data <= dt.date(2999, 12, 31):
-        raise ValidationError(_l("Choose a date between 1900 and 2999."))
-
-
 class DayForm(FlaskForm):
     class Meta:
         csrf = False
 
     site = SelectField(_l("Site"))
     # Bounded: a day at the end of the calendar (9999-12-31) has no next day to end it.
-    day = DateField(_l("Date"), validators=[Optional(), _plausible_day])
+    day = DateField(_l("Date"), validators=[Optional(), plausible_day])

@@ -335,11 +335,14 @@ def day():
     form.site.choices = [(s.code, s.name) for s in sites]
     site = next((s for s in sites if s.code == form.site.data), sites[0] if sites else None)
     appts = []
+    status = 200
     if site is not None:
         form.site.data = site.code
-        if not form.validate() or form.day.data is None:
+        if not form.validate():
+            status = 422  # the marked field says why; today's list is shown meanwhile
+        if status == 422 or form.day.data is None:
             form.day.data = local_date(utcnow(), site.tz)
         appts = services.day_list(site, form.day.data)
     db.session.commit()
     return render_template("scheduling/day.html", form=form, site=site, appts=appts,
-                           physicians={u.id: u.name for u in _physicians(site)} if site else {})
+                           physicians={u.id: u.name for u in _physicians(site)} if site else {}), status

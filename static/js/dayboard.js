@@ -17,7 +17,8 @@
       try {
         const response = await fetch(holder.dataset.boardUrl, {
           credentials: "same-origin",
-          headers: { "X-Requested-With": "fetch", Accept: "text/html" },
+          // X-Clinic-Background: a refresh nobody asked for does not keep the session alive.
+          headers: { "X-Requested-With": "fetch", "X-Clinic-Background": "1", Accept: "text/html" },
           cache: "no-store",
         });
         if (!response.ok || response.redirected) {

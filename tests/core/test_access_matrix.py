@@ -79,4 +79,5 @@ def test_every_route_answers_each_role_as_declared(app, client, make_user, paris
         client.environ_base.pop("HTTP_AUTHORIZATION", None)
         if method != "GET" and who != "anonymous" and not api:
             login(user)  # the route may have ended the session (sign out)
+            headers = api_token(user)  # ... and revoked the user's tokens (sign out everywhere)
     assert failures == []

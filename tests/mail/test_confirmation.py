@@ -54,6 +54,7 @@ def test_french_confirmation_through_smtp(db, app, smtp_server, make_patient, ma
     appointment, reminder = make_booking(patient, site, dt.datetime(2026, 3, 31, 9, 0), ical_sequence=2)
     received, rcpt = _send_and_receive(smtp_server, reminder)
     assert rcpt == [patient.email]
+    assert received["To"] == patient.email  # the address only: a name never reaches a header
     assert _subject(received) == "Votre rendez-vous du mardi 31 mars à 09:00, Drouot, Paris 9e"
     assert not any(w in _subject(received).lower() for w in HEALTH_WORDS)
     assert received["Content-Language"] == "fr"

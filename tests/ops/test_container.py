@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import runpy
 import signal
 import socket
@@ -54,7 +55,8 @@ def _env(tmp_path: Path, database: str, port: int) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "CLINIC_", "SENTRY_"))}
     return env | {
         "PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '')}", "PYTHONPATH": str(ROOT),
-        "CLINIC_ENV": "production", "SECRET_KEY": "entry-secret", "DATABASE_URL": database, "PORT": str(port),
+        "CLINIC_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48), "DATABASE_URL": database,
+        "BASE_URL": "https://clinic.example", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "9", "SMTP_STARTTLS": "1", "PORT": str(port),
         "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "2", "METRICS_TOKEN": TOKEN,
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"), "CLINIC_INSTANCE_PATH": str(tmp_path / "instance"),
         "OUTBOX_DIR": str(tmp_path / "outbox"), "DISPATCH_INTERVAL_SECONDS": "1",

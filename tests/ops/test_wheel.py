@@ -74,7 +74,10 @@ def test_the_app_starts_from_the_installed_wheel_alone(wheel, tmp_path):
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "DATABASE_URL", "CLINIC_ENV"}}
-    env |= {"CLINIC_INSTANCE_PATH": str(work / "instance"), "DATABASE_URL": f"sqlite:///{work / 'clinic.sqlite'}"}
+    # A development server: its secret key is made in the instance folder on the first run.
+    env |= {"CLINIC_INSTANCE_PATH": str(work / "instance"), "DATABASE_URL": f"sqlite:///{work / 'clinic.sqlite'}",
+            "CLINIC_ENV": "development"}
+    env.pop("SECRET_KEY", None)
     _run([str(python), "-m", "flask", "--app", "clinic", "db", "upgrade"], cwd=work, env=env)
     out = _run([str(python), "-c", PROBE], cwd=work, env=env)
     assert f"FILE {pure / 'clinic' / '__init__.py'}" in out
@@ -82,3 +85,4 @@ def test_the_app_starts_from_the_installed_wheel_alone(wheel, tmp_path):
     assert "CSS 200" in out and "CSS 200 0" not in out
     assert "DATA ['checklists.toml', 'medications.toml']" in out
     assert (work / "instance").is_dir() and (work / "clinic.sqlite").is_file()
+    assert len((work / "instance" / "secret_key").read_text().strip()) >= 32
