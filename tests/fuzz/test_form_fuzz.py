@@ -38,8 +38,10 @@ def _ids(db) -> dict:
     first = lambda stmt: db.session.execute(stmt.limit(1)).scalar_one()  # noqa: E731
     appointment = first(select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED)
                         .order_by(Appointment.start_at.desc()))
+    completed = first(select(Appointment).where(Appointment.status == AppointmentStatus.COMPLETED))
     return {
         "patient": first(select(Patient.id)), "appointment": appointment.id,
+        "completed": completed.id, "completed_patient": completed.patient_id,   # pain scores follow a procedure
         "user": first(select(User.id).where(User.role == Role.FRONT_DESK)),
         "physician": appointment.physician_id, "site": first(select(Site.id)),
         "appointment_patient": appointment.patient_id,
@@ -85,7 +87,8 @@ def test_portal_forms_survive_hostile_input(seeded, client, purpose):
     """The patient's own pages (pain score, cancel, opt out) refuse bad input without a 5xx."""
     ids = _ids(seeded)
     moment = PAIN_MOMENTS[0] if purpose == "pain" else None
-    _fuzz(client, f"/p/{purpose}/{make_token(purpose, ids['appointment_patient'], ids['appointment'], moment)}")
+    which = "completed" if purpose == "pain" else "appointment"
+    _fuzz(client, f"/p/{purpose}/{make_token(purpose, ids[f'{which}_patient'], ids[which], moment)}")
 
 
 @pytest.mark.fuzz
