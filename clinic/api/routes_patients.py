@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from clinic.access import roles_required
+from clinic.access import current_actor, roles_required
 from clinic.accounts.models import Role
 from clinic.api.parsing import Body, query_int
 from clinic.api.serializers import patient_json
@@ -51,7 +51,10 @@ def _patient_input(body: Body) -> services.PatientInput:
 @bp.route("/v1/patients", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def create_patient():
-    patient = services.create_patient(_patient_input(Body()))
+    body = Body()
+    location = body.string("location", required=False, max_length=40)
+    data = _patient_input(body)
+    patient = services.create_patient(data, services.registration_site(current_actor(), location))
     db.session.commit()
     return jsonify(patient_json(patient, with_history=True)), 201
 

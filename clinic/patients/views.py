@@ -6,7 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from clinic.access import roles_required
+import sqlalchemy as sa
+
+from clinic.access import current_actor, roles_required
 from clinic.accounts.models import Role
 from clinic.catalog.medicines import pick_list
 from clinic.screening.holds import patient_medicines
@@ -16,6 +18,7 @@ from clinic.extensions import db
 from clinic.patients import services
 from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm
 from clinic.queryargs import page_arg
+from clinic.sites.models import Site
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
@@ -60,13 +63,26 @@ def index():
     return render_template("patients/index.html", patients=patients, total=total, q=q, page=page, pages=pages)
 
 
+def _registration_sites() -> list[Site]:
+    """The active sites the user can register a patient at, their own first."""
+    user = current_actor()
+    ids = user.site_ids()
+    stmt = sa.select(Site).where(Site.active.is_(True)).order_by(Site.name, Site.id)
+    if ids is not None:
+        stmt = stmt.where(Site.id.in_(ids or {-1}))
+    own = [s for s in user.sites if s.active]
+    return own + [s for s in db.session.scalars(stmt) if s not in own]
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def new():
     form = PatientForm()
+    form.location.choices = [(s.code, s.name) for s in _registration_sites()]
     if form.validate_on_submit():
         try:
-            patient = services.create_patient(_input(form))
+            site = services.registration_site(current_actor(), form.location.data)
+            patient = services.create_patient(_input(form), site)
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
@@ -96,6 +112,7 @@ def show(patient_id: int):
 def edit(patient_id: int):
     patient = services.get_patient(patient_id, "patient.read_for_edit") or abort(404)
     form = PatientForm(obj=patient) if request.method == "GET" else PatientForm()
+    del form.location  # a patient stays in the organisation they were registered in
     if form.validate_on_submit():
         try:
             services.update_patient(patient, _input(form))

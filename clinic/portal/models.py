@@ -19,6 +19,7 @@ class ManageLink(db.Model):
     token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), unique=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
 
@@ -32,5 +33,6 @@ class TimeOption(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("patient_requests.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     start_at: Mapped[dt.datetime]
     physician_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))

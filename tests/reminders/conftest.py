@@ -25,7 +25,7 @@ def make_appointment(db, make_user, make_patient, paris):
         room = Room(site_id=site.id, name=f"Room {next(_rooms)}", modalities=["fluoroscopy"])
         db.session.add(room)
         physician = make_user("physician", sites=[site], hours=False)
-        patient = patient or make_patient(language=site.language)
+        patient = patient or make_patient(language=site.language, site=site)
         start = local_to_utc(day, time, site.tz)
         end = start + dt.timedelta(minutes=minutes)
         appointment = Appointment(

@@ -42,7 +42,7 @@ API_POSTS = [("/api/v1/appointments/{id}/cancel", {"reason": "test"}), ("/api/v1
 @pytest.fixture
 def site_b(db, minnesota, make_patient, make_appointment):
     """An appointment at site B with a checklist and a reminder, its patient named MARKER."""
-    patient = make_patient(last_name=MARKER, first_name=MARKER)
+    patient = make_patient(site=minnesota, last_name=MARKER, first_name=MARKER)
     appointment = make_appointment(site=minnesota, day=DAY, patient=patient, warnings=[{"code": MARKER}])
     db.session.add(Checklist(appointment_id=appointment.id, template_code="esi"))
     at = dt.datetime(2026, 6, 3, 15, tzinfo=dt.UTC)
