@@ -3,7 +3,8 @@
 A user works for the organisations of their sites (an organisation's administrator for that
 organisation); the deployment's administrator sees every organisation. Outside the caller's
 organisations an object does not exist: `get_scoped_or_404` answers 404, never 403, so that
-existence is not revealed. Without a caller (no request, no signed-in user) nothing is visible.
+existence is not revealed. A request without a signed-in caller sees nothing; code outside any
+request (the dispatcher, the command line) is the operator's and sees every organisation.
 
 Every row holding patient data carries `organisation_id`; `fill_organisation` sets it on insert
 from the row's patient, appointment, checklist, request or site, so no service has to remember.
@@ -22,8 +23,12 @@ from clinic.extensions import db
 
 
 def organisation_ids(user: Any = None) -> set[int] | None:
-    """The caller's organisations (None: every one). No caller: the empty set."""
-    if user is None and has_request_context():
+    """The caller's organisations (None: every one). In a request without a signed-in caller:
+    the empty set. Outside any request (the dispatcher, the command line, run by the operator):
+    every organisation."""
+    if user is None:
+        if not has_request_context():
+            return None
         from clinic.access import current_actor
 
         user = current_actor()

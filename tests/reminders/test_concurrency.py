@@ -18,7 +18,7 @@ from clinic.extensions import db as _db
 from clinic.patients.models import Patient
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Organisation, Room, Site
 from tests.processes import dispatcher
 from tests.reminders.smtp import SMTPServer
 
@@ -31,12 +31,13 @@ def committed_rows(app):
     def make(count: int) -> list[int]:
         with app.app_context():
             tag = f"conc-{os.getpid()}-{time.monotonic_ns()}"
-            site = Site(code=tag, name="Concurrency Site", timezone="Europe/Paris", country="FR", language="fr",
+            org = Organisation(code=tag, name="Concurrency organisation", country="FR")
+            site = Site(organisation=org, code=tag, name="Concurrency Site", timezone="Europe/Paris", country="FR", language="fr",
                         address="1 rue Test", phone="+33 1")
             site.rooms = [Room(name="R", modalities=["fluoroscopy"])]
             user = User(email=f"{tag}@test.example", name="Dr Conc", role=Role.PHYSICIAN)
             user.set_password("x-123456789")
-            patient = Patient(first_name="Con", last_name="Current", birth_date=dt.date(1970, 1, 1),
+            patient = Patient(organisation=org, first_name="Con", last_name="Current", birth_date=dt.date(1970, 1, 1),
                               email=f"{tag}@patient.example", language="fr")
             _db.session.add_all([site, user, patient])
             _db.session.flush()
@@ -49,7 +50,7 @@ def committed_rows(app):
             _db.session.flush()
             due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
             _db.session.execute(sa.insert(Reminder), [
-                dict(appointment_id=appointment.id, patient_id=patient.id, site_id=site.id, kind="day_before",
+                dict(organisation_id=org.id, appointment_id=appointment.id, patient_id=patient.id, site_id=site.id, kind="day_before",
                      essential=True, language="fr", send_at=due, next_attempt_at=due, status="planned",
                      attempts=0, payload={"phase": "before", "anchor": "start"}) for _ in range(count)])
             _db.session.commit()
