@@ -75,6 +75,29 @@ def visible(obj: Any, user: Any = None) -> bool:
     return obj is not None and (ids is None or obj.organisation_id in ids)
 
 
+def user_clause(user: Any = None) -> sa.ColumnElement[bool] | None:
+    """Users of the caller's organisations: working at one of its sites, or administering it."""
+    from clinic.accounts.models import User, user_sites
+    from clinic.sites.models import Site
+
+    ids = organisation_ids(user)
+    if ids is None:
+        return None
+    at_site = sa.select(user_sites.c.user_id).join(Site, Site.id == user_sites.c.site_id).where(
+        Site.organisation_id.in_(ids or {-1}))
+    return sa.or_(User.id.in_(at_site), User.organisation_id.in_(ids or {-1}))
+
+
+def user_visible(target: Any, user: Any = None) -> bool:
+    """Whether the caller's organisations hold `target` (a user); the deployment's administrator
+    is seen by no organisation's administrator."""
+    ids = organisation_ids(user)
+    if target is None or ids is None:
+        return target is not None
+    theirs = target.organisation_ids()
+    return theirs is not None and bool(theirs & ids)
+
+
 # ---------------------------------------------------------------- organisation_id on insert
 
 # Where a new row takes its organisation from, in order: a related object, then a foreign key.
