@@ -5,6 +5,7 @@ sees every organisation, an organisation's administrator their own."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from clinic.patients.models import Patient
 
@@ -83,3 +84,24 @@ def test_registration_takes_the_site_organisation(client, db, paris, minnesota, 
                          json=body | {"email": "c@test.example", "location": minnesota.code})
     assert placed.status_code == 201
     assert db.session.get(Patient, placed.get_json()["id"]).organisation_id == minnesota.organisation_id
+
+
+def test_create_user_gives_an_admin_one_organisation(app, db, paris, minnesota):
+    from clinic.accounts.models import User
+
+    def create(*extra, email):
+        return app.test_cli_runner().invoke(args=["clinic", "create-user", "--email", email, "--name", "N",
+                                                  "--password", "correct-horse-9", *extra])
+
+    assert create("--role", "admin", "--organisation", paris.organisation.code, email="oa@test.example").exit_code == 0
+    assert create("--role", "admin", email="da@test.example").exit_code == 0
+    refused = create("--role", "nurse", "--location", paris.code, "--organisation", paris.organisation.code,
+                     email="n@test.example")
+    assert refused.exit_code != 0 and "Only an admin" in refused.output
+    wrong = create("--role", "admin", "--location", minnesota.code, "--organisation", paris.organisation.code,
+                   email="w@test.example")
+    assert wrong.exit_code != 0 and minnesota.code in wrong.output
+    by_email = {u.email: u for u in db.session.scalars(sa.select(User))}
+    assert by_email["oa@test.example"].organisation_ids() == {paris.organisation_id}
+    assert by_email["oa@test.example"].site_ids() == {paris.id}
+    assert by_email["da@test.example"].organisation_ids() is None
