@@ -86,6 +86,7 @@ def register_config(app: Flask, config: str | dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     import clinic.models  # noqa: F401  (the whole schema, for migrations)
     import clinic.scheduling.stamps  # noqa: F401  (its session listeners bump schedule stamps)
+    import clinic.tenancy  # noqa: F401  (its session listener sets organisation_id on insert)
     from clinic.accounts import auth
     from clinic.extensions import babel, csrf, db, limiter, login_manager, migrate
 

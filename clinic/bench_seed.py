@@ -28,7 +28,7 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling import stamps
 from clinic.scheduling.models import Appointment, WorkingHours
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Organisation, Room, Site
 from clinic.timeutil import local_to_utc
 
 PHYSICIANS = 6
@@ -39,9 +39,19 @@ TIMES = [(dt.datetime(2000, 1, 1, 8) + i * SPACING).time() for i in range(12)]  
 HISTORY_DAYS = 730
 PATIENTS = 3000
 CHUNK = 50_000
-COLUMNS = ("patient_id", "site_id", "room_id", "physician_id", "procedure_code", "start_at", "end_at",
+COLUMNS = ("organisation_id", "patient_id", "site_id", "room_id", "physician_id", "procedure_code", "start_at", "end_at",
            "block_end_at", "region", "side", "levels", "sedation", "status", "needs_reschedule",
            "screening", "warnings", "medication_holds", "preparation", "ical_sequence", "created_at", "updated_at", "version")
+
+
+def bench_organisation() -> Organisation:
+    """The benchmark's own organisation (its sites and patients), created once."""
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.code == "bench"))
+    if org is None:
+        org = Organisation(code="bench", name="Bench organisation", country="FR")
+        db.session.add(org)
+        db.session.flush()
+    return org
 
 
 def ensure_site(code: str, *, timezone: str = "Europe/Paris", country: str = "FR", today: dt.date) -> Site:
@@ -49,7 +59,7 @@ def ensure_site(code: str, *, timezone: str = "Europe/Paris", country: str = "FR
     site = db.session.execute(sa.select(Site).where(Site.code == code)).scalar_one_or_none()
     if site is not None:
         return site
-    site = Site(code=code, name=f"Bench {code}", timezone=timezone, country=country, language="en",
+    site = Site(organisation=bench_organisation(), code=code, name=f"Bench {code}", timezone=timezone, country=country, language="en",
                 policy="fr" if country == "FR" else "us")
     site.rooms = [Room(name=f"Room {i + 1}", modalities=["fluoroscopy", "ct", "ultrasound"]) for i in range(ROOMS)]
     db.session.add(site)
@@ -74,7 +84,8 @@ def ensure_patients(count: int = PATIENTS) -> list[int]:
                                   .order_by(Patient.id)).scalars())
     if len(ids) >= count:
         return ids[:count]
-    rows = [dict(first_name=f"P{i}", last_name=f"Bench{i}", birth_date=dt.date(1950 + i % 40, 1 + i % 12, 1 + i % 28),
+    org_id = bench_organisation().id
+    rows = [dict(organisation_id=org_id, first_name=f"P{i}", last_name=f"Bench{i}", birth_date=dt.date(1950 + i % 40, 1 + i % 12, 1 + i % 28),
                  email=f"p{i}@patients.bench", language="en" if i % 2 else "fr") for i in range(len(ids), count)]
     db.session.execute(sa.insert(Patient), rows)
     return ensure_patients(count)
@@ -110,7 +121,7 @@ def _cells(site: Site, days: list[dt.date]):
 def _row(site: Site, cell, patient: int, status: str, now: dt.datetime) -> tuple:
     start, physician, room = cell
     end = start + dt.timedelta(minutes=30)
-    return (patient, site.id, room, physician, PROCEDURE, start, end, end + dt.timedelta(minutes=site.turnover_minutes),
+    return (site.organisation_id, patient, site.id, room, physician, PROCEDURE, start, end, end + dt.timedelta(minutes=site.turnover_minutes),
             "lumbar", "left", "[]", False, status, False, "{}", "[]", "[]", "[]", 0, now, now, 1)
 
 

@@ -20,8 +20,17 @@ from clinic.extensions import db
 from clinic.patients.models import Patient, PatientMedication
 from clinic.scheduling.availability import public_holiday
 from clinic.scheduling.models import Appointment, AppointmentStatus, WorkingHours
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Organisation, Room, Site
 from clinic.timeutil import local_to_utc
+
+# Two organisations that must never see each other's patients.
+ORGANISATIONS = [
+    dict(code="paris-group", name="Paris group", country="FR", privacy_contact="dpo@paris-group.example"),
+    dict(code="twin-cities", name="Twin Cities group", country="US", privacy_contact="privacy@twin-cities.example"),
+]
+SITE_ORGANISATION = {"paris-bachaumont": "paris-group", "paris-drouot": "paris-group",
+                     "chaska": "twin-cities", "maple-grove": "twin-cities"}
+LANGUAGE_ORGANISATION = {"fr": "paris-group", "en": "twin-cities"}
 
 SITES = [
     dict(code="paris-bachaumont", name="Bachaumont Radiology", address="Rue Bachaumont, 75002 Paris",
@@ -65,13 +74,26 @@ MEDICATIONS = [None, None, ("apixaban", "atrial fibrillation"), ("warfarin", "va
                ("clopidogrel", "stent"), ("aspirin", "secondary prevention"), None, ("ibuprofen", None), None]
 
 
-def _get_or_create_sites() -> dict[str, Site]:
+def _get_or_create_organisations() -> dict[str, Organisation]:
+    orgs = {}
+    for spec in ORGANISATIONS:
+        org = db.session.scalar(sa.select(Organisation).where(Organisation.code == spec["code"]))
+        if org is None:
+            org = Organisation(**spec)
+            db.session.add(org)
+        orgs[spec["code"]] = org
+    db.session.flush()
+    return orgs
+
+
+def _get_or_create_sites(orgs: dict[str, Organisation]) -> dict[str, Site]:
     sites = {}
     for spec in SITES:
         site = db.session.execute(sa.select(Site).where(Site.code == spec["code"])).scalar_one_or_none()
         if site is None:
             rooms = spec["rooms"]
-            site = Site(**{k: v for k, v in spec.items() if k != "rooms"})
+            site = Site(**{k: v for k, v in spec.items() if k != "rooms"},
+                        organisation=orgs[SITE_ORGANISATION[spec["code"]]])
             site.rooms = [Room(name=n, modalities=m) for n, m in rooms]
             db.session.add(site)
         sites[spec["code"]] = site
@@ -99,7 +121,7 @@ def _get_or_create_staff(sites: dict[str, Site], today: dt.date) -> list[tuple[s
     return printed
 
 
-def _patients(count_per_language: int) -> list[Patient]:
+def _patients(count_per_language: int, orgs: dict[str, Organisation]) -> list[Patient]:
     existing = db.session.execute(sa.select(Patient).order_by(Patient.id)).scalars().all()
     if existing:
         return list(existing)
@@ -109,7 +131,7 @@ def _patients(count_per_language: int) -> list[Patient]:
         for i, (first, last) in enumerate(names[:count_per_language]):
             med = MEDICATIONS[i % len(MEDICATIONS)]
             p = Patient(
-                first_name=first, last_name=last, language=lang,
+                organisation=orgs[LANGUAGE_ORGANISATION[lang]], first_name=first, last_name=last, language=lang,
                 birth_date=dt.date(1940 + rng.randrange(50), rng.randrange(1, 13), rng.randrange(1, 29)),
                 email=f"{first.lower()}.{last.lower()}@example.org".replace("é", "e").replace("ç", "c"),
                 phone=f"+336000000{i:02d}" if lang == "fr" else f"+1612555{i:04d}",  # E.164
@@ -134,6 +156,7 @@ def _appointments(sites: dict[str, Site], patients: list[Patient], today_utc: dt
         tz = site.tz
         physicians = [u for u in site_physicians(site)]
         room = next(r for r in site.rooms if "fluoroscopy" in r.modalities)
+        own = [p for p in patients if p.organisation_id == site.organisation_id]
         local_today = today_utc.astimezone(tz).date()
         for offset in range(-2, 6):
             day = local_today + dt.timedelta(days=offset)
@@ -145,7 +168,7 @@ def _appointments(sites: dict[str, Site], patients: list[Patient], today_utc: dt
                 physician = physicians[(slot + offset) % len(physicians)]
                 start = local_to_utc(day, time, tz)
                 end = start + dt.timedelta(minutes=proc.duration_minutes)
-                patient = patients[(created * 7 + site_index) % len(patients)]
+                patient = own[(created * 7 + site_index) % len(own)]
                 past = start < today_utc
                 db.session.add(Appointment(
                     patient=patient, site=site, room=room, physician=physician, procedure_code=proc.code,
@@ -174,10 +197,11 @@ def seed_demo():
         raise click.ClickException("seed-demo adds staff with public passwords: it runs only with "
                                    "CLINIC_ENV=development or testing, never in production.")
     now = utcnow()
-    sites = _get_or_create_sites()
-    click.echo(f"Sites: {', '.join(sites)}")
+    orgs = _get_or_create_organisations()
+    sites = _get_or_create_sites(orgs)
+    click.echo(f"Organisations: {', '.join(orgs)}; sites: {', '.join(sites)}")
     staff = _get_or_create_staff(sites, now.date())
-    patients = _patients(15)
+    patients = _patients(15, orgs)
     click.echo(f"Patients: {len(patients)}")
     created = _appointments(sites, patients, now)
     click.echo(f"Appointments created: {created}")

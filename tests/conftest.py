@@ -25,7 +25,7 @@ from clinic.accounts.models import ApiToken, Role, User
 from clinic.extensions import db as _db
 from clinic.patients.models import Patient, PatientMedication
 from clinic.scheduling.models import WorkingHours
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Organisation, Room, Site
 from tests.clock import fixed_instant
 
 # Whatever this run starts (the app, a `flask` subprocess that inherits the environment) is a test one.
@@ -150,11 +150,40 @@ def client(app, db):
 # ---------------------------------------------------------------- factories
 
 
+ORGANISATIONS = {"FR": ("paris-group", "Paris group"), "US": ("twin-cities", "Twin Cities group")}
+
+
+def organisation_for(db, country: str) -> Organisation:
+    """The test organisation of a country (the Paris group, the Twin Cities group), made on first use."""
+    code, name = ORGANISATIONS.get(country, (f"org-{country.lower()}", f"Organisation {country}"))
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.code == code))
+    if org is None:
+        org = Organisation(code=code, name=name, country=country, privacy_contact=f"privacy@{code}.test")
+        db.session.add(org)
+        db.session.flush()
+    return org
+
+
+@pytest.fixture
+def make_organisation(db):
+    def make(code=None, country="FR", name=None):
+        n = next(_counter)
+        org = Organisation(code=code or f"org-{n}", name=name or f"Organisation {n}", country=country)
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return make
+
+
 @pytest.fixture
 def make_site(db):
-    def make(code=None, tz="Europe/Paris", country="FR", subdivision=None, language="fr", rooms=None, **kw):
+    def make(code=None, tz="Europe/Paris", country="FR", subdivision=None, language="fr", rooms=None,
+             organisation=None, **kw):
+        """A site of `organisation` (default: the test organisation of its country)."""
         n = next(_counter)
         site = Site(
+            organisation=organisation or organisation_for(db, country),
             code=code or f"site-{n}", name=kw.pop("name", f"Site {n}"), timezone=tz, country=country,
             subdivision=subdivision, language=language, address=kw.pop("address", f"{n} Test Street"),
             phone=kw.pop("phone", "+33 1 00 00 00 00"), policy=kw.pop("policy", "fr" if country == "FR" else "us"),
@@ -201,11 +230,21 @@ def make_user(db):
     return make
 
 
+def _default_organisation(db) -> Organisation:
+    """A patient given no site is registered at the newest site's organisation (the site the test
+    is about, in practice), or the Paris group when there is no site yet."""
+    site = db.session.scalar(sa.select(Site).order_by(Site.id.desc()).limit(1))
+    return site.organisation if site is not None else organisation_for(db, "FR")
+
+
 @pytest.fixture
 def make_patient(db):
-    def make(language="en", conditions=(), allergies=(), medications=(), **kw):
+    def make(language="en", conditions=(), allergies=(), medications=(), site=None, organisation=None, **kw):
+        """A patient registered at `site` (or of `organisation`; default: see _default_organisation)."""
         n = next(_counter)
+        org = organisation or (site.organisation if site is not None else _default_organisation(db))
         patient = Patient(
+            organisation_id=org.id,
             first_name=kw.pop("first_name", f"Pat{n}"), last_name=kw.pop("last_name", f"Patient{n}"),
             birth_date=kw.pop("birth_date", dt.date(1960, 5, 17)), email=kw.pop("email", f"patient{n}@test.example"),
             language=language, conditions=list(conditions), allergies=list(allergies), **kw,

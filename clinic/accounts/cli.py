@@ -17,10 +17,13 @@ from clinic.extensions import db
 @click.option("--password", required=True)
 @click.option("--location", "locations", multiple=True, help="Site code; repeat once per site.")
 @click.option("--language", type=click.Choice(["en", "fr"]), default=None)
-def create_user(email: str, name: str, role: str, password: str, locations: tuple[str, ...], language: str | None):
+@click.option("--organisation", "organisation", default=None,
+              help="Organisation code: an admin of that organisation only (admins without it or a site see every site).")
+def create_user(email: str, name: str, role: str, password: str, locations: tuple[str, ...], language: str | None,
+                organisation: str | None):
     """Create a user with a role and sites."""
     try:
-        user = services.create_user(email, name, role, password, locations, language)
+        user = services.create_user(email, name, role, password, locations, language, organisation)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import enum_column, utcnow
 from clinic.extensions import db
-from clinic.sites.models import Site
+from clinic.sites.models import Organisation, Site
 
 _hasher = PasswordHasher()
 
@@ -61,11 +61,14 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     language: Mapped[str | None] = mapped_column(sa.String(2))
     active: Mapped[bool] = mapped_column(default=True)
+    # An administrator of one organisation only; NULL for every other user (see organisation_ids).
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     # Changing this value ends every session of the user at once (logout everywhere, deactivation).
     session_generation: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     sites: Mapped[list[Site]] = relationship(secondary=user_sites, order_by="Site.name")
+    organisation: Mapped[Organisation | None] = relationship()
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
     def set_password(self, password: str) -> None:
@@ -88,12 +91,34 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def is_deployment_admin(self) -> bool:
+        """An administrator given neither an organisation nor a site: the whole deployment."""
+        return self.is_admin and self.organisation_id is None and not self.sites
+
+    def organisation_ids(self) -> set[int] | None:
+        """The organisations the user works for (those of their sites, and the one an organisation's
+        administrator administers), or None for the deployment's administrator (every one)."""
+        if self.is_deployment_admin:
+            return None
+        ids = {s.organisation_id for s in self.sites}
+        if self.is_admin and self.organisation_id is not None:
+            ids.add(self.organisation_id)
+        return ids
+
     def can_access_site(self, site_id: int) -> bool:
-        return self.is_admin or any(s.id == site_id for s in self.sites)
+        ids = self.site_ids()
+        return ids is None or site_id in ids
 
     def site_ids(self) -> set[int] | None:
-        """The ids of the user's sites, or None for an admin (every site)."""
-        return None if self.is_admin else {s.id for s in self.sites}
+        """The ids of the user's sites; an administrator has every site of their organisations,
+        the deployment's administrator None (every site)."""
+        if not self.is_admin:
+            return {s.id for s in self.sites}
+        orgs = self.organisation_ids()
+        if orgs is None:
+            return None
+        return set(db.session.scalars(sa.select(Site.id).where(Site.organisation_id.in_(orgs))))
 
 
 class ApiToken(db.Model):

@@ -11,7 +11,7 @@ from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.names import name_problem
 from clinic.extensions import db
-from clinic.sites.models import Site
+from clinic.sites.models import Organisation, Site
 
 # NIST SP 800-63B 5.1.1.2: at least 12 characters here, no composition rules, and a blocklist.
 MIN_PASSWORD_LENGTH = 12
@@ -41,8 +41,11 @@ def check_password_rules(password: str) -> None:
 
 
 def create_user(
-    email: str, name: str, role: str, password: str, site_codes: Iterable[str] = (), language: str | None = None
+    email: str, name: str, role: str, password: str, site_codes: Iterable[str] = (), language: str | None = None,
+    organisation_code: str | None = None,
 ) -> User:
+    """A user with a role and sites. An admin given an organisation administers it only; an admin
+    with neither an organisation nor a site is the deployment's administrator (every site)."""
     email = email.strip().lower()
     try:
         role_value = Role(role)
@@ -62,7 +65,20 @@ def create_user(
         sites.append(site)
     if role_value != Role.ADMIN and not sites:
         raise DomainError("location_required", "Every user but an admin needs at least one site.")
-    user = User(email=email, name=name.strip(), role=role_value, sites=sites, language=language)
+    organisation = None
+    if organisation_code is not None:
+        if role_value != Role.ADMIN:
+            raise DomainError("organisation_admin_only",
+                              "Only an admin is given an organisation; other users work for their sites' organisations.")
+        organisation = db.session.scalar(db.select(Organisation).where(Organisation.code == organisation_code))
+        if organisation is None:
+            raise DomainError("unknown_organisation", f"No organisation with code {organisation_code!r}.")
+        outside = [s.code for s in sites if s.organisation_id != organisation.id]
+        if outside:
+            raise DomainError("site_outside_organisation",
+                              f"Sites {', '.join(outside)} do not belong to organisation {organisation_code}.")
+    user = User(email=email, name=name.strip(), role=role_value, sites=sites, language=language,
+                organisation=organisation)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

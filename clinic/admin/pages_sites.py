@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,16 +17,17 @@ from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.mail.neutral import short_address
 from clinic.sites.models import Site, SiteCalendarException
+from clinic.tenancy import get_scoped_or_404, scoped
 
 
 def _site(site_id: int) -> Site:
-    return db.session.get(Site, site_id) or abort(404)
+    return get_scoped_or_404(Site, site_id)
 
 
 @bp.route("/sites")
 @roles_required(*ADMIN)
 def sites():
-    rows = db.session.execute(sa.select(Site).order_by(Site.name)).scalars().all()
+    rows = db.session.execute(scoped(Site).order_by(Site.name)).scalars().all()
     return render_template("admin/sites.html", sites=rows)
 
 

@@ -20,6 +20,7 @@ from clinic.extensions import db
 from clinic.scheduling.models import TimeOff, WorkingHours
 from clinic.sites.models import Site
 from clinic.timeutil import local_to_utc
+from clinic.tenancy import user_visible
 
 Interval = tuple[dt.time, dt.time]
 MAX_TIME_OFF = dt.timedelta(days=366)
@@ -27,7 +28,7 @@ MAX_TIME_OFF = dt.timedelta(days=366)
 
 def get_physician(physician_id: int) -> User:
     user = db.session.get(User, physician_id)
-    if user is None or user.role != Role.PHYSICIAN:
+    if not user_visible(user) or user.role != Role.PHYSICIAN:
         raise DomainError("not_found", f"No physician with id {physician_id}.", status=404)
     return user
 

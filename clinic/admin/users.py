@@ -14,12 +14,16 @@ from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.names import name_problem
 from clinic.sites.models import Site
+from clinic.tenancy import scoped, user_clause, user_visible
 
 PER_PAGE = 25
 
 
 def search_users(q: str = "", page: int = 1, per_page: int = PER_PAGE) -> tuple[list[User], int]:
     stmt = sa.select(User)
+    scope = user_clause()
+    if scope is not None:
+        stmt = stmt.where(scope)
     q = q.strip()
     if q:
         like = f"%{q.lower()}%"
@@ -34,14 +38,14 @@ def search_users(q: str = "", page: int = 1, per_page: int = PER_PAGE) -> tuple[
 
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None:
+    if not user_visible(user):
         raise DomainError("not_found", f"No user with id {user_id}.", status=404)
     return user
 
 
 def _sites(site_ids: Iterable[int]) -> list[Site]:
     ids = set(site_ids)
-    sites = list(db.session.execute(sa.select(Site).where(Site.id.in_(ids))).scalars()) if ids else []
+    sites = list(db.session.execute(scoped(Site).where(Site.id.in_(ids))).scalars()) if ids else []
     if len(sites) != len(ids):
         raise ValidationFailed({"sites": "Unknown site."})
     return sites
@@ -146,4 +150,4 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 
 
 def all_sites() -> list[Site]:
-    return list(db.session.execute(sa.select(Site).order_by(Site.name)).scalars())
+    return list(db.session.execute(scoped(Site).order_by(Site.name)).scalars())

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.access import current_actor, ensure_site, roles_required
+from clinic.tenancy import get_scoped
 from clinic.accounts.models import Role, User
 from clinic.api.appointment_json import appointment_json, appointments_json, reminder_json, reminder_rows
 from clinic.api.parsing import Body, query_date, query_int
@@ -239,7 +240,7 @@ def book():
         patient_id = body.integer("patient_id", minimum=1)
         patient = None
         if patient_id is not None and site is not None:
-            patient = db.session.get(Patient, patient_id)
+            patient = get_scoped(Patient, patient_id)
             if patient is None:
                 raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
         inp = dict(

@@ -6,6 +6,7 @@ from flask import jsonify, request
 from flask_babel import get_locale
 
 from clinic.access import current_actor, ensure_site, roles_required
+from clinic.tenancy import get_scoped
 from clinic.accounts.models import Role
 from clinic.api.views import bp
 from clinic.db import utcnow
@@ -17,7 +18,7 @@ from clinic.scheduling.models import Appointment
 
 
 def _appointment(appointment_id: int) -> Appointment:
-    appointment = db.session.get(Appointment, appointment_id)
+    appointment = get_scoped(Appointment, appointment_id)
     if appointment is None:
         raise DomainError("not_found", f"No appointment with id {appointment_id}.", status=404)
     ensure_site(appointment.site_id)

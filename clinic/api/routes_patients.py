@@ -58,7 +58,10 @@ def _patient_input(body: Body) -> services.PatientInput:
 @bp.route("/v1/patients", methods=["POST"])
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def create_patient():
-    patient = services.create_patient(_patient_input(Body()))
+    body = Body()
+    location = body.string("location", required=False, max_length=40)
+    data = _patient_input(body)
+    patient = services.create_patient(data, services.registration_site(current_actor(), location))
     db.session.commit()
     return jsonify(patient_json(patient, with_history=True)), 201
 

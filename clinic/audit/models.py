@@ -27,6 +27,8 @@ class AuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(sa.String(40))
     object_id: Mapped[str | None] = mapped_column(sa.String(40))
     patient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("patients.id"))
+    # The organisation whose data the event is about; NULL for events about no patient (sign-in, admin).
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     channel: Mapped[str] = mapped_column(sa.String(10), default="web")
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)

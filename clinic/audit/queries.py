@@ -18,6 +18,7 @@ from sqlalchemy import event
 
 from clinic.audit.models import AuditEvent
 from clinic.extensions import db
+from clinic.tenancy import scoped
 
 PER_PAGE = 50
 EXPORT_BATCH = 500
@@ -56,7 +57,7 @@ class AuditFilter:
 
 
 def _query(f: AuditFilter) -> sa.Select:
-    query = sa.select(AuditEvent)
+    query = scoped(AuditEvent)  # an organisation's administrator reads its events only
     if f.user_id is not None:
         query = query.where(AuditEvent.user_id == f.user_id)
     if f.patient_id is not None:

@@ -69,7 +69,14 @@ def record_shown(action: str, shown: Iterable[tuple[int, int | None]], details: 
             ids.append(appointment_id)
     base = _who(None) | {"at": utcnow(), "action": action}
     details = details or {}
+    # A bulk INSERT passes no session listener: each row gets its patient's organisation here.
+    from clinic.patients.models import Patient
+
+    organisations = dict(db.session.execute(sa.select(Patient.id, Patient.organisation_id)
+                                            .where(Patient.id.in_(list(appointments)))).tuples().all()) \
+        if appointments else {}
     rows = [base | {"object_type": "patient", "object_id": str(pid), "patient_id": pid,
+                    "organisation_id": organisations.get(pid),
                     "details": details | ({"appointments": ids} if ids else {})}
             for pid, ids in sorted(appointments.items())]
     if not rows:

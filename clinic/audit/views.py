@@ -23,6 +23,7 @@ from clinic.extensions import db
 from clinic.outcomes.services import safe_cell
 from clinic.patients.models import Patient
 from clinic.queryargs import page_arg, plausible_day
+from clinic.tenancy import get_scoped
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 navigation.add("audit.index", _l("Audit log"), (Role.ADMIN,), _l("Who read or changed what, and when"), order=80)
@@ -69,7 +70,8 @@ def _patient_on_record(patient_id: int | None) -> int | None:
     a number that names nobody matches no event and is kept in the row's details only."""
     if patient_id is None:
         return None
-    return db.session.scalar(sa.select(Patient.id).where(Patient.id == patient_id))
+    patient = get_scoped(Patient, patient_id)
+    return None if patient is None else patient.id
 
 
 @bp.route("/")

@@ -29,6 +29,7 @@ class PainScore(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"))
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     moment: Mapped[PainMoment] = mapped_column(enum_column(PainMoment, "pain_moment"))
     score: Mapped[int]
     function_note: Mapped[str] = mapped_column(sa.Text, default="")
@@ -43,6 +44,7 @@ class PatientRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"))
     kind: Mapped[str] = mapped_column(sa.String(30))
     note: Mapped[str] = mapped_column(sa.Text, default="")

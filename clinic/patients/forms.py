@@ -95,6 +95,8 @@ class PatientForm(FlaskForm):
                         description=_l("As dialled locally, or with the country code (+33, +1)."))
     sms_opt_in = BooleanField(_l("Send the day-before and medicine reminders by text message too"))
     language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
+    # Where the patient is registered: their organisation. Choices are the user's sites (set by the view).
+    location = SelectField(_l("Registered at"), choices=[], validate_choice=False)  # checked by the service
     sex = SelectField(_l("Sex"), default="unknown", choices=[
         ("unknown", _l("Not recorded")), ("female", _l("Female")), ("male", _l("Male")), ("other", _l("Other"))])
     conditions = MultiCheckboxField(_l("Conditions"), choices=[(c, CONDITION_LABELS[c]) for c in CONDITIONS])

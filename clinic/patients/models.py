@@ -31,6 +31,7 @@ class Patient(db.Model):
                       sa.CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     first_name: Mapped[str] = mapped_column(sa.String(100))
     last_name: Mapped[str] = mapped_column(sa.String(100), index=True)
     birth_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
@@ -45,6 +46,7 @@ class Patient(db.Model):
     pseudonymised_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+    organisation = relationship("Organisation")
     medications: Mapped[list[PatientMedication]] = relationship(
         back_populates="patient", cascade="all, delete-orphan", order_by="PatientMedication.id"
     )
@@ -65,6 +67,7 @@ class PatientMedication(db.Model):
     __tablename__ = "patient_medications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id", ondelete="CASCADE"), index=True)
     drug: Mapped[str] = mapped_column(sa.String(60))
     indication: Mapped[str | None] = mapped_column(sa.String(60))
@@ -79,6 +82,7 @@ class InjectionRecord(db.Model):
     __table_args__ = (sa.CheckConstraint("dose_mg IS NULL OR dose_mg >= 0", name="dose_nonnegative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
     appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"), unique=True)
     performed_on: Mapped[dt.date] = mapped_column(sa.Date)

@@ -15,6 +15,8 @@ from clinic.names import name_problem
 from clinic.extensions import db
 from clinic.patients.models import ALLERGIES, CONDITIONS, SEXES, Patient, PatientMedication
 from clinic.patients.phones import BadPhone, to_e164
+from clinic.sites.models import Site
+from clinic.tenancy import get_scoped, scope_clause
 
 # A medicine as people write it: a brand or a generic name, accents, dosage ("Kardégic 75 mg").
 DRUG_PATTERN = re.compile(r"^[^\W\d_][\w .,/+()'%-]{1,59}$")
@@ -124,9 +126,29 @@ def _apply(patient: Patient, data: PatientInput) -> None:
     _set_medications(patient, data.medications)
 
 
-def create_patient(data: PatientInput) -> Patient:
+def registration_site(user, code: str | None) -> Site:
+    """The site a patient is registered at: the one named (among the caller's), else the caller's
+    first site. A site outside the caller's organisations reads as unknown (existence not revealed)."""
+    if code:
+        site = db.session.scalar(sa.select(Site).where(Site.code == code, Site.active.is_(True)))
+        if site is None or not user.can_access_site(site.id):
+            raise ValidationFailed({"location": f"No site {code!r} among yours."})
+        return site
+    if user.sites:
+        return user.sites[0]
+    ids = user.site_ids()
+    site = None if ids is None else db.session.scalar(
+        sa.select(Site).where(Site.active.is_(True), Site.id.in_(ids or {-1})).order_by(Site.name, Site.id))
+    if site is None:
+        # The deployment's administrator belongs to no organisation: the site must be said.
+        raise ValidationFailed({"location": "Say at which site the patient is registered (its code)."})
+    return site
+
+
+def create_patient(data: PatientInput, site: Site) -> Patient:
+    """A new patient of the organisation of `site`, where they are registered."""
     check_rules(data)
-    patient = Patient()
+    patient = Patient(organisation_id=site.organisation_id)
     _apply(patient, data)
     db.session.add(patient)
     db.session.flush()
@@ -143,7 +165,8 @@ def update_patient(patient: Patient, data: PatientInput) -> Patient:
 
 
 def get_patient(patient_id: int, action: str = "patient.read") -> Patient | None:
-    patient = db.session.get(Patient, patient_id)
+    """The patient if the caller's organisations hold them (None otherwise, as for no such id)."""
+    patient = get_scoped(Patient, patient_id)
     if patient is not None:
         record(action, "patient", patient.id, patient.id)
     return patient
@@ -186,9 +209,9 @@ def search_patients(q: str, page: int = 1, per_page: int = PER_PAGE) -> tuple[li
     """Patients matching every word of `q` in name or e-mail, or a birth date; one page, and the total."""
     page = max(page, 1)
     stmt = sa.select(Patient)
-    condition = _search_filter(q)
-    if condition is not None:
-        stmt = stmt.where(condition)
+    for condition in (scope_clause(Patient), _search_filter(q)):
+        if condition is not None:
+            stmt = stmt.where(condition)
     total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
     rows = (
         db.session.execute(

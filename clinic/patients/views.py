@@ -7,7 +7,9 @@ from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from clinic.access import roles_required
+import sqlalchemy as sa
+
+from clinic.access import current_actor, roles_required
 from clinic.accounts.models import Role
 from clinic.catalog.medicines import pick_list
 from clinic.screening.holds import patient_medicines
@@ -18,6 +20,7 @@ from clinic.patients import services
 from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm, medication_entries, offer_empty_row
 from clinic.patients.phones import registering_site
 from clinic.queryargs import page_arg
+from clinic.sites.models import Site
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
@@ -27,7 +30,8 @@ navigation.add("patients.index", _l("Patients"), STAFF, _l("Find, register and u
 def _form(patient=None) -> PatientForm:
     """The form, told the registering site's country (the default region of a local phone number)."""
     form = PatientForm(obj=patient) if patient is not None and request.method == "GET" else PatientForm()
-    site = registering_site(current_user)
+    # The site chosen as "Registered at" when there is one (its country reads a local number).
+    site = registering_site(current_user, request.form.get("location") or None) or registering_site(current_user)
     form.region = site.country if site else None
     return form
 
@@ -67,13 +71,26 @@ def index():
     return render_template("patients/index.html", patients=patients, total=total, q=q, page=page, pages=pages)
 
 
+def _registration_sites() -> list[Site]:
+    """The active sites the user can register a patient at, their own first."""
+    user = current_actor()
+    ids = user.site_ids()
+    stmt = sa.select(Site).where(Site.active.is_(True)).order_by(Site.name, Site.id)
+    if ids is not None:
+        stmt = stmt.where(Site.id.in_(ids or {-1}))
+    own = [s for s in user.sites if s.active]
+    return own + [s for s in db.session.scalars(stmt) if s not in own]
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.FRONT_DESK, Role.ADMIN)
 def new():
     form = _form()
+    form.location.choices = [(s.code, s.name) for s in _registration_sites()]
     if form.validate_on_submit():
         try:
-            patient = services.create_patient(_input(form))
+            site = services.registration_site(current_actor(), form.location.data)
+            patient = services.create_patient(_input(form), site)
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
@@ -103,6 +120,7 @@ def show(patient_id: int):
 def edit(patient_id: int):
     patient = services.get_patient(patient_id, "patient.read_for_edit") or abort(404)
     form = _form(patient)
+    del form.location  # a patient stays in the organisation they were registered in
     if request.method == "GET":
         offer_empty_row(form.medications)  # a fourth medicine can be added to three on file
     if form.validate_on_submit():

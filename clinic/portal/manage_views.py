@@ -13,7 +13,6 @@ from clinic.access import current_actor, public, roles_required, visible_site_id
 from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.mail.confirmation import invite
-from clinic.outcomes.models import PatientRequest
 from clinic.portal import manage, services
 from clinic.portal.forms import CancelRequestForm, ManageCancelForm, OptOutForm, OtherTimeForm
 from clinic.portal.tokens import LinkClaims
@@ -167,7 +166,7 @@ def confirm_time(request_id: int, option_id: int):
     row = services.mark_handled(request_id, current_actor(), visible_site_ids())
     if row.kind != "reschedule":
         abort(404)
-    appointment = manage.confirm_time(db.session.get(PatientRequest, request_id), option_id, current_actor())
+    appointment = manage.confirm_time(row, option_id, current_actor())
     db.session.commit()
     warnings = [w.get("code") for w in appointment.warnings or []]
     flash(_("Appointment moved; the patient receives the new time.") +

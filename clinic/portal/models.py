@@ -20,6 +20,7 @@ class ManageLink(db.Model):
     short_token: Mapped[str | None] = mapped_column(sa.String(16), unique=True)  # the SMS's short link
     appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), unique=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
 
@@ -33,5 +34,6 @@ class TimeOption(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("patient_requests.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     start_at: Mapped[dt.datetime]
     physician_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))

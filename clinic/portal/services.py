@@ -18,6 +18,7 @@ from clinic.patients.models import Patient
 from clinic.portal.tokens import LinkClaims, LinkExpired, LinkInvalid
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from clinic.tenancy import get_scoped, scope_clause
 
 PAIN_MOMENTS = (PainMoment.DAY7.value, PainMoment.DAY14.value)
 
@@ -123,6 +124,9 @@ def open_requests(site_ids: set[int] | None) -> list[tuple[PatientRequest, Appoi
              .where(PatientRequest.handled_at.is_(None)).order_by(PatientRequest.created_at, PatientRequest.id))
     if site_ids is not None:
         query = query.where(Appointment.site_id.in_(site_ids or {-1}))
+    scope = scope_clause(PatientRequest)
+    if scope is not None:
+        query = query.where(scope)
     rows = [tuple(r) for r in db.session.execute(query).all()]
     record_shown("patient_request.list", [(req.patient_id, req.appointment_id) for req, _a in rows],
                  {"requests": [req.id for req, _a in rows]})
@@ -130,7 +134,7 @@ def open_requests(site_ids: set[int] | None) -> list[tuple[PatientRequest, Appoi
 
 
 def mark_handled(request_id: int, user, site_ids: set[int] | None) -> PatientRequest:
-    row = db.session.get(PatientRequest, request_id)
+    row = get_scoped(PatientRequest, request_id)
     appointment = db.session.get(Appointment, row.appointment_id) if row and row.appointment_id else None
     if row is None or (site_ids is not None and (appointment is None or appointment.site_id not in site_ids)):
         raise DomainError("not_found", "No such request.", status=404)

@@ -22,6 +22,7 @@ from clinic.patients.models import InjectionRecord, Patient
 from clinic.procedures.models import Checklist, ChecklistEntry
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
 from clinic.scheduling.models import Appointment, AppointmentChange
+from clinic.tenancy import get_scoped
 
 ERASED_NAME = "Erased"
 
@@ -65,7 +66,8 @@ AUDIT_FIELDS = ("id", "at", "user_id", "actor", "action", "object_type", "object
 
 
 def get_patient(patient_id: int) -> Patient | None:
-    return db.session.get(Patient, patient_id)
+    """The patient if the caller's organisations hold them (an export never crosses organisations)."""
+    return get_scoped(Patient, patient_id)
 
 
 def _appointment(appointment: Appointment) -> dict:

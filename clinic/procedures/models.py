@@ -26,6 +26,7 @@ class Checklist(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     template_code: Mapped[str] = mapped_column(sa.String(40))
     state: Mapped[ChecklistState] = mapped_column(
         enum_column(ChecklistState, "checklist_state"), default=ChecklistState.OPEN
@@ -52,6 +53,7 @@ class ChecklistEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     checklist_id: Mapped[int] = mapped_column(sa.ForeignKey("checklists.id"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     item_code: Mapped[str] = mapped_column(sa.String(60))
     value: Mapped[object] = mapped_column(sa.JSON)
     done: Mapped[bool] = mapped_column(default=False)

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from clinic import navigation
 from clinic.access import ensure_site, roles_required
+from clinic.tenancy import get_scoped_or_404
 from clinic.accounts.models import Role
 from clinic.catalog import get_procedure
 from clinic.db import utcnow
@@ -53,7 +54,7 @@ BLOCK_MESSAGES = {
 
 
 def _appointment(appointment_id: int) -> Appointment:
-    appointment = db.session.get(Appointment, appointment_id) or abort(404)
+    appointment = get_scoped_or_404(Appointment, appointment_id)
     ensure_site(appointment.site_id)
     return appointment
 

@@ -42,6 +42,7 @@ class Reminder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"))
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"))
     kind: Mapped[str] = mapped_column(sa.String(40))
     channel: Mapped[str] = mapped_column(sa.String(10), default="email", server_default="email")

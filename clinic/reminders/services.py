@@ -15,6 +15,7 @@ from clinic.extensions import db
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.sites.models import Site
 from clinic.timeutil import local_day_bounds
+from clinic.tenancy import get_scoped, scoped
 
 PER_PAGE = 50
 
@@ -37,7 +38,7 @@ def _day_condition(day: dt.date, sites: list[Site]):
 
 def list_outbox(flt: OutboxFilter, page: int = 1) -> tuple[list[Reminder], int, dict[str, int]]:
     """One page of rows (newest due first), the total, and counts per status for the filters."""
-    query = sa.select(Reminder)
+    query = scoped(Reminder)
     if flt.site_id:
         query = query.where(Reminder.site_id == flt.site_id)
     if flt.day:
@@ -61,7 +62,7 @@ def list_outbox(flt: OutboxFilter, page: int = 1) -> tuple[list[Reminder], int, 
 
 
 def get_reminder(reminder_id: int) -> Reminder:
-    row = db.session.get(Reminder, reminder_id)
+    row = get_scoped(Reminder, reminder_id)
     if row is None:
         raise DomainError("not_found", "No such reminder.", status=404)
     return row

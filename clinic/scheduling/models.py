@@ -98,6 +98,7 @@ class Appointment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"))
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"))
     physician_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
@@ -146,6 +147,7 @@ class AppointmentChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(sa.String(40))

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clinic.accounts.models import Role, User
 from clinic.audit.services import record, record_shown
+from clinic.tenancy import get_scoped
 from clinic.catalog import Procedure, get_procedure
 from clinic.catalog.regions import level_problem
 from clinic.db import utcnow
@@ -71,6 +72,8 @@ def check_input(inp: BookingInput) -> Procedure:
         errors["region"] = "This region is not one of the procedure's regions."
     if inp.side is not None and inp.side not in SIDES:
         errors["side"] = f"Expected one of: {', '.join(SIDES)}."
+    if inp.patient is not None and inp.site is not None and inp.patient.organisation_id != inp.site.organisation_id:
+        errors["location"] = "This site belongs to another organisation than the patient's."
     region = inp.region if "region" not in errors else None
     problems = [p for p in (level_problem(level, region) for level in inp.levels) if p]
     if problems or len(inp.levels) > 6:
@@ -388,8 +391,8 @@ def _transitions(status: AppointmentStatus) -> set[AppointmentStatus]:
 
 
 def get_appointment(appointment_id: int, action: str = "appointment.read") -> Appointment | None:
-    """One appointment, its read audited."""
-    appt = db.session.get(Appointment, appointment_id)
+    """One appointment of the caller's organisations (None otherwise, as for no such id), its read audited."""
+    appt = get_scoped(Appointment, appointment_id)
     if appt is not None:
         record(action, "appointment", appt.id, appt.patient_id)
     return appt

@@ -12,6 +12,7 @@ from markupsafe import Markup
 import clinic.mail.confirmation  # noqa: F401  (registers the confirmation and cancellation composers)
 from clinic import navigation
 from clinic.access import ensure_site, roles_required
+from clinic.tenancy import get_scoped_or_404
 from clinic.accounts.models import Role
 from clinic.audit.services import record, record_shown
 from clinic.extensions import db
@@ -32,7 +33,7 @@ navigation.add("screening.outbox_index", _l("Mail folder"), (Role.ADMIN,), _l("M
 @bp.route("/appointments/<int:appointment_id>/preparation")
 @roles_required(*STAFF)
 def sheet(appointment_id: int):
-    appointment = db.session.get(Appointment, appointment_id) or abort(404)
+    appointment = get_scoped_or_404(Appointment, appointment_id)
     ensure_site(appointment.site_id)
     html = Markup(render_sheet(appointment))   # escaped by its own template
     record("appointment.preparation_sheet", "appointment", appointment.id, appointment.patient_id)

@@ -15,6 +15,25 @@ from clinic.extensions import db
 MODALITIES = ("fluoroscopy", "ultrasound", "ct")
 
 
+class Organisation(db.Model):
+    """A clinic group that owns its sites and its patients' data: the unit of isolation (and of
+    distribution: every table holding patient data carries its organisation_id)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    # Who answers patients' and authorities' data-protection questions (GDPR art. 37, HIPAA privacy officer).
+    privacy_contact: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+
+    sites: Mapped[list[Site]] = relationship(back_populates="organisation", order_by="Site.name")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.code}>"
+
+
 class Site(db.Model):
     __tablename__ = "sites"
     __table_args__ = (
@@ -28,6 +47,7 @@ class Site(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     # The neutral name of messages (subjects, invites): no health word; empty means the address's short form.
@@ -46,6 +66,7 @@ class Site(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     rooms: Mapped[list[Room]] = relationship(back_populates="site", order_by="Room.name")
+    organisation: Mapped[Organisation] = relationship(back_populates="sites")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -34,12 +34,16 @@ def test_to_reschedule_list_for_front_desk(db, client, login_as, role, status):
     assert client.get("/admin/to-reschedule").status_code == status
 
 
-def test_front_desk_sees_weeks_only_at_own_sites(db, client, login_as, make_user, paris, minnesota):
+def test_front_desk_sees_weeks_only_at_own_sites(db, client, login_as, make_user, make_site, paris, minnesota):
+    """Own site: 200; another site of the organisation: 403; another organisation's physician does
+    not exist for this user: 404."""
     login_as("front_desk", sites=[paris])
     here = make_user("physician", sites=[paris])
+    next_door = make_user("physician", sites=[make_site(organisation=paris.organisation)])
     there = make_user("physician", sites=[minnesota])
     assert client.get(f"/admin/physicians/{here.id}/week").status_code == 200
-    assert client.get(f"/admin/physicians/{there.id}/week").status_code == 403
+    assert client.get(f"/admin/physicians/{next_door.id}/week").status_code == 403
+    assert client.get(f"/admin/physicians/{there.id}/week").status_code == 404
 
 
 def test_unknown_ids_are_404(db, client, login_as):

@@ -211,7 +211,8 @@ def test_nine_local_through_the_api_on_dst_mondays(client, db, paris, minnesota,
         make_user("physician", sites=[site])
         start = f"{day}T09:00:00{offset}"
         r = client.post("/api/v1/appointments", headers=admin, json={
-            "patient_id": make_patient().id, "location": site.code, "procedure": "esi-interlaminar", "start": start})
+            "patient_id": make_patient(site=site).id, "location": site.code, "procedure": "esi-interlaminar",
+            "start": start})
         assert r.status_code == 201, r.get_json()
         assert r.get_json()["start"] == start
         stored = db.session.get(Appointment, r.get_json()["id"]).start_at

@@ -88,11 +88,14 @@ def test_403_for_roles_that_do_not_record(client, make_appointment, staff, role)
     assert client.get(url(appointment), headers=headers).status_code == (403 if role == "front_desk" else 200)
 
 
-def test_403_other_site(client, make_appointment, make_user, api_token, minnesota):
-    """A nurse of another site gets 403."""
+def test_403_other_site_404_other_organisation(client, make_appointment, make_user, make_site, api_token, minnesota):
+    """A nurse of another site of the organisation gets 403; of another organisation's site 404
+    (the appointment does not exist for them)."""
     appointment = make_appointment()
-    headers = api_token(make_user("nurse", sites=[minnesota]))
-    assert client.get(url(appointment), headers=headers).status_code == 403
+    same_org = api_token(make_user("nurse", sites=[make_site(organisation=appointment.site.organisation)]))
+    assert client.get(url(appointment), headers=same_org).status_code == 403
+    other_org = api_token(make_user("nurse", sites=[minnesota]))
+    assert client.get(url(appointment), headers=other_org).status_code == 404
 
 
 def test_403_before_409(client, make_appointment, staff):

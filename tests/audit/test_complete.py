@@ -80,6 +80,7 @@ def test_a_list_writes_one_event_per_patient_shown_in_one_statement(client, db, 
     assert sorted(e.patient_id for e in events) == sorted(p.id for p in patients)
     assert elsewhere.id not in {e.patient_id for e in events}
     assert len({e.user_id for e in events}) == 1 and events[0].user_id is not None
+    assert {e.organisation_id for e in events} == {p.organisation_id for p in patients} != {None}
     assert len(inserts) == 1
     if action != "patient.search":   # the first patient's two appointments are named in one event
         first = next(e for e in events if e.patient_id == patients[0].id)

@@ -12,7 +12,7 @@ import pytest
 
 from clinic.access import PUBLIC
 from clinic.accounts.models import Role
-from tests.conftest import csrf_token
+from tests.conftest import PASSWORD, csrf_token
 
 ROLES = [r.value for r in Role]
 SKIP_ENDPOINTS = {"static"}
@@ -81,3 +81,119 @@ def test_every_route_answers_each_role_as_declared(app, client, make_user, paris
             login(user)  # the route may have ended the session (sign out)
             headers = api_token(user)  # ... and revoked the user's tokens (sign out everywhere)
     assert failures == []
+
+
+# ---------------------------------------------------------------- the object pass
+#
+# Every route that takes an id is asked for a real object of organisation A, by each role allowed
+# to use it: a user of organisation B gets 404 (the object does not exist for them), a user of A
+# does not. An id argument this table does not know fails the test, so no new route is forgotten.
+
+ID_KINDS = {
+    "appointment_id": "appointment", "patient_id": "patient", "request_id": "request", "option_id": "option",
+    "reminder_id": "reminder", "site_id": "site", "room_id": "room", "exception_id": "exception",
+    "physician_id": "physician", "time_off_id": "time_off", "user_id": "user", "token_id": "token",
+}
+OTHER_ARGS = {"item_code": "consent_signed", "action": "deactivate", "lang": "en", "token": "x", "name": "x",
+              "filename": "x"}
+_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def _id_routes(app):
+    for rule, method in _routes(app):
+        if any(a.endswith("_id") for a in rule.arguments) and _access(app, rule.endpoint) != PUBLIC:
+            yield rule, method
+
+
+def test_every_id_argument_names_a_known_kind(app):
+    """A route with an id argument the object pass cannot fill fails here: add it to ID_KINDS."""
+    unknown = sorted({f"{rule.rule}: {a}" for rule, _ in _routes(app) for a in rule.arguments
+                      if a not in ID_KINDS and a not in OTHER_ARGS})
+    assert unknown == []
+
+
+@pytest.fixture
+def organisation_objects(db, make_site, make_user, make_patient, make_organisation):
+    """One object of each kind in an organisation, its staff of every role (admin: of that organisation)."""
+    import datetime as dt
+
+    from clinic.accounts.models import ApiToken
+    from clinic.outcomes.models import PatientRequest
+    from clinic.portal.models import TimeOption
+    from clinic.procedures.models import Checklist
+    from clinic.reminders.models import Reminder, ReminderStatus
+    from clinic.scheduling.models import Appointment, TimeOff
+    from clinic.sites.models import CalendarExceptionKind, SiteCalendarException
+
+    def make(country):
+        org = make_organisation(country=country)
+        site = make_site(country=country, organisation=org, tz="Europe/Paris")
+        staff = {role: make_user(role, sites=[site]) for role in ROLES if role != "admin"}
+        staff["admin"] = make_user("admin")
+        staff["admin"].organisation_id = org.id
+        patient = make_patient(site=site)
+        start = dt.datetime(2026, 12, 21, 9, tzinfo=dt.UTC)
+        appointment = Appointment(patient=patient, site=site, room=site.rooms[0], physician=staff["physician"],
+                                  procedure_code="esi-interlaminar", start_at=start,
+                                  end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40))
+        db.session.add(appointment)
+        db.session.flush()
+        db.session.add(Checklist(appointment_id=appointment.id, template_code="spine-injection-v1"))
+        reminder = Reminder(appointment_id=appointment.id, patient_id=patient.id, site_id=site.id, kind="reminder_7d",
+                            send_at=start, next_attempt_at=start, status=ReminderStatus.FAILED)
+        request = PatientRequest(patient_id=patient.id, appointment_id=appointment.id, kind="reschedule")
+        exception = SiteCalendarException(site_id=site.id, day=dt.date(2026, 12, 28), kind=CalendarExceptionKind.CLOSED)
+        time_off = TimeOff(physician_id=staff["physician"].id, start_at=start + dt.timedelta(days=30),
+                           end_at=start + dt.timedelta(days=31))
+        token, _raw = ApiToken.issue(staff["front_desk"], "matrix")
+        db.session.add_all([reminder, request, exception, time_off, token])
+        db.session.flush()
+        option = TimeOption(request_id=request.id, start_at=start + dt.timedelta(days=1),
+                            physician_id=staff["physician"].id)
+        db.session.add(option)
+        db.session.commit()
+        ids = {"appointment": appointment.id, "patient": patient.id, "request": request.id, "option": option.id,
+               "reminder": reminder.id, "site": site.id, "room": site.rooms[0].id, "exception": exception.id,
+               "physician": staff["physician"].id, "time_off": time_off.id, "user": staff["front_desk"].id,
+               "token": token.id}
+        return staff, ids
+
+    return make
+
+
+def _object_url(rule, ids) -> str:
+    def fill(match):
+        name = match.group(1)
+        return str(ids[ID_KINDS[name]]) if name in ID_KINDS else OTHER_ARGS[name]
+
+    return _ARG.sub(fill, rule.rule)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_another_organisations_objects_do_not_exist(app, client, db, organisation_objects, api_token, role):
+    """Each id route, for each role it allows: 404 for the other organisation, never for the right one."""
+    own_staff, ids = organisation_objects("FR")
+    other_staff, _other_ids = organisation_objects("US")
+    sessions = {}
+    for staff, want_404 in ((other_staff, True), (own_staff, False)):
+        user_client = app.test_client()  # one signed-in session per organisation
+        user_client.post("/login", data={"email": staff[role].email, "password": PASSWORD,
+                                         "csrf_token": csrf_token(user_client)})
+        sessions[want_404] = (user_client, api_token(staff[role]), staff[role])
+    failures, checked = [], 0
+    for rule, method in _id_routes(app):
+        if Role(role) not in _access(app, rule.endpoint):
+            continue
+        url = _object_url(rule, ids)
+        api = url.startswith("/api/")
+        for want_404 in (True, False):
+            user_client, headers, user = sessions[want_404]
+            if api:
+                user_client.environ_base["HTTP_AUTHORIZATION"] = headers["Authorization"]
+            status = _request(user_client, method, url, api).status_code
+            user_client.environ_base.pop("HTTP_AUTHORIZATION", None)
+            if (status == 404) != want_404 or status == 500:
+                failures.append(f"{method} {url} as {role} of {'another' if want_404 else 'its'} organisation: {status}")
+        checked += 1
+    assert checked > 0
+    assert "\n".join(failures) == ""

@@ -66,4 +66,58 @@ def test_0013_writes_the_stored_phones_in_e164_and_goes_back(tmp_path):
             columns = {c["name"] for c in sa.inspect(conn).get_columns("patients")}
             links = {c["name"] for c in sa.inspect(conn).get_columns("manage_links")}
         assert "sms_opt_in" not in columns and "short_token" not in links
+
+
+def test_0014_backfills_organisations_and_downgrades(tmp_path):
+    """Sites of two countries become two organisations; patients, appointments and what hangs from
+    them take the organisation of their site; a patient no site explains goes to "unassigned"."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from clinic import create_app
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "__config__": "testing"})
+    with app.app_context():
+        upgrade(revision="0012")
+        engine = sa.create_engine(url)
+        meta = sa.MetaData()
+        meta.reflect(engine)
+
+        def row(table, **given):
+            values = dict(given)
+            for col in meta.tables[table].columns:
+                if col.name in values or col.nullable or col.primary_key:
+                    continue
+                kind = col.type.python_type if not isinstance(col.type, sa.JSON) else list
+                values[col.name] = {str: "x", int: 1, bool: False, dt.datetime: dt.datetime(2026, 1, 5, 9),
+                                    dt.date: dt.date(1960, 1, 1), dt.time: dt.time(9), list: []}[kind]
+            with engine.begin() as conn:
+                return conn.execute(meta.tables[table].insert().values(values)).inserted_primary_key[0]
+
+        site = {"language": "fr", "slot_interval_minutes": 15, "timezone": "Europe/Paris"}
+        fr, us = row("sites", code="fr-1", country="FR", **site), row("sites", code="us-1", country="US", **site)
+        room = row("rooms", site_id=fr, name="R")
+        doc = row("users", email="d@x", role="physician")
+        seen, lonely = row("patients", language="fr", sex="unknown"), row("patients", language="en", sex="unknown")
+        appt = row("appointments", patient_id=seen, site_id=fr, room_id=room, physician_id=doc, status="booked",
+                   start_at=dt.datetime(2026, 1, 5, 9), end_at=dt.datetime(2026, 1, 5, 9, 30),
+                   block_end_at=dt.datetime(2026, 1, 5, 9, 40))
+        row("reminders", appointment_id=appt, patient_id=seen, site_id=fr, status="planned", channel="email")
+        row("audit_events", patient_id=seen, action="patient.read", object_type="patient")
+        upgrade(revision="0014")
+        with engine.connect() as conn:
+            orgs = dict(conn.execute(sa.text("SELECT code, id FROM organisations")).all())
+            assert set(orgs) == {"fr", "us", "unassigned"}
+            org_of = lambda t, i: conn.execute(sa.text(f"SELECT organisation_id FROM {t} WHERE id = {i}")).scalar()  # noqa: E731
+            assert (org_of("sites", fr), org_of("sites", us)) == (orgs["fr"], orgs["us"])
+            assert org_of("patients", seen) == org_of("appointments", appt) == orgs["fr"]
+            assert org_of("reminders", 1) == org_of("audit_events", 1) == orgs["fr"]
+            assert org_of("patients", lonely) == orgs["unassigned"]
+        downgrade(revision="0012")
+        with engine.connect() as conn:
+            assert "organisations" not in sa.inspect(conn).get_table_names()
+            assert "organisation_id" not in {c["name"] for c in sa.inspect(conn).get_columns("patients")}
         engine.dispose()

@@ -36,7 +36,7 @@ def make_appointment(db, paris, make_user, make_patient):
              physician=None, patient=None, sedation=False, screening=None, **patient_kw):
         site = site or paris
         physician = physician or make_user("physician", sites=[site])
-        patient = patient or make_patient(**patient_kw)
+        patient = patient or make_patient(site=site, **patient_kw)
         start = start or utcnow().replace(microsecond=0)
         # A room of its own (like the site's first one), so that no two test cases overlap in a room.
         room = Room(site=site, name=f"Room {len(site.rooms) + 1}", modalities=list(site.rooms[0].modalities))

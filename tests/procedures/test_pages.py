@@ -84,11 +84,15 @@ def test_case_page_roles(client, login_as, case_path, role, expected):
     assert client.get(path).status_code == expected
 
 
-def test_case_page_other_site_is_403(client, login_as, case_path, minnesota):
-    """A nurse of another site cannot open the case."""
+def test_case_page_other_site_is_403(client, login_as, case_path, make_site, paris, minnesota):
+    """A nurse of another site of the organisation cannot open the case (403); for a nurse of
+    another organisation it does not exist (404)."""
     _appointment, path = case_path()
-    login_as("nurse", sites=[minnesota])
+    login_as("nurse", sites=[make_site(organisation=paris.organisation)])
     assert client.get(path).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login_as("nurse", sites=[minnesota])
+    assert client.get(path).status_code == 404
 
 
 def test_check_in_from_the_board(client, login_as, case_path, paris):

@@ -16,7 +16,7 @@ from clinic.extensions import db as _db
 from clinic.patients.models import Patient
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Organisation, Room, Site
 from tests.cleanup import purge
 from clinic.timeutil import local_to_utc
 from tests.reminders import gateway as sms_gateway
@@ -35,7 +35,7 @@ def make_appointment(db, make_user, make_patient, paris):
         room = Room(site_id=site.id, name=f"Room {next(_rooms)}", modalities=["fluoroscopy"])
         db.session.add(room)
         physician = make_user("physician", sites=[site], hours=False)
-        patient = patient or make_patient(language=site.language)
+        patient = patient or make_patient(language=site.language, site=site)
         start = local_to_utc(day, time, site.tz)
         end = start + dt.timedelta(minutes=minutes)
         appointment = Appointment(
@@ -105,12 +105,13 @@ def committed_rows(app):
     def make(count: int, channel: str = "email") -> list[int]:
         with app.app_context():
             tag = f"conc-{os.getpid()}-{time.monotonic_ns()}"
-            site = Site(code=tag, name="Concurrency Site", timezone="Europe/Paris", country="FR", language="fr",
+            org = Organisation(code=tag, name="Concurrency organisation", country="FR")
+            site = Site(organisation=org, code=tag, name="Concurrency Site", timezone="Europe/Paris", country="FR", language="fr",
                         address="1 rue Test", phone="+33 1", quiet_start=dt.time(0), quiet_end=dt.time(0))
             site.rooms = [Room(name="R", modalities=["fluoroscopy"])]
             user = User(email=f"{tag}@test.example", name="Dr Conc", role=Role.PHYSICIAN)
             user.set_password("x-123456789")
-            patient = Patient(first_name="Con", last_name="Current", birth_date=dt.date(1970, 1, 1),
+            patient = Patient(organisation=org, first_name="Con", last_name="Current", birth_date=dt.date(1970, 1, 1),
                               email=f"{tag}@patient.example", language="fr", phone="+33612345678",
                               sms_opt_in=channel == "sms")
             _db.session.add_all([site, user, patient])
@@ -124,7 +125,8 @@ def committed_rows(app):
             _db.session.flush()
             due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
             _db.session.execute(sa.insert(Reminder), [
-                dict(appointment_id=appointment.id, patient_id=patient.id, site_id=site.id, kind="day_before",
+                dict(organisation_id=org.id, appointment_id=appointment.id, patient_id=patient.id, site_id=site.id,
+                     kind="day_before",
                      channel=channel, essential=True, language="fr", send_at=due, next_attempt_at=due,
                      status="planned", attempts=0, payload={"phase": "before", "anchor": "start"})
                 for _ in range(count)])

@@ -63,11 +63,12 @@ def test_no_health_word_in_any_subject_or_invite(db, demo_sites, make_appointmen
     for site in demo_sites:
         assert health_word(mail_name(site)) is None
         for language in ("en", "fr"):
-            patient = make_patient(language=language, conditions=["diabetes"], medications=["apixaban"],
+            patient = make_patient(site=site, language=language, conditions=["diabetes"], medications=["apixaban"],
                                    phone="+33612345678" if site.country == "FR" else "+16125550142", sms_opt_in=True)
             appointment = make_appointment(site=site, patient=patient, sedation=True, medication_holds=[HOLD],
                                            procedure_code="esi-interlaminar", region="lumbar")
-            ablation = make_appointment(site=site, patient=make_patient(language=language, medications=["aspirin"]),
+            ablation = make_appointment(site=site, patient=make_patient(site=site, language=language,
+                                                                                medications=["aspirin"]),
                                         medication_holds=[SHARED], procedure_code="rfa", region="lumbar")
             for row in _every_row(db, appointment) + _every_row(db, ablation):
                 if row.channel == "sms":

@@ -21,7 +21,7 @@ from clinic.accounts.models import ApiToken, Role, User
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling.models import Appointment, WorkingHours
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Organisation, Room, Site
 
 THREADS = 50
 NOW = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
@@ -33,15 +33,16 @@ def committed(app):
     busy elsewhere is another refusal), committed; removed afterwards."""
     tag = uuid.uuid4().hex[:8]
     with app.app_context():
-        site = Site(code=f"race-{tag}", name="Race", timezone="Europe/Paris", country="FR", language="fr", policy="fr")
+        org = Organisation(code=f"race-{tag}", name="Race organisation", country="FR")
+        site = Site(organisation=org, code=f"race-{tag}", name="Race", timezone="Europe/Paris", country="FR", language="fr", policy="fr")
         site.rooms = [Room(name="Fluoro", modalities=["fluoroscopy"])]
         doc = User(email=f"doc-{tag}@test.example", name="Doc", role=Role.PHYSICIAN, sites=[site])
         desk = User(email=f"desk-{tag}@test.example", name="Desk", role=Role.FRONT_DESK, sites=[site])
         for user in (doc, desk):
             user.set_password("x-long-password-1")
-        patient = Patient(first_name="Race", last_name=tag, birth_date=dt.date(1970, 1, 1),
+        patient = Patient(organisation=org, first_name="Race", last_name=tag, birth_date=dt.date(1970, 1, 1),
                           email=f"race-{tag}@test.example", language="fr")
-        others = [Patient(first_name="Race", last_name=f"{tag}-{n}", birth_date=dt.date(1970, 1, 1),
+        others = [Patient(organisation=org, first_name="Race", last_name=f"{tag}-{n}", birth_date=dt.date(1970, 1, 1),
                           email=f"race-{tag}-{n}@test.example", language="fr") for n in range(THREADS)]
         db.session.add_all([site, doc, desk, patient, *others])
         db.session.flush()

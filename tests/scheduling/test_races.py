@@ -20,7 +20,7 @@ from clinic.accounts.models import ApiToken, Role, User
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentChange, WorkingHours
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Organisation, Room, Site
 from tests.cleanup import purge
 from tests.conftest import csrf_token
 
@@ -35,7 +35,8 @@ def clinic(app):
     """A site with two rooms and two physicians working every day, a front-desk token, patients."""
     tag = uuid.uuid4().hex[:8]
     with app.app_context():
-        site = Site(code=f"races-{tag}", name="Races", timezone="Europe/Paris", country="FR", language="fr",
+        org = Organisation(code=f"races-{tag}", name="Race organisation", country="FR")
+        site = Site(organisation=org, code=f"races-{tag}", name="Races", timezone="Europe/Paris", country="FR", language="fr",
                     policy="fr")
         site.rooms = [Room(name="Salle A", modalities=["fluoroscopy"]), Room(name="Salle B", modalities=["fluoroscopy"])]
         docs = [User(email=f"doc{n}-{tag}@test.example", name=f"Doc {n}", role=Role.PHYSICIAN, sites=[site])
@@ -43,7 +44,7 @@ def clinic(app):
         desk = User(email=f"desk-{tag}@test.example", name="Desk", role=Role.FRONT_DESK, sites=[site])
         for user in (*docs, desk):
             user.set_password("x-long-password-1")
-        patients = [Patient(first_name="Race", last_name=f"{tag}-{n}", birth_date=dt.date(1970, 1, 1),
+        patients = [Patient(organisation=org, first_name="Race", last_name=f"{tag}-{n}", birth_date=dt.date(1970, 1, 1),
                             email=f"races-{tag}-{n}@test.example", language="fr") for n in range(PATIENTS)]
         db.session.add_all([site, *docs, desk, *patients])
         db.session.flush()
