@@ -108,7 +108,8 @@ def _idempotent(handler: Callable[[], tuple[dict, int]]):
         return replay
     try:
         with db.session.begin_nested():
-            db.session.add(IdempotencyKey(user_id=user.id, key=key, request_hash=digest, status_code=code, body=body))
+            db.session.add(IdempotencyKey.for_appointment(body["id"], user_id=user.id, key=key, request_hash=digest,
+                                                          status_code=code, body=body))
         db.session.commit()
     except IntegrityError:
         # The same key won a race in another request: its answer stands, this work is undone.

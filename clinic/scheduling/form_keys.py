@@ -45,6 +45,7 @@ def done_with(user_id: int, key: str, form: str, subject_id: int) -> int | None:
 
 def remember(user_id: int, key: str, form: str, subject_id: int, appointment_id: int) -> None:
     """Store the key with the change, in its transaction (a unique key per user: a twin fails)."""
-    db.session.add(IdempotencyKey(user_id=user_id, key=PREFIX + key, request_hash=_digest(form, subject_id),
-                                  status_code=200, body={"appointment_id": appointment_id}))
+    db.session.add(IdempotencyKey.for_appointment(appointment_id, user_id=user_id, key=PREFIX + key,
+                                                  request_hash=_digest(form, subject_id), status_code=200,
+                                                  body={"appointment_id": appointment_id}))
     db.session.flush()

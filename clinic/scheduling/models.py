@@ -171,6 +171,14 @@ class IdempotencyKey(db.Model):
     status_code: Mapped[int]
     body: Mapped[dict] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The answer is an appointment (patient data): the organisation of that appointment.
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+
+    @classmethod
+    def for_appointment(cls, appointment_id: int, **values) -> IdempotencyKey:
+        """A key whose answer is this appointment, in the appointment's organisation."""
+        appointment = db.session.get(Appointment, appointment_id)
+        return cls(organisation_id=appointment.organisation_id if appointment else None, **values)
 
 
 class ScheduleStamp(db.Model):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import time_machine
 
 from clinic.reminders.models import Reminder, ReminderStatus
-from clinic.scheduling.models import Appointment
+from clinic.scheduling.models import Appointment, IdempotencyKey
 
 UTC = dt.UTC
 START = "2026-03-02T09:00:00+01:00"
@@ -279,3 +279,14 @@ def test_cached_answer_lasts_until_the_notice_edge_crosses_a_start(client, setup
         later = client.get(query, headers=setup["h"]).get_json()["slots"]
         assert cache.misses == misses + 1
         assert later[0]["start"] == "2026-03-02T09:30:00+01:00" and later == [s for s in first if s["start"] >= later[0]["start"]]
+
+
+def test_a_stored_answer_carries_its_appointments_organisation(db, client, setup):
+    """The replayed answer of an Idempotency-Key is patient data: it is kept in the organisation of
+    the appointment it describes, like every other row about that patient."""
+    headers = {**setup["h"], "Idempotency-Key": "org-of-answer"}
+    r = client.post("/api/v1/appointments", json=booking(setup), headers=headers)
+    assert r.status_code == 201
+    row = db.session.execute(sa.select(IdempotencyKey).where(IdempotencyKey.key == "org-of-answer")).scalar_one()
+    appointment = db.session.get(Appointment, r.get_json()["id"])
+    assert row.organisation_id == appointment.organisation_id == setup["patient"].organisation_id is not None

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus
+from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus, IdempotencyKey
 from tests.conftest import csrf_token
 
 UTC = dt.UTC
@@ -124,6 +124,8 @@ def test_resubmitted_confirmation_books_once(client, db, paris, make_user, login
     assert "already made" in client.get(again.headers["Location"]).get_data(as_text=True)
     ids = db.session.execute(sa.select(Appointment.id).where(Appointment.patient_id == patient.id)).scalars().all()
     assert len(ids) == 1 and first.headers["Location"].endswith(f"/appointments/{ids[0]}")
+    kept = db.session.execute(sa.select(IdempotencyKey).where(IdempotencyKey.user_id.is_not(None))).scalars().all()
+    assert [k.organisation_id for k in kept] == [patient.organisation_id]   # the key's answer is patient data
     other = make_patient()
     r = post(client, f"/appointments/book/{other.id}",
              form_data(paris, start="2026-03-02T10:00:00+01:00", confirm="1", form_key=key))
