@@ -23,8 +23,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 # Writes both lock files again from pyproject.toml (after a dependency is added or bumped).
-LOCK := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
-lock: $(STAMP)
+# pip-compile runs in a virtualenv of its own (.venv-lock), with the last pip its pip-tools can
+# drive: the locked pip of .venv is newer than pip-tools 7.5 supports.
+LOCK_VENV := .venv-lock
+LOCK := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && \
+	  $(LOCK_VENV)/bin/pip install --quiet "pip==25.3" "pip-tools==7.5.2"; }
 	$(LOCK) -o requirements.txt pyproject.toml
 	$(LOCK) --extra dev -o requirements-dev.txt pyproject.toml
 	$(LOCK) -o requirements-build.txt requirements-build.in
@@ -90,7 +95,7 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) instance .pytest_cache build dist *.egg-info
 
 # The soak: mixed load with faults on PostgreSQL (SOAK_DATABASE_URL, dropped and created again),
 # then integrity checks and one table; SOAK_MINUTES sets the length (default 20).
