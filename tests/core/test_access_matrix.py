@@ -94,7 +94,7 @@ ID_KINDS = {
     "reminder_id": "reminder", "site_id": "site", "room_id": "room", "exception_id": "exception",
     "physician_id": "physician", "time_off_id": "time_off", "user_id": "user", "token_id": "token",
 }
-OTHER_ARGS = {"item_code": "consent_signed", "action": "deactivate", "lang": "en", "token": "x", "name": "x",
+OTHER_ARGS = {"item_code": "consent_signed", "action": "deactivate", "lang": "en", "token": "x", "short": "x", "name": "x",
               "filename": "x"}
 _ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

@@ -29,9 +29,10 @@ def seeded(db, monkeypatch):
     from clinic.db import utcnow
 
     now = utcnow()
-    sites = seed._get_or_create_sites()
+    orgs = seed._get_or_create_organisations()
+    sites = seed._get_or_create_sites(orgs)
     seed._get_or_create_staff(sites, now.date())
-    seed._appointments(sites, seed._patients(4), now)
+    seed._appointments(sites, seed._patients(4, orgs), now)
     db.session.commit()
     return db
 

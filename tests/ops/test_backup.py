@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 from clinic import create_app
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.sites.models import Organisation
 
 
 def _app(path):
@@ -22,8 +23,9 @@ def test_a_backup_restores_and_reads_back(tmp_path):
     live = _app(tmp_path / "live.sqlite")
     with live.app_context():
         upgrade()
-        db.session.add(Patient(first_name="Anne", last_name="Restored", birth_date=dt.date(1970, 1, 2),
-                               email="anne.restored@example.org", language="fr"))
+        organisation = Organisation(code="backup", name="Backup group", country="FR")
+        db.session.add(Patient(organisation=organisation, first_name="Anne", last_name="Restored",
+                               birth_date=dt.date(1970, 1, 2), email="anne.restored@example.org", language="fr"))
         db.session.commit()
     target = tmp_path / "backups" / "copy.sqlite"
     result = live.test_cli_runner().invoke(args=["clinic", "backup", "--to", str(target)])

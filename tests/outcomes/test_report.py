@@ -25,7 +25,8 @@ def cases(make_case, make_user, make_patient, paris, minnesota):
     """Six epidural cases and two facet cases in Paris, one SI-joint case in Minnesota, and noise."""
     doc = make_user("physician", sites=[paris], hours=False)
     us_doc = make_user("physician", sites=[minnesota], hours=False)
-    p = make_patient()
+    p = make_patient(site=paris)   # a patient belongs to one organisation: another one in Minnesota
+    us_patient = make_patient(site=minnesota)
     esi = [
         {"before": 8, "after": 3, "day14": 2},            # 75% relief: responder
         {"before": 8, "after": 4, "day7": 4},             # 50% at day 7 (no day 14): responder, on the boundary
@@ -39,7 +40,7 @@ def cases(make_case, make_user, make_patient, paris, minnesota):
     for _ in range(2):
         make_case(paris, doc, p, "facet-joint", scores={"before": 7, "after": 2})
     # 20:00 in Chicago on 31 March is 1 April in UTC: still in March locally.
-    make_case(minnesota, us_doc, p, "si-joint", day=dt.date(2026, 3, 31), time=dt.time(20),
+    make_case(minnesota, us_doc, us_patient, "si-joint", day=dt.date(2026, 3, 31), time=dt.time(20),
               scores={"before": 6, "day14": 3})
     # 00:30 in Paris on 1 April is 31 March in UTC: outside March locally.
     make_case(paris, doc, p, "esi-interlaminar", day=dt.date(2026, 4, 1), time=dt.time(0, 30),

@@ -18,7 +18,7 @@ from clinic.patients.models import Patient
 from clinic.procedures import services
 from clinic.procedures.models import Checklist, ChecklistEntry
 from clinic.scheduling.models import Appointment, AppointmentStatus
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Organisation, Room, Site
 
 
 @pytest.fixture
@@ -28,20 +28,24 @@ def committed_case(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("row locks are PostgreSQL's; SQLite serialises writes")
         tag = uuid.uuid4().hex[:8]
-        site = Site(code=f"cc-{tag}", name="CC", timezone="Europe/Paris", country="FR", language="fr", policy="fr")
+        organisation = Organisation(code=f"cc-{tag}", name="Test group", country="FR")
+        site = Site(organisation=organisation, code=f"cc-{tag}", name="CC", timezone="Europe/Paris", country="FR",
+                    language="fr", policy="fr")
         site.rooms = [Room(name="R", modalities=["fluoroscopy"])]
         users = [User(email=f"{r}-{tag}@t.example", name=r, role=Role(r), sites=[site])
                  for r in ("nurse", "nurse", "physician")]
         users[1].email = f"nurse2-{tag}@t.example"
         for u in users:
             u.set_password("x-long-password")
-        patient = Patient(first_name="C", last_name=f"C{tag}", birth_date=dt.date(1970, 1, 1),
-                          email=f"c-{tag}@t.example", language="fr")
+        patient = Patient(organisation=organisation, first_name="C", last_name=f"C{tag}",
+                          birth_date=dt.date(1970, 1, 1), email=f"c-{tag}@t.example", language="fr")
+        db.session.add_all([site, *users, patient])
+        db.session.flush()   # the organisation has its id: the appointment takes it from its patient
         start = utcnow().replace(microsecond=0)
         appointment = Appointment(patient=patient, site=site, room=site.rooms[0], physician=users[2],
                                   procedure_code="facet-joint", start_at=start, end_at=start + dt.timedelta(minutes=30),
                                   block_end_at=start + dt.timedelta(minutes=40), status=AppointmentStatus.CHECKED_IN)
-        db.session.add_all([site, *users, patient, appointment])
+        db.session.add(appointment)
         db.session.flush()
         ids = {"appointment": appointment.id, "nurses": [users[0].id, users[1].id], "patient": patient.id,
                "users": [u.id for u in users], "site": site.id}

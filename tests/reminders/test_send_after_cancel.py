@@ -22,7 +22,7 @@ from clinic.patients.models import Patient
 from clinic.reminders import dispatcher
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Organisation, Room, Site
 from tests.cleanup import purge
 from tests.reminders.smtp import ROW_HEADER, Recorder, SMTPServer, sending_to
 
@@ -53,14 +53,15 @@ def four_due(app):
     """Four booked appointments of four patients in a month, each with one due reminder; a token."""
     tag = uuid.uuid4().hex[:8]
     with app.app_context():
-        site = Site(code=f"cancel-{tag}", name="Cancel", timezone="Europe/Paris", country="FR", language="fr",
+        organisation = Organisation(code=f"cancel-{tag}", name="Test group", country="FR")
+        site = Site(organisation=organisation, code=f"cancel-{tag}", name="Cancel", timezone="Europe/Paris", country="FR", language="fr",
                     address="1 rue Test", phone="+33 1")
         site.rooms = [Room(name=f"R{n}", modalities=["fluoroscopy"]) for n in range(4)]
         doc = User(email=f"doc-{tag}@test.example", name="Dr Cancel", role=Role.PHYSICIAN, sites=[site])
         desk = User(email=f"desk-{tag}@test.example", name="Desk", role=Role.FRONT_DESK, sites=[site])
         for user in (doc, desk):
             user.set_password("x-long-password-1")
-        patients = [Patient(first_name="Can", last_name=f"{tag}-{n}", birth_date=dt.date(1970, 1, 1),
+        patients = [Patient(organisation=organisation, first_name="Can", last_name=f"{tag}-{n}", birth_date=dt.date(1970, 1, 1),
                             email=f"cancel-{tag}-{n}@patient.example", language="fr") for n in range(4)]
         db.session.add_all([site, doc, desk, *patients])
         db.session.flush()

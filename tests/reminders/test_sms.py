@@ -29,7 +29,7 @@ HOLD = {"drug": "warfarin", "stop_on": "2026-06-05", "restart_after": "2026-06-1
 
 
 def _booked(make_appointment, make_patient, site=None, opt_in=True, phone="+33612345678", language="fr"):
-    patient = make_patient(language=language, medications=["warfarin"], phone=phone, sms_opt_in=opt_in)
+    patient = make_patient(site=site, language=language, medications=["warfarin"], phone=phone, sms_opt_in=opt_in)
     appointment = make_appointment(site=site, patient=patient, medication_holds=[HOLD])
     with time_machine.travel(BOOKED_AT, tick=False):
         signals.appointment_booked.send(appointment)

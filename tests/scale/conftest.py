@@ -13,7 +13,7 @@ from clinic.accounts.models import ApiToken, Role, User
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling.models import WorkingHours
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Organisation, Room, Site
 from tests.cleanup import purge
 from tests.clock import clock_env
 
@@ -28,7 +28,8 @@ def committed(app):
     an API token, and patients: committed for the servers to see, purged afterwards even on failure."""
     tag = uuid.uuid4().hex[:8]
     with app.app_context():
-        site = Site(code=f"scale-{tag}", name="Scale", timezone="Europe/Paris", country="FR", language="fr",
+        organisation = Organisation(code=f"scale-{tag}", name="Test group", country="FR")
+        site = Site(organisation=organisation, code=f"scale-{tag}", name="Scale", timezone="Europe/Paris", country="FR", language="fr",
                     policy="fr", address="1 rue de l'Echelle", phone="+33 1 00 00 00 00")
         site.rooms = [Room(name=f"Fluoro {n}", modalities=["fluoroscopy"]) for n in range(1, ROOMS + 1)]
         doctors = [User(email=f"doc{n}-{tag}@test.example", name=f"Doc {n}", role=Role.PHYSICIAN, sites=[site])
@@ -36,7 +37,7 @@ def committed(app):
         desk = User(email=f"desk-{tag}@test.example", name="Desk", role=Role.FRONT_DESK, sites=[site])
         for user in (*doctors, desk):
             user.set_password("x-long-password-1")
-        patients = [Patient(first_name=f"Scale{n}", last_name=tag, birth_date=dt.date(1970, 1, 1),
+        patients = [Patient(organisation=organisation, first_name=f"Scale{n}", last_name=tag, birth_date=dt.date(1970, 1, 1),
                             email=f"scale{n}-{tag}@test.example", language=("fr", "en")[n % 2])
                     for n in range(PATIENTS)]
         db.session.add_all([site, *doctors, desk, *patients])

@@ -42,11 +42,12 @@ def test_sheet_in_patient_language_with_stored_preparation(db, client, login_as,
 
 
 def test_sheet_refused_at_another_site(db, client, login_as, make_user, make_patient, paris, minnesota):
-    """Staff of another site get 403; an unknown appointment is 404; signed-out users go to sign-in."""
-    appt = _appointment(db, make_user, make_patient(), minnesota)
+    """Staff of another organisation get 404 (its appointments are not shown to exist), as for an
+    unknown appointment; signed-out users go to sign-in."""
+    appt = _appointment(db, make_user, make_patient(site=minnesota), minnesota)
     assert client.get(f"/appointments/{appt.id}/preparation").status_code == 302
     login_as("nurse")
-    assert client.get(f"/appointments/{appt.id}/preparation").status_code == 403
+    assert client.get(f"/appointments/{appt.id}/preparation").status_code == 404
     assert client.get("/appointments/999999/preparation").status_code == 404
 
 
