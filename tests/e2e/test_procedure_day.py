@@ -34,7 +34,7 @@ def todays_case(live_app):
         room = next(r for r in site.rooms if "fluoroscopy" in r.modalities)
         today = dt.datetime.now(site.tz).date()
         start = local_to_utc(today, dt.time(7, 0), site.tz)
-        patient = Patient(first_name="Agathe", last_name="Parcours", birth_date=dt.date(1971, 4, 2),
+        patient = Patient(organisation_id=site.organisation_id, first_name="Agathe", last_name="Parcours", birth_date=dt.date(1971, 4, 2),
                           email="agathe.parcours@example.org", language="fr",
                           sex="male")   # no pregnancy item: the walk below stays the same on every date
         appointment = Appointment(
