@@ -25,6 +25,14 @@ START = "2026-12-21T10:00:00+01:00"           # Monday, Paris: twelve days after
 STARTED = dt.datetime(2026, 12, 21, 9, 20, tzinfo=UTC)   # 10:20 in Paris, the start passed
 
 
+@pytest.fixture(autouse=True)
+def booking_day():
+    """These tests book twelve days ahead of Wednesday 9 December 2026 and walk to the start, so
+    they keep that Wednesday whatever instant the suite runs at (CLINIC_TEST_NOW)."""
+    with time_machine.travel(dt.datetime(2026, 12, 9, 15, tzinfo=UTC), tick=True):
+        yield
+
+
 @pytest.fixture
 def booked(db, client, paris, make_user, make_patient, api_token):
     """An interlaminar epidural for a French patient on apixaban, booked through the API."""
