@@ -28,7 +28,7 @@ from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed, error_body
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.scheduling import services, stamps, status
+from clinic.scheduling import reads, services, stamps, status
 from clinic.scheduling.availability import FreeStart, free_starts, start_minutes, window_edges
 from clinic.scheduling.locks import ConcurrentChange
 from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
@@ -50,7 +50,7 @@ def _physician_at(site: Site, physician_id: int | None, field: str = "physician_
 
 
 def _appointment(appointment_id: int, action: str = "appointment.read") -> Appointment:
-    appt = services.get_appointment(appointment_id, action)
+    appt = reads.get_appointment(appointment_id, action)
     if appt is None:
         raise DomainError("not_found", f"No appointment with id {appointment_id}.", status=404)
     ensure_site(appt.site_id)
@@ -266,7 +266,7 @@ def list_appointments():
     site = site_by_code(request.args.get("location"))
     day = query_date("date")
     physician = query_int("physician", 0, 1, 2**31 - 1) if request.args.get("physician") else None
-    appts = services.day_list(site, day, physician)
+    appts = reads.day_list(site, day, physician)
     db.session.commit()
     return jsonify({"appointments": appointments_json(appts)})
 

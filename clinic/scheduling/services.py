@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clinic.accounts.models import Role, User
-from clinic.audit.services import record, record_shown
-from clinic.tenancy import get_scoped
+from clinic.audit.services import record
 from clinic.catalog import Procedure, get_procedure
 from clinic.catalog.regions import level_problem
 from clinic.db import utcnow
@@ -388,27 +387,3 @@ def _transitions(status: AppointmentStatus) -> set[AppointmentStatus]:
     from clinic.scheduling.status import TRANSITIONS
 
     return TRANSITIONS[status]
-
-
-def get_appointment(appointment_id: int, action: str = "appointment.read") -> Appointment | None:
-    """One appointment of the caller's organisations (None otherwise, as for no such id), its read audited."""
-    appt = get_scoped(Appointment, appointment_id)
-    if appt is not None:
-        record(action, "appointment", appt.id, appt.patient_id)
-    return appt
-
-
-def day_list(site: Site, day: dt.date, physician_id: int | None = None) -> list[Appointment]:
-    """A local day's appointments at a site in start order, cancelled ones included."""
-    from clinic.timeutil import local_day_bounds
-
-    start, end = local_day_bounds(day, site.tz)
-    stmt = (sa.select(Appointment).where(Appointment.site_id == site.id, Appointment.start_at >= start,
-                                         Appointment.start_at < end)
-            .order_by(Appointment.start_at, Appointment.physician_id, Appointment.id))
-    if physician_id is not None:
-        stmt = stmt.where(Appointment.physician_id == physician_id)
-    appts = list(db.session.execute(stmt).scalars())
-    record_shown("appointment.list", [(a.patient_id, a.id) for a in appts],
-                 {"site_id": site.id, "date": day.isoformat(), "count": len(appts)})
-    return appts

@@ -22,7 +22,7 @@ from clinic.extensions import db
 from clinic.catalog.medicines import pick_list
 from clinic.patients.forms import medication_entries, rows_on_file, rows_posted
 from clinic.patients.services import get_patient
-from clinic.scheduling import form_keys, services, status
+from clinic.scheduling import form_keys, reads, services, status
 from clinic.scheduling.forms import (
     REGION_LABELS, SIDE_LABELS, STATUS_LABELS, BookingForm, CancelForm, DayForm, RescheduleForm,
 )
@@ -214,7 +214,7 @@ def change_once(form: str, subject_id: int, write, done: str, again: str):
 
 
 def _appointment(appointment_id: int, action: str = "appointment.read"):
-    appt = services.get_appointment(appointment_id, action) or abort(404)
+    appt = reads.get_appointment(appointment_id, action) or abort(404)
     ensure_site(appt.site_id)
     return appt
 
@@ -342,7 +342,7 @@ def day():
             status = 422  # the marked field says why; today's list is shown meanwhile
         if status == 422 or form.day.data is None:
             form.day.data = local_date(utcnow(), site.tz)
-        appts = services.day_list(site, form.day.data)
+        appts = reads.day_list(site, form.day.data)
     db.session.commit()
     return render_template("scheduling/day.html", form=form, site=site, appts=appts,
                            physicians={u.id: u.name for u in _physicians(site)} if site else {}), status
