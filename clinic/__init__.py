@@ -4,17 +4,40 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import ModuleType
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from clinic.config import CONFIGS, INSTANCE, check_sms, instance_secret_key, resource, secret_key_problem
 
 PACKAGE = Path(__file__).resolve().parent
 
 
-def domain_modules(filename: str) -> list[str]:
-    """Dotted names of every domain's module with this file name (views, models, cli), sorted."""
-    return [f"clinic.{p.parent.name}.{p.stem}" for p in sorted(PACKAGE.glob(f"*/{filename}"))]
+# What create_app wires, in this order: each entry's init_app connects its package's signal
+# receivers, session listeners, message composers, CLI commands and blueprints. Nothing is
+# connected by being imported; a package missing here is switched off. Blueprints are registered
+# in the order of this list; the production hooks (ops: logs, metrics, error reports) come last.
+INIT_ORDER = (
+    "clinic.tenancy",
+    "clinic.accounts",
+    "clinic.admin",
+    "clinic.api",
+    "clinic.audit",
+    "clinic.catalog",
+    "clinic.mail",
+    "clinic.outcomes",
+    "clinic.patients",
+    "clinic.portal",
+    "clinic.privacy",
+    "clinic.procedures",
+    "clinic.reminders",
+    "clinic.scheduling",
+    "clinic.screening",
+    "clinic.sms",
+    "clinic.seed",
+    "clinic.cli",
+    "clinic.ops",
+)
 
 
 def create_app(config: str | dict | None = None) -> Flask:
@@ -29,11 +52,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     register_extensions(app)
     register_timing(app)    # first: its clock starts before every other hook
     register_security(app)  # before the blueprints: it sets the URL converters their rules use
-    register_blueprints(app)
     register_errors(app)
     register_templates(app)
-    register_cli(app)
-    register_ops(app)
+    init_packages(app)
     register_proxy_fix(app)
     return app
 
@@ -84,12 +105,11 @@ def register_config(app: Flask, config: str | dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import clinic.models  # noqa: F401  (the whole schema, for migrations)
-    import clinic.scheduling.stamps  # noqa: F401  (its session listeners bump schedule stamps)
-    import clinic.tenancy  # noqa: F401  (its session listener sets organisation_id on insert)
+    from clinic import models
     from clinic.accounts import auth
     from clinic.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    models.metadata()  # every table, for migrations and create_all
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource("migrations")), render_as_batch=True)
     csrf.init_app(app)
@@ -126,14 +146,20 @@ def _sqlite_pragmas(db) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def register_blueprints(app: Flask) -> None:
+def init_packages(app: Flask) -> None:
     from importlib import import_module
 
-    # Each domain's views.py defines its blueprint as `bp`.
-    for name in domain_modules("views.py"):
-        module = import_module(name)
-        if hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
+    for name in INIT_ORDER:
+        import_module(name).init_app(app)
+
+
+def register_blueprint(app: Flask, bp: Blueprint, *route_modules: ModuleType) -> None:
+    """Register a blueprint whose routes are spread over several modules: each is imported by the
+    caller (so the blueprint has all of its routes) and must add them to this blueprint."""
+    for module in route_modules:
+        if getattr(module, "bp", None) is not bp:
+            raise RuntimeError(f"{module.__name__} does not add its routes to blueprint {bp.name!r}")
+    app.register_blueprint(bp)
 
 
 def register_errors(app: Flask) -> None:
@@ -158,16 +184,3 @@ def register_templates(app: Flask) -> None:
     from clinic import templating
 
     templating.register(app)
-
-
-def register_ops(app: Flask) -> None:
-    # Health and readiness, JSON logs, metrics, error reports (clinic/ops/).
-    from clinic import ops
-
-    ops.init_app(app)
-
-
-def register_cli(app: Flask) -> None:
-    from clinic.cli import clinic_cli
-
-    app.cli.add_command(clinic_cli)

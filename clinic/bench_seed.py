@@ -22,7 +22,7 @@ import click
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role, User, user_sites
-from clinic.cli import clinic_cli
+from clinic.cli import command
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -197,7 +197,7 @@ def fill_future(code: str, days: int, share: float, today: dt.date) -> int:
     return len(rows)
 
 
-@clinic_cli.command("seed-scale")
+@command("seed-scale")
 @click.option("--site", "code", default="bench", show_default=True, help="Code of the benchmark site.")
 @click.option("--appointments", type=int, default=50_000, show_default=True,
               help="Past appointments to hold in total (the site, then its history sites).")

@@ -1,18 +1,32 @@
-"""The `flask clinic ...` command group; each domain's cli.py adds its own commands to it."""
+"""The `flask clinic ...` command group. Each package's init_app adds its own commands to it (see
+`command`); `init_app` here puts the group on the app's CLI."""
 
-from importlib import import_module
+from __future__ import annotations
 
-from flask.cli import AppGroup
+from collections.abc import Callable
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 
 clinic_cli = AppGroup("clinic", help="Clinic administration commands.")
 
 
-def load_commands() -> None:
-    from clinic import domain_modules
+def command(name: str) -> Callable[[Callable], click.Command]:
+    """A `flask clinic <name>` command run inside the app context, as `clinic_cli.command` makes it,
+    but not added to the group: its domain's init_app adds it."""
 
-    import_module("clinic.seed")
-    for name in domain_modules("cli.py"):
-        import_module(name)
+    def decorator(fn: Callable) -> click.Command:
+        return click.command(name)(with_appcontext(fn))
+
+    return decorator
 
 
-load_commands()
+def add_commands(*commands: click.Command) -> None:
+    """Add the commands to `flask clinic` (again is harmless: the group keys them by name)."""
+    for cmd in commands:
+        clinic_cli.add_command(cmd)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(clinic_cli)

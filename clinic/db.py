@@ -19,6 +19,13 @@ NAMING_CONVENTION = {
 }
 
 
+def listen(target: Any, identifier: str, fn: Any) -> None:
+    """Attach an SQLAlchemy event listener unless it is attached already: listeners on the Session
+    class or on a mapped class are process-wide, and the app may be built more than once."""
+    if not sa.event.contains(target, identifier, fn):
+        sa.event.listen(target, identifier, fn)
+
+
 def utcnow() -> dt.datetime:
     """The current instant, time-zone aware, in UTC."""
     return dt.datetime.now(dt.UTC)

@@ -1,13 +1,29 @@
-"""Imports every domain's models so that the metadata (and migrations) see the whole schema."""
+"""The whole schema: every package's models, so that the metadata (and migrations) see every table."""
+
+from __future__ import annotations
 
 from importlib import import_module
 
+import sqlalchemy as sa
 
-def import_all() -> None:
-    from clinic import domain_modules
+MODEL_MODULES = (
+    "clinic.accounts.models",
+    "clinic.audit.models",
+    "clinic.ops.models",
+    "clinic.outcomes.models",
+    "clinic.patients.models",
+    "clinic.portal.models",
+    "clinic.procedures.models",
+    "clinic.reminders.models",
+    "clinic.scheduling.models",
+    "clinic.sites.models",
+)
 
-    for name in domain_modules("models.py"):
+
+def metadata() -> sa.MetaData:
+    """The metadata of every table, once each package's models are imported."""
+    from clinic.extensions import db
+
+    for name in MODEL_MODULES:
         import_module(name)
-
-
-import_all()
+    return db.metadata

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from clinic.accounts.models import Role, User
 from clinic.catalog import load_procedures
-from clinic.cli import clinic_cli
+from clinic.cli import add_commands, command
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.patients.models import Patient, PatientMedication
@@ -190,7 +190,7 @@ def site_physicians(site: Site) -> list[User]:
     return sorted(users, key=lambda u: len(u.sites))[:1] or list(users)
 
 
-@clinic_cli.command("seed-demo")
+@command("seed-demo")
 def seed_demo():
     """Fill the database with demo data (safe to run again; refused in production)."""
     if not (current_app.debug or current_app.testing):
@@ -211,4 +211,7 @@ def seed_demo():
         click.echo(f"  {email:32} {password}")
 
 
-from clinic import bench_seed  # noqa: E402,F401  (registers `flask clinic seed-scale`)
+def init_app(_app) -> None:
+    from clinic import bench_seed
+
+    add_commands(seed_demo, bench_seed.seed_scale)

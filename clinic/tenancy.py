@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import abort, has_request_context
 from sqlalchemy.orm import Session
 
+from clinic.db import listen
 from clinic.extensions import db
 
 
@@ -170,4 +171,5 @@ def fill_organisation(session: Session, flush_context: Any = None, instances: An
             obj.organisation_id = _organisation_of(session, obj)
 
 
-sa.event.listen(Session, "before_flush", fill_organisation)
+def init_app(_app) -> None:
+    listen(Session, "before_flush", fill_organisation)

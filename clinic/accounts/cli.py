@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from clinic.accounts import services
-from clinic.cli import clinic_cli
+from clinic.cli import command
 from clinic.errors import DomainError
 from clinic.extensions import db
 
 
-@clinic_cli.command("create-user")
+@command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", required=True, type=click.Choice(["front_desk", "physician", "nurse", "admin"]))
@@ -31,7 +31,7 @@ def create_user(email: str, name: str, role: str, password: str, locations: tupl
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
 
 
-@clinic_cli.command("api-token")
+@command("api-token")
 @click.option("--email", required=True)
 @click.option("--name", default="cli", help="A label to recognise the token by.")
 @click.option("--days", type=click.IntRange(min=1), default=None,

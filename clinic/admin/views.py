@@ -63,5 +63,3 @@ def to_reschedule():
     db.session.commit()
     return render_template("admin/to_reschedule.html", appointments=appointments)
 
-
-from clinic.admin import pages_sites, pages_staffing, pages_users  # noqa: E402,F401  (routes on bp)

@@ -37,15 +37,3 @@ navigation.add("api.docs", _l("API documentation"), (Role.ADMIN,), _l("The JSON 
 def docs():
     """Swagger UI over the OpenAPI document, from the app's own static files (static/vendor/swagger-ui)."""
     return render_template("api/docs.html")
-
-
-def _load_routes() -> None:
-    """Every clinic/api/routes_*.py attaches its views to bp when imported."""
-    from importlib import import_module
-    from pathlib import Path
-
-    for path in sorted(Path(__file__).parent.glob("routes_*.py")):
-        import_module(f"clinic.api.{path.stem}")
-
-
-_load_routes()

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from clinic.audit.models import AuditEvent
+from clinic.db import listen
 from clinic.extensions import db
 from clinic.tenancy import scoped
 
@@ -30,14 +30,18 @@ class AppendOnly(Exception):
     """Raised when code tries to change or remove an audit event."""
 
 
-@event.listens_for(AuditEvent, "before_update")
 def _refuse_update(_mapper, _connection, target) -> None:
     raise AppendOnly(f"audit event {target.id} cannot be changed: the audit log is append-only")
 
 
-@event.listens_for(AuditEvent, "before_delete")
 def _refuse_delete(_mapper, _connection, target) -> None:
     raise AppendOnly(f"audit event {target.id} cannot be deleted: the audit log is append-only")
+
+
+def guard() -> None:
+    """Refuse, at flush, any change to or removal of an audit event."""
+    listen(AuditEvent, "before_update", _refuse_update)
+    listen(AuditEvent, "before_delete", _refuse_delete)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from flask import Flask
+
 DATA = Path(__file__).parent / "data"
 RISK_CLASSES = ("low", "intermediate", "high")
 
@@ -58,3 +60,9 @@ def load_procedures() -> dict[str, Procedure]:
 
 def get_procedure(code: str) -> Procedure | None:
     return load_procedures().get(code)
+
+
+def init_app(app: Flask) -> None:
+    from clinic.catalog import views
+
+    app.register_blueprint(views.bp)

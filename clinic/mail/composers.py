@@ -75,13 +75,10 @@ def new_message() -> EmailMessage:
 COMPOSERS: dict[str, Callable[..., EmailMessage]] = {}
 
 
-def composer(*kinds: str) -> Callable:
-    def register(fn: Callable[..., EmailMessage]) -> Callable[..., EmailMessage]:
-        for kind in kinds:
-            COMPOSERS[kind] = fn
-        return fn
-
-    return register
+def register_composer(fn: Callable[..., EmailMessage], *kinds: str) -> None:
+    """Make `fn` the composer of these message kinds (called by the domains' init_app)."""
+    for kind in kinds:
+        COMPOSERS[kind] = fn
 
 
 def compose(reminder) -> EmailMessage:

@@ -1,8 +1,9 @@
 """The booking confirmation (with the preparation sheet and a calendar invitation) and the
 cancellation notice (with METHOD:CANCEL), in the patient's language.
 
-Registered as the composers of the outbox kinds "confirmation" and "cancellation". Subjects name
-the date, time and site only: never a procedure, drug, condition or body part.
+clinic.mail.init_app registers them as the composers of the outbox kinds "confirmation", "rescheduled"
+and "cancellation". Subjects name the date, time and site only: never a procedure, drug, condition
+or body part.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from markupsafe import Markup
 from clinic.catalog.rules import patient_texts
 from clinic.dates import format_day
 from clinic.mail import ics
-from clinic.mail.composers import composer, new_message
+from clinic.mail.composers import new_message
 from clinic.mail.neutral import mail_name, messages_data
 from clinic.timeutil import parse_instant
 from clinic.screening.sheet import render_plain, render_sheet, render_sheet_text
@@ -101,19 +102,16 @@ def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage
     return msg
 
 
-@composer("confirmation")
 def compose_confirmation(reminder) -> EmailMessage:
     """Confirmation of a booking (or of its new time after a reschedule: the SEQUENCE is higher)."""
     return _message(reminder, "confirmation", "REQUEST", with_sheet=True)
 
 
-@composer("rescheduled")
 def compose_rescheduled(reminder) -> EmailMessage:
     """The one message of a move: the new time, the old one, and the invite with a higher SEQUENCE."""
     return _message(reminder, "rescheduled", "REQUEST", with_sheet=True)
 
 
-@composer("cancellation")
 def compose_cancellation(reminder) -> EmailMessage:
     """Notice that an appointment is cancelled, with the calendar cancellation."""
     return _message(reminder, "cancellation", "CANCEL", with_sheet=False)

@@ -32,7 +32,8 @@ def settings() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from clinic.ops import errors, health, logs, metrics
+    from clinic.cli import add_commands
+    from clinic.ops import cli, errors, health, logs, metrics
 
     for key, value in settings().items():
         app.config.setdefault(key, value)
@@ -40,3 +41,4 @@ def init_app(app: Flask) -> None:
     metrics.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
+    add_commands(cli.ready, cli.backup)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from clinic.cli import clinic_cli
+from clinic.cli import command
 
 
-@clinic_cli.command("ready")
+@command("ready")
 def ready() -> None:
     """Print the readiness checks as JSON; exit 1 unless every one is ok."""
     from clinic.ops import readiness
@@ -22,7 +22,7 @@ def ready() -> None:
         raise SystemExit(1)
 
 
-@clinic_cli.command("backup")
+@command("backup")
 @click.option("--to", "target", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The file to write (default: BACKUP_DIR or instance/backups/clinic-<time>.sqlite).")
 def backup(target: Path | None) -> None:

@@ -20,11 +20,10 @@ import sqlalchemy as sa
 from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from clinic.access import public
-from clinic.db import utcnow
+from clinic.db import listen, utcnow
 from clinic.ops.logs import route_of
 
 REQUESTS = Counter("clinic_http_requests", "Answered requests.", ["method", "route", "status"])
@@ -36,7 +35,6 @@ CACHE = Counter("clinic_availability_cache", "Availability answers, served from 
 _NEW_BOOKINGS = "ops_new_bookings"
 
 
-@event.listens_for(Session, "after_flush")
 def _count_new(session: Session, _context) -> None:
     from clinic.scheduling.models import Appointment
 
@@ -45,7 +43,6 @@ def _count_new(session: Session, _context) -> None:
         session.info.setdefault(_NEW_BOOKINGS, []).extend(new)
 
 
-@event.listens_for(Session, "after_commit")
 def _commit_counts(session: Session) -> None:
     # Only rows still there: one flushed in a transaction or savepoint rolled back since is no
     # longer persistent (a rollback does not clear the list: what was flushed before a savepoint stays).
@@ -153,6 +150,8 @@ def metrics_view() -> Response:
 
 
 def init_app(app: Flask) -> None:
+    listen(Session, "after_flush", _count_new)
+    listen(Session, "after_commit", _commit_counts)
     app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])
 
     @app.after_request

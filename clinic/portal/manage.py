@@ -157,6 +157,3 @@ def confirm_time(request: PatientRequest, option_id: int, user) -> Appointment:
 
 def connect() -> None:
     signals.appointment_booked.connect(ensure_link)
-
-
-connect()

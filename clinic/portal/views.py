@@ -155,4 +155,3 @@ def handled(request_id: int):
     db.session.commit()
     flash(_("Request marked as handled."), "success")
     return redirect(url_for("portal.requests"))
-from clinic.portal import manage_views  # noqa: E402,F401  (routes on this blueprint)

@@ -1,0 +1,16 @@
+"""Reminders: planned from the appointment signals, sent by the dispatcher from the outbox."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from clinic.cli import add_commands
+    from clinic.mail.composers import register_composer
+    from clinic.reminders import cli, composers, planner, views
+
+    planner.connect()
+    register_composer(composers.compose_reminder, *composers.SCHEDULE_KINDS)
+    app.register_blueprint(views.bp)
+    add_commands(cli.send_due, cli.scheduler)

@@ -8,12 +8,12 @@ import signal
 import click
 from flask import current_app
 
-from clinic.cli import clinic_cli
+from clinic.cli import command
 
 log = logging.getLogger(__name__)
 
 
-@clinic_cli.command("send-due")
+@command("send-due")
 @click.option("--batch-size", type=int, default=None, help="Rows claimed per pass (DISPATCH_BATCH_SIZE).")
 @click.option("--worker-id", default=None, help="Name written in claimed_by (default host:pid).")
 @click.option("--all", "until_empty", is_flag=True, help="Repeat passes until nothing is due.")
@@ -41,7 +41,7 @@ def _job(app, worker_id: str, started_at) -> None:
             log.info("dispatch pass: %s", counts.as_dict())
 
 
-@clinic_cli.command("scheduler")
+@command("scheduler")
 @click.option("--worker-id", default=None, help="Name written in claimed_by (default host:pid).")
 def scheduler(worker_id: str | None) -> None:
     """Run the reminder dispatcher every DISPATCH_INTERVAL_SECONDS until SIGTERM or SIGINT."""

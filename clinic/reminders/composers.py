@@ -17,7 +17,7 @@ from flask import g, render_template
 from flask_babel import force_locale
 
 from clinic.dates import format_day
-from clinic.mail.composers import composer, new_message
+from clinic.mail.composers import new_message
 from clinic.catalog.rules import policy_for
 from clinic.mail.neutral import mail_name
 from clinic.portal.tokens import link
@@ -126,7 +126,6 @@ def body_context(reminder) -> dict:
     }
 
 
-@composer(*SCHEDULE_KINDS)
 def compose_reminder(reminder) -> EmailMessage:
     lang = _lang(reminder)
     with locale_of(lang):

@@ -292,6 +292,3 @@ def connect() -> None:
     signals.appointment_status_changed.connect(on_status_changed)
     signals.appointment_needs_reschedule.connect(on_needs_reschedule)
     signals.appointment_procedure_ended.connect(on_procedure_ended)
-
-
-connect()

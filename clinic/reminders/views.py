@@ -1,8 +1,4 @@
-"""The admin outbox page (delivery by status, site and date; retry of failed rows).
-
-Importing this module at start-up (blueprint discovery) also connects the planner to the
-appointment signals and registers the reminder composers.
-"""
+"""The admin outbox page (delivery by status, site and date; retry of failed rows)."""
 
 from __future__ import annotations
 
@@ -18,7 +14,6 @@ from clinic.accounts.forms import ConfirmForm
 from clinic.accounts.models import Role
 from clinic.audit.services import record
 from clinic.extensions import db
-from clinic.reminders import composers, planner  # noqa: F401  (signal receivers, composers)
 from clinic.reminders import labels, services
 from clinic.reminders.models import ReminderStatus
 from clinic.sites.models import Site

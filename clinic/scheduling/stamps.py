@@ -22,11 +22,11 @@ from collections.abc import Callable, Hashable, Iterable
 from itertools import chain
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from clinic.accounts.models import User, user_sites
+from clinic.db import listen as db_listen
 from clinic.scheduling.models import Appointment, ScheduleStamp, TimeOff, WorkingHours
 from clinic.sites.models import Room, Site, SiteCalendarException
 
@@ -54,7 +54,6 @@ def _changed(obj: object, names: Iterable[str]) -> bool:
     return any(attrs[name].history.has_changes() for name in names)
 
 
-@event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context) -> None:
     # Kept per (nested) transaction, so that a savepoint rolled back takes its changes with it.
     transaction = session.get_nested_transaction() or session.get_transaction()
@@ -77,7 +76,6 @@ def _collect(session: Session, _context) -> None:
             physicians.add(obj.id)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, previous) -> None:
     pending = session.info.get(PENDING_KEY)
     if not pending:
@@ -90,7 +88,6 @@ def _forget(session: Session, previous) -> None:
             del pending[transaction]
 
 
-@event.listens_for(Session, "before_commit")
 def _bump_collected(session: Session) -> None:
     if session.in_nested_transaction():
         return          # a savepoint released: its changes wait for the real commit
@@ -103,6 +100,13 @@ def _bump_collected(session: Session) -> None:
                      .scalars())
     if sites:
         bump(session, sites)
+
+
+def listen() -> None:
+    """Attach the session listeners that collect the changes of each flush and bump at commit."""
+    db_listen(Session, "after_flush", _collect)
+    db_listen(Session, "after_soft_rollback", _forget)
+    db_listen(Session, "before_commit", _bump_collected)
 
 
 def bump(session: Session, site_ids: Iterable[int]) -> None:

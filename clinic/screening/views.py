@@ -1,5 +1,5 @@
 """Screening pages: the printable preparation sheet of an appointment (staff) and the outbox of
-development mail (admin). Importing this module registers the confirmation composers."""
+development mail (admin)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-import clinic.mail.confirmation  # noqa: F401  (registers the confirmation and cancellation composers)
 from clinic import navigation
 from clinic.access import ensure_site, roles_required
 from clinic.tenancy import get_scoped_or_404
