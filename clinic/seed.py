@@ -18,7 +18,7 @@ from clinic.cli import add_commands, command
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.patients.models import Patient, PatientMedication
-from clinic.scheduling.availability import public_holiday
+from clinic.sites.holidays import public_holiday
 from clinic.scheduling.models import Appointment, AppointmentStatus, WorkingHours
 from clinic.sites.models import Organisation, Room, Site
 from clinic.timeutil import local_to_utc

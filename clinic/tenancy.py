@@ -105,7 +105,7 @@ def user_visible(target: Any, user: Any = None) -> bool:
 _SOURCES = (("patient", "patient_id", "clinic.patients.models:Patient"),
             ("appointment", "appointment_id", "clinic.scheduling.models:Appointment"),
             ("checklist", "checklist_id", "clinic.procedures.models:Checklist"),
-            ("request", "request_id", "clinic.outcomes.models:PatientRequest"),
+            ("request", "request_id", "clinic.portal.models:PatientRequest"),
             ("site", "site_id", "clinic.sites.models:Site"))
 
 

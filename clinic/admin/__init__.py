@@ -1,4 +1,5 @@
-"""Clinic administration: sites, rooms, physicians' hours and time off, users and their tokens."""
+"""The administration pages (sites, rooms, physicians' hours and time off, users and their tokens),
+their forms; the rules they apply live in the sites, scheduling and accounts packages."""
 
 from __future__ import annotations
 

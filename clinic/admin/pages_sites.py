@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from clinic.access import roles_required
 from clinic.accounts.forms import ConfirmForm
-from clinic.admin import rooms as room_services
-from clinic.admin import sites as site_services
-from clinic.admin.affected import AppointmentsAffected, audit_reads
+from clinic.sites import rooms as room_services
+from clinic.sites import services as site_services
+from clinic.scheduling.affected import AppointmentsAffected, audit_reads
 from clinic.admin.forms import ExceptionForm, RoomForm, SiteForm
 from clinic.admin.views import ADMIN, affected_rows, bp, show_errors
 from clinic.errors import ValidationFailed

@@ -12,12 +12,12 @@ from flask_login import current_user
 from clinic.access import roles_required
 from clinic.accounts.forms import ConfirmForm
 from clinic.accounts.models import User
-from clinic.admin import staffing
-from clinic.admin.affected import AppointmentsAffected
+from clinic.scheduling import staffing
+from clinic.scheduling.affected import AppointmentsAffected
 from clinic.admin.forms import WEEKDAYS, ScheduleForm, TimeOffForm
 from clinic.admin.views import ADMIN, DESK, affected_rows, bp, show_errors
 from clinic.queryargs import date_arg
-from clinic.admin.week import week
+from clinic.scheduling.hours_week import week
 from clinic.db import utcnow
 from clinic.errors import ValidationFailed
 from clinic.extensions import db

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from clinic.access import roles_required
 from clinic.accounts.forms import ConfirmForm
-from clinic.admin import users as user_services
+from clinic.accounts import users as user_services
 from clinic.admin.forms import NewUserForm, PasswordForm, TokenForm, UserForm
 from clinic.admin.views import ADMIN, bp, show_errors
 from clinic.errors import DomainError, ValidationFailed

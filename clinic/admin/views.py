@@ -13,7 +13,7 @@ from flask_login import current_user
 from clinic import navigation
 from clinic.access import roles_required
 from clinic.accounts.models import Role
-from clinic.admin import affected as affected_services
+from clinic.scheduling import affected as affected_services
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 

@@ -8,7 +8,7 @@ from flask import jsonify
 
 from clinic.access import current_actor, roles_required
 from clinic.accounts.models import Role
-from clinic.admin import staffing
+from clinic.scheduling import staffing
 from clinic.api.parsing import Body
 from clinic.api.routes_reference import site_by_code
 from clinic.api.views import bp

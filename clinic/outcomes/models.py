@@ -1,4 +1,4 @@
-"""Pain scores around a procedure, and patients' requests from their links."""
+"""Pain scores around a procedure."""
 
 from __future__ import annotations
 
@@ -35,19 +35,3 @@ class PainScore(db.Model):
     function_note: Mapped[str] = mapped_column(sa.Text, default="")
     source: Mapped[str] = mapped_column(sa.String(20), default="checklist")
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class PatientRequest(db.Model):
-    """Something a patient asked through a link (a cancellation), for the front desk to handle."""
-
-    __tablename__ = "patient_requests"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
-    appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"))
-    kind: Mapped[str] = mapped_column(sa.String(30))
-    note: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    handled_at: Mapped[dt.datetime | None]
-    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

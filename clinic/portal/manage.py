@@ -20,7 +20,7 @@ from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
 from clinic.mail.neutral import messages_data
-from clinic.outcomes.models import PatientRequest
+from clinic.portal.models import PatientRequest
 from clinic.portal.models import ManageLink, TimeOption
 from clinic.portal.services import actor
 from clinic.scheduling import services as scheduling

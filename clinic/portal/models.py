@@ -1,5 +1,6 @@
 """Manage links (one opaque, random token per appointment, stored so it can be looked up and
-revoked) and the free starts a patient offered when asking for another time."""
+revoked), patients' requests from their links and the free starts a patient offered when asking
+for another time."""
 
 from __future__ import annotations
 
@@ -25,6 +26,22 @@ class ManageLink(db.Model):
     revoked_at: Mapped[dt.datetime | None]
 
     appointment = relationship("Appointment")
+
+
+class PatientRequest(db.Model):
+    """Something a patient asked through a link (a cancellation), for the front desk to handle."""
+
+    __tablename__ = "patient_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"))
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[dt.datetime | None]
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
 class TimeOption(db.Model):

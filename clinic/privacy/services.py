@@ -17,7 +17,8 @@ from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
-from clinic.outcomes.models import PainScore, PatientRequest
+from clinic.outcomes.models import PainScore
+from clinic.portal.models import PatientRequest
 from clinic.patients.models import InjectionRecord, Patient
 from clinic.procedures.models import Checklist, ChecklistEntry
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus

@@ -12,11 +12,9 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from collections.abc import Iterable
 from typing import NamedTuple
 
-import holidays
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role, User, user_sites
@@ -24,6 +22,7 @@ from clinic.catalog import Procedure, get_procedure
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, TimeOff, WorkingHours
+from clinic.sites.holidays import public_holiday
 from clinic.sites.models import CalendarExceptionKind, Room, Site, SiteCalendarException
 from clinic.timeutil import local_day_bounds, local_to_utc
 
@@ -40,16 +39,6 @@ class Slot:
     end_at: dt.datetime         # UTC, aware: end of the procedure (turnover not included)
     physician_id: int
     room_id: int
-
-
-@lru_cache(maxsize=64)
-def _holidays(country: str, subdivision: str | None, year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays(country, subdiv=subdivision or None, years=year)
-
-
-def public_holiday(site: Site, day: dt.date) -> str | None:
-    """The name of the public holiday at the site's country and subdivision on that day, if any."""
-    return _holidays(site.country, site.subdivision, day.year).get(day)
 
 
 class _Busy:

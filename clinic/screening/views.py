@@ -16,7 +16,7 @@ from clinic.accounts.models import Role
 from clinic.audit.services import record, record_shown
 from clinic.extensions import db
 from clinic.scheduling.models import Appointment
-from clinic.screening import outbox
+from clinic.mail import folder as outbox
 from clinic.screening.sheet import render_sheet
 from clinic.queryargs import page_arg
 

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from clinic.admin import staffing
-from clinic.admin.affected import AppointmentsAffected
+from clinic.scheduling import staffing
+from clinic.scheduling.affected import AppointmentsAffected
 from clinic.errors import ValidationFailed
 
 T = dt.time

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from clinic.admin import rooms
+from clinic.sites import rooms
 from clinic.errors import ValidationFailed
 
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from clinic.admin import sites
-from clinic.admin.affected import AppointmentsAffected
+from clinic.sites import services as sites
+from clinic.scheduling.affected import AppointmentsAffected
 from clinic.errors import ValidationFailed
 from clinic.sites.models import SiteCalendarException
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from clinic.admin import staffing
-from clinic.admin.affected import AppointmentsAffected
+from clinic.scheduling import staffing
+from clinic.scheduling.affected import AppointmentsAffected
 from clinic.scheduling.models import TimeOff
 from clinic.timeutil import local_to_utc
 

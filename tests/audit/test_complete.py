@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from clinic.audit.models import AuditEvent
-from clinic.outcomes.models import PatientRequest
+from clinic.portal.models import PatientRequest
 from clinic.reminders.models import Reminder, ReminderStatus
 from tests.reminders.conftest import make_appointment  # noqa: F401  (shared fixture)
 

@@ -16,7 +16,7 @@ PROCEDURE = "esi-interlaminar"
 
 def _free_weekday(site, start: dt.date) -> dt.date:
     """The first weekday from `start` that is not a public holiday at the site."""
-    from clinic.admin.sites import public_holidays
+    from clinic.sites.holidays import public_holidays
 
     day = start
     while day.weekday() >= 5 or day in public_holidays(site, day, day):

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 import time_machine
 
 from clinic.audit.models import AuditEvent
-from clinic.outcomes.models import PainMoment, PainScore, PatientRequest
+from clinic.outcomes.models import PainMoment, PainScore
+from clinic.portal.models import PatientRequest
 from clinic.portal.tokens import make_token
 from clinic.reminders import planner  # noqa: F401
 from clinic.reminders.models import Reminder, ReminderStatus

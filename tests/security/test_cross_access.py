@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role
-from clinic.outcomes.models import PatientRequest
+from clinic.portal.models import PatientRequest
 from clinic.portal.tokens import make_token
 from clinic.procedures.models import Checklist
 from clinic.reminders.models import Reminder

@@ -11,18 +11,17 @@ import holidays
 import sqlalchemy as sa
 
 from clinic.mail.neutral import health_word
-from clinic.admin.affected import active_appointments, settle
+from clinic.scheduling.affected import active_appointments, settle
 from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
+from clinic.sites.holidays import public_holidays
 from clinic.sites.models import CalendarExceptionKind, Site, SiteCalendarException
 from clinic.timeutil import local_day_bounds, local_to_utc
 
 POLICIES = ("fr", "us")
 LANGUAGES = ("fr", "en")
-# Holiday names in the site's language; the package falls back to its default when unsupported.
-HOLIDAY_LANGUAGES = {"fr": "fr", "en": "en_US"}
 RANGES = {
     "turnover_minutes": (0, 240),
     "horizon_days": (1, 730),
@@ -100,15 +99,6 @@ def update_site(site: Site, data: SiteInput) -> Site:
     db.session.flush()
     record("site.update", "site", site.id, details={"changes": changes})
     return site
-
-
-def public_holidays(site: Site, start: dt.date, end: dt.date) -> dict[dt.date, str]:
-    """The site's public holidays from start to end inclusive, named in the site's language."""
-    calendar = holidays.country_holidays(
-        site.country, subdiv=site.subdivision or None, years=range(start.year, end.year + 1),
-        language=HOLIDAY_LANGUAGES.get(site.language),
-    )
-    return {day: name for day, name in sorted(calendar.items()) if start <= day <= end}
 
 
 def calendar_exceptions(site: Site, start: dt.date | None = None, end: dt.date | None = None):

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from clinic.accounts.models import User
-from clinic.admin import sites as site_services
-from clinic.admin.affected import audit_reads
-from clinic.admin.staffing import hours_on, time_off_between
+from clinic.sites.holidays import public_holidays
+from clinic.sites import services as site_services
+from clinic.scheduling.affected import audit_reads
+from clinic.scheduling.staffing import hours_on, time_off_between
 from clinic.extensions import db
 from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.sites.models import Site
@@ -31,7 +32,7 @@ def week(physician: User, site: Site, monday: dt.date) -> list[Day]:
     """Seven local days from `monday` (any date is moved back to its Monday)."""
     monday -= dt.timedelta(days=monday.weekday())
     sunday = monday + dt.timedelta(days=6)
-    holidays = site_services.public_holidays(site, monday, sunday)
+    holidays = public_holidays(site, monday, sunday)
     exceptions = site_services.calendar_exceptions(site, monday, sunday)
     start, _ = local_day_bounds(monday, site.tz)
     _, end = local_day_bounds(sunday, site.tz)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from clinic.admin.affected import active_appointments
+from clinic.scheduling.affected import active_appointments
 from clinic.audit.services import record
 from clinic.errors import Conflict, DomainError, ValidationFailed
 from clinic.extensions import db

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role, User
-from clinic.admin.affected import active_appointments, settle
+from clinic.scheduling.affected import active_appointments, settle
 from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import DomainError, ValidationFailed
