@@ -9,7 +9,6 @@ import sqlalchemy as sa
 MODEL_MODULES = (
     "clinic.accounts.models",
     "clinic.audit.models",
-    "clinic.ops.models",
     "clinic.outcomes.models",
     "clinic.patients.models",
     "clinic.portal.models",

@@ -8,14 +8,12 @@ from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from clinic.accounts.models import Role
-
 
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
     label: object
-    roles: tuple[Role, ...]
+    roles: tuple[str, ...]  # Role values (a Role is its value)
     description: object = ""
     order: int = 50
 
@@ -26,10 +24,10 @@ _ITEMS: list[NavItem] = []
 MENU_INLINE = 4
 
 ROLE_LABELS = {
-    Role.FRONT_DESK: _l("Front desk"),
-    Role.PHYSICIAN: _l("Physician"),
-    Role.NURSE: _l("Nurse"),
-    Role.ADMIN: _l("Admin"),
+    "front_desk": _l("Front desk"),
+    "physician": _l("Physician"),
+    "nurse": _l("Nurse"),
+    "admin": _l("Admin"),
 }
 
 
@@ -39,7 +37,7 @@ def add(endpoint: str, label, roles, description="", order: int = 50) -> None:
         _ITEMS.sort(key=lambda i: i.order)
 
 
-def items_for(role: Role) -> list[dict]:
+def items_for(role: str) -> list[dict]:
     return [
         {"url": url_for(i.endpoint), "label": i.label, "description": i.description}
         for i in _ITEMS

@@ -1,5 +1,5 @@
-"""Running the app in production: health and readiness, JSON request logs, Prometheus metrics,
-optional error reports to Sentry, the dispatcher's heartbeat and SQLite backups.
+"""Running the app in production: health and readiness (which reads the dispatcher's heartbeat),
+JSON request logs, Prometheus metrics, optional error reports to Sentry and SQLite backups.
 
 `init_app(app)` is called once by create_app; each part reads its own settings from the
 environment (see `settings`).

@@ -80,7 +80,7 @@ class DatabaseCollector:
 
     def collect(self):
         from clinic.extensions import db
-        from clinic.ops.models import DispatcherHeartbeat
+        from clinic.reminders.models import DispatcherHeartbeat
         from clinic.reminders.models import Reminder
 
         now = utcnow()

@@ -31,7 +31,7 @@ def _migrations() -> str:
 
 
 def _dispatcher() -> str:
-    from clinic.ops import heartbeat
+    from clinic.reminders import heartbeat
 
     if heartbeat.live():
         return "ok"

@@ -1,4 +1,5 @@
-"""The outbox: every message to a patient is a row with a due time, claimed and marked by dispatchers."""
+"""The outbox: every message to a patient is a row with a due time, claimed and marked by dispatchers;
+and the dispatchers' heartbeats."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.db import enum_column, utcnow
+from clinic.db import UTCDateTime, enum_column, utcnow
 from clinic.extensions import db
 
 
@@ -65,3 +66,20 @@ class Reminder(db.Model):
     appointment = relationship("Appointment")
     patient = relationship("Patient")
     site = relationship("Site")
+
+
+class DispatcherHeartbeat(db.Model):
+    """When a dispatcher last finished a pass, at what interval it runs, and what it has done
+    since it started (readiness and metrics read it; the web processes cannot see the dispatcher's)."""
+
+    __tablename__ = "dispatcher_heartbeats"
+
+    worker_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    interval_seconds: Mapped[int] = mapped_column(sa.Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_pass_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    passes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    claimed: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    sent: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    retried: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    failed: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 
 from clinic import create_app
 from clinic.db import utcnow
-from clinic.ops import heartbeat
+from clinic.reminders import heartbeat
 from clinic.reminders.dispatcher import Counts
 
 

@@ -11,7 +11,7 @@ import time_machine
 from prometheus_client.parser import text_string_to_metric_families
 
 from clinic.db import utcnow
-from clinic.ops import heartbeat
+from clinic.reminders import heartbeat
 from clinic.reminders.dispatcher import Counts
 from clinic.reminders.models import Reminder
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from clinic.db import utcnow
 from clinic.extensions import db
-from clinic.ops.models import DispatcherHeartbeat
+from clinic.reminders.models import DispatcherHeartbeat
 
 
 def beat(worker_id: str, interval_seconds: int, started_at: dt.datetime, counts, now: dt.datetime | None = None) -> None:
