@@ -125,7 +125,7 @@ def _patients(count_per_language: int, orgs: dict[str, Organisation]) -> list[Pa
     existing = db.session.execute(sa.select(Patient).order_by(Patient.id)).scalars().all()
     if existing:
         return list(existing)
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 (repeatable demo names and dates, not a secret)
     patients = []
     for lang, names in (("fr", FR_NAMES), ("en", EN_NAMES)):
         for i, (first, last) in enumerate(names[:count_per_language]):
