@@ -75,8 +75,12 @@ test-clock: install
 	  CLINIC_TEST_NOW="$$instant" $(PY) -m pytest $(PYTEST_ARGS) || exit 1; \
 	done
 
+# Ruff everywhere, the type checker on the application, and the package contracts when
+# pyproject.toml declares some ([tool.importlinter]).
 lint: install
 	$(VENV)/bin/ruff check clinic tests bench
+	$(VENV)/bin/mypy clinic
+	@if grep -q '^\[tool\.importlinter\]' pyproject.toml; then echo "$(VENV)/bin/lint-imports"; $(VENV)/bin/lint-imports; fi
 
 # The long run: FUZZ_EXAMPLES generated inputs per API operation and per form (make test runs
 # the same tests with a handful each), once per seed of FUZZ_SEEDS, so a run is repeatable and

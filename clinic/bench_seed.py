@@ -131,6 +131,8 @@ def _write(rows: list[tuple]) -> None:
         return
     if db.session.get_bind().dialect.name == "postgresql":
         raw = db.session.connection().connection.driver_connection
+        if raw is None:
+            raise RuntimeError("no open PostgreSQL connection to COPY into")
         with raw.cursor() as cur, cur.copy(f"COPY appointments ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import UTCDateTime
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
-class DispatcherHeartbeat(db.Model):
+class DispatcherHeartbeat(Model):
     """When a dispatcher last finished a pass, at what interval it runs, and what it has done
     since it started (readiness and metrics read it; the web processes cannot see the dispatcher's)."""
 

@@ -92,7 +92,7 @@ def is_empty_value(value: object) -> bool:
 def as_number(value: object) -> float | None:
     if isinstance(value, dict):
         value = value.get("value")
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
         number = float(value)
@@ -159,7 +159,7 @@ def complications(appts) -> list[Event]:
 
 
 def overrides(appts) -> list[Event]:
-    names = dict(db.session.execute(sa.select(User.id, User.name)).all())
+    names = dict(db.session.execute(sa.select(User.id, User.name)).tuples().all())
     events = [
         _event(appts, appt.id, appt.override_reason, names.get(appt.override_by_id, ""), "appointment")
         for appt, *_ in appts.values()

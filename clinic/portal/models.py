@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
-class ManageLink(db.Model):
+class ManageLink(Model):
     __tablename__ = "manage_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +27,7 @@ class ManageLink(db.Model):
     appointment = relationship("Appointment")
 
 
-class TimeOption(db.Model):
+class TimeOption(Model):
     """One start a patient picked from the engine's free starts; the front desk confirms one."""
 
     __tablename__ = "patient_request_times"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import enum_column, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
 class ReminderStatus(enum.StrEnum):
@@ -25,7 +25,7 @@ class ReminderStatus(enum.StrEnum):
 PENDING_STATUSES = (ReminderStatus.PLANNED, ReminderStatus.RETRYING)
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     __tablename__ = "reminders"
     __table_args__ = (
         sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
