@@ -1,4 +1,4 @@
-"""The JSON shape of an appointment (api-v1.md, "The appointment"), times in the site's offset."""
+"""The JSON shape of an appointment (docs/api.md, "Appointment"), times in the site's offset."""
 
 from __future__ import annotations
 

@@ -201,7 +201,7 @@ def steroid_outliers(f: ReportFilter, appts) -> list[Outlier]:
         return []
     since = f.date_to - dt.timedelta(days=365)
     totals = db.session.execute(
-        # The steroid injected and any premedication steroid for a contrast allergy (clinical-reference s3).
+        # The steroid injected and any premedication steroid for a contrast allergy (docs/clinical-rules.md, Steroids).
         sa.select(InjectionRecord.patient_id,
                   sa.func.sum(sa.func.coalesce(InjectionRecord.triamcinolone_eq_mg, 0)
                               + sa.func.coalesce(InjectionRecord.premedication_eq_mg, 0)), sa.func.count())
