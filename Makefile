@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 FLASK := CLINIC_ENV=development $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-clock install translations migrate seed lint fuzz bench clean lock wheel
+.PHONY: run test test-clock install translations migrate seed lint docs fuzz bench clean lock wheel
 
 # Installs exactly the locked versions, each checked against its hash (requirements-dev.txt holds
 # every package, direct and indirect, of the runtime and of development).
@@ -75,8 +75,17 @@ test-clock: install
 	  CLINIC_TEST_NOW="$$instant" $(PY) -m pytest $(PYTEST_ARGS) || exit 1; \
 	done
 
+# Ruff everywhere, the type checker on the application, and the package contracts when
+# pyproject.toml declares some ([tool.importlinter]).
 lint: install
 	$(VENV)/bin/ruff check clinic tests bench
+	$(VENV)/bin/mypy clinic
+	@if grep -q '^\[tool\.importlinter\]' pyproject.toml; then echo "$(VENV)/bin/lint-imports"; $(VENV)/bin/lint-imports; fi
+
+# docs/api.md from the OpenAPI document and docs/clinical-rules.md from the catalog data; a test
+# fails when the committed copies differ from what this writes.
+docs: $(STAMP)
+	$(PY) -m clinic.docs
 
 # The long run: FUZZ_EXAMPLES generated inputs per API operation and per form (make test runs
 # the same tests with a handful each), once per seed of FUZZ_SEEDS, so a run is repeatable and

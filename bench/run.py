@@ -64,7 +64,7 @@ def token(env: dict) -> dict:
 
 
 def availability_url(base: str, days: int) -> str:
-    start = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    start = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
     return f"{base}/api/v1/availability?location={SITE}&procedure=esi-interlaminar&date={start}&days={days}"
 
 

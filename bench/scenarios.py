@@ -57,7 +57,7 @@ def booking_patients(conninfo: str, count: int) -> list[int]:
 
 def bookings(base: str, headers: dict, site: str, conninfo: str, count: int = 1000, clients: int = 20) -> dict:
     days = 120
-    start = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    start = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
     r = requests.get(f"{base}/api/v1/availability", params=dict(location=site, procedure="esi-interlaminar",
                      date=start, days=days), headers=headers, timeout=120)
     r.raise_for_status()

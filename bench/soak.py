@@ -169,12 +169,12 @@ class Load:
         self.patients: list[int] = []
         self.booked: list[int] = []
         self.lock = threading.Lock()
-        self.rng = random.Random(18)
+        self.rng = random.Random(18)  # noqa: S311 (a repeatable load mix, not a secret)
         self.days = self._weekdays(10)
 
     @staticmethod
     def _weekdays(count: int) -> list[dt.date]:
-        day, out = dt.date.today() + dt.timedelta(days=2), []
+        day, out = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2), []
         while len(out) < count:
             if day.weekday() < 5:
                 out.append(day)

@@ -66,8 +66,9 @@ def register_proxy_fix(app: Flask) -> None:
     if any(hops.values()):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"],
-                                x_prefix=hops["prefix"])
+        # Flask's documented way to wrap its WSGI callable; its stubs declare it a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"],  # type: ignore[method-assign]
+                                x_host=hops["host"], x_prefix=hops["prefix"])
 
 
 def register_config(app: Flask, config: str | dict | None) -> None:

@@ -30,6 +30,14 @@ def current_actor() -> User | None:
     return current_user if current_user.is_authenticated else None
 
 
+def signed_in_actor() -> User:
+    """The user behind a request that `roles_required` let through; one without a user is refused (401)."""
+    user = current_actor()
+    if user is None:
+        abort(401)
+    return user
+
+
 def roles_required(*roles: Role) -> Callable:
     """Allow the view to signed-in users with one of `roles` (every role when none is given)."""
     allowed = tuple(roles) or ALL_ROLES

@@ -35,7 +35,7 @@ PHYSICIANS = 6
 ROOMS = 4
 PROCEDURE = "esi-interlaminar"          # 30 minutes; with the 10-minute turnover a 40-minute block
 SPACING = dt.timedelta(minutes=45)      # a start every 45 minutes per room: blocks never touch
-TIMES = [(dt.datetime(2000, 1, 1, 8) + i * SPACING).time() for i in range(12)]   # 08:00 ... 16:15
+TIMES = [(dt.datetime(2000, 1, 1, 8, tzinfo=dt.UTC) + i * SPACING).time() for i in range(12)]   # 08:00 ... 16:15
 HISTORY_DAYS = 730
 PATIENTS = 3000
 CHUNK = 50_000
@@ -66,7 +66,7 @@ def ensure_site(code: str, *, timezone: str = "Europe/Paris", country: str = "FR
     db.session.flush()
     for i in range(PHYSICIANS):
         user = User(email=f"dr{i + 1}@{code}.bench", name=f"Dr Bench {i + 1}", role=Role.PHYSICIAN, language="en")
-        user.password_hash = "!"   # no login
+        user.password_hash = "!"  # noqa: S105 (no login: no password verifies against "!")
         user.sites = [site]
         db.session.add(user)
         db.session.flush()
@@ -131,6 +131,8 @@ def _write(rows: list[tuple]) -> None:
         return
     if db.session.get_bind().dialect.name == "postgresql":
         raw = db.session.connection().connection.driver_connection
+        if raw is None:
+            raise RuntimeError("no open PostgreSQL connection to COPY into")
         with raw.cursor() as cur, cur.copy(f"COPY appointments ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

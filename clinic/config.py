@@ -111,7 +111,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-secret-of-the-test-suite-only"
+    SECRET_KEY = "testing-secret-of-the-test-suite-only"  # noqa: S105 (signs the test suite's cookies only)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -72,6 +72,9 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
 
 
 class Base(DeclarativeBase):
+    if TYPE_CHECKING:
+        __table__: ClassVar[sa.Table]   # every model maps one table (none maps a join or a select)
+
     registry = registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={dt.datetime: UTCDateTime()},

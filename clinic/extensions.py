@@ -1,5 +1,7 @@
 """Unbound Flask extensions, bound to the app in create_app (no circular imports)."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,6 +13,12 @@ from flask_wtf import CSRFProtect
 from clinic.db import Base
 
 db = SQLAlchemy(model_class=Base)
+# The base class of every model. Flask-SQLAlchemy makes db.Model at run time from Base, so the type
+# checker is shown Base itself (a base class must be a class it can name, not an attribute of db).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

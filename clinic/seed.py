@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 import click
 from flask import current_app
@@ -32,7 +33,7 @@ SITE_ORGANISATION = {"paris-bachaumont": "paris-group", "paris-drouot": "paris-g
                      "chaska": "twin-cities", "maple-grove": "twin-cities"}
 LANGUAGE_ORGANISATION = {"fr": "paris-group", "en": "twin-cities"}
 
-SITES = [
+SITES: list[dict[str, Any]] = [
     dict(code="paris-bachaumont", name="Bachaumont Radiology", address="Rue Bachaumont, 75002 Paris",
          phone="+33 1 40 00 00 02", timezone="Europe/Paris", country="FR", subdivision=None, language="fr",
          policy="fr", rooms=[("Salle 1 (radioscopie)", ["fluoroscopy"]), ("Scanner", ["ct"])]),
@@ -125,7 +126,7 @@ def _patients(count_per_language: int, orgs: dict[str, Organisation]) -> list[Pa
     existing = db.session.execute(sa.select(Patient).order_by(Patient.id)).scalars().all()
     if existing:
         return list(existing)
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 (repeatable demo names and dates, not a secret)
     patients = []
     for lang, names in (("fr", FR_NAMES), ("en", EN_NAMES)):
         for i, (first, last) in enumerate(names[:count_per_language]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
@@ -38,7 +39,9 @@ def long_date(day: dt.date | None, fmt: str = "full") -> str:
 
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (pagination, filters)."""
-    args = request.args.to_dict()
+    if request.endpoint is None:
+        raise RuntimeError("url_with needs a request that matched a route")
+    args: dict[str, Any] = request.args.to_dict()
     args.update({k: v for k, v in changes.items() if v is not None})
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 

@@ -12,7 +12,7 @@ from the row's patient, appointment, checklist, request or site, so no service h
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import abort, has_request_context
@@ -53,7 +53,14 @@ def scoped[M](model: type[M], user: Any = None) -> sa.Select:
     return stmt if clause is None else stmt.where(clause)
 
 
-def get_scoped[M](model: type[M], object_id: int | None, user: Any = None) -> M | None:
+class Owned(Protocol):
+    """A row that belongs to one organisation."""
+
+    @property
+    def organisation_id(self) -> int: ...
+
+
+def get_scoped[M: Owned](model: type[M], object_id: int | None, user: Any = None) -> M | None:
     """The row with that id if the caller's organisations hold it, else None."""
     if object_id is None:
         return None
@@ -64,7 +71,7 @@ def get_scoped[M](model: type[M], object_id: int | None, user: Any = None) -> M 
     return obj if ids is None or obj.organisation_id in ids else None
 
 
-def get_scoped_or_404[M](model: type[M], object_id: int | None, user: Any = None) -> M:
+def get_scoped_or_404[M: Owned](model: type[M], object_id: int | None, user: Any = None) -> M:
     obj = get_scoped(model, object_id, user)
     if obj is None:
         abort(404)

@@ -20,7 +20,7 @@ def to_local(instant: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return instant.astimezone(tz)
 
 
-def local_date(instant: dt.datetime, tz: ZoneInfo) -> dt.date:
+def local_date(instant: dt.datetime, tz: dt.tzinfo) -> dt.date:
     return instant.astimezone(tz).date()
 
 

@@ -16,7 +16,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import enum_column, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model, db
 from clinic.sites.models import Organisation, Site
 
 _hasher = PasswordHasher()
@@ -51,7 +51,7 @@ user_sites = sa.Table(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,7 +121,7 @@ class User(UserMixin, db.Model):
         return set(db.session.scalars(sa.select(Site.id).where(Site.organisation_id.in_(orgs))))
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,7 +153,7 @@ class ApiToken(db.Model):
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """A failed sign-in for an e-mail address (known or not): the per-account limit counts these."""
 
     __tablename__ = "login_failures"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -38,7 +39,7 @@ def search_users(q: str = "", page: int = 1, per_page: int = PER_PAGE) -> tuple[
 
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if not user_visible(user):
+    if user is None or not user_visible(user):
         raise DomainError("not_found", f"No user with id {user_id}.", status=404)
     return user
 
@@ -81,9 +82,9 @@ def update_user(user: User, actor: User, name: str, role: str, site_ids: Iterabl
         raise ValidationFailed({"sites": "Every user but an admin needs at least one site."})
     if not name.strip():
         raise ValidationFailed({"name": "A name is required."})
-    if name_problem(name):
-        raise ValidationFailed({"name": name_problem(name)})
-    before = {"name": user.name, "role": user.role.value, "sites": sorted(s.code for s in user.sites)}
+    if problem := name_problem(name):
+        raise ValidationFailed({"name": problem})
+    before: dict[str, Any] = {"name": user.name, "role": user.role.value, "sites": sorted(s.code for s in user.sites)}
     user.name, user.role, user.sites, user.language = name.strip(), role_value, sites, language or None
     db.session.flush()
     after = {"name": user.name, "role": user.role.value, "sites": sorted(s.code for s in sites)}

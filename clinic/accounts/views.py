@@ -53,7 +53,7 @@ def login():
         user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
         # An unknown e-mail costs the same work as a wrong password: the time tells nothing.
         right = user.check_password(form.password.data) if user is not None else verify_nobody(form.password.data)
-        if right and user.active:
+        if right and user is not None and user.active:
             limits.clear_failures(email)
             lang = session.get("lang")
             session.clear()  # a fresh session on login: no fixation

@@ -1,4 +1,4 @@
-"""The JSON shape of an appointment (api-v1.md, "The appointment"), times in the site's offset."""
+"""The JSON shape of an appointment (docs/api.md, "Appointment"), times in the site's offset."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def _reminders_by_appointment(ids: list[int]) -> dict[int, list[Reminder]]:
             sa.select(Reminder).where(Reminder.appointment_id.in_(ids)).order_by(Reminder.send_at, Reminder.id)
         ).scalars()
         for row in rows:
-            found[row.appointment_id].append(row)
+            if row.appointment_id is not None:   # always: the query asked for these appointments
+                found[row.appointment_id].append(row)
     return found
 
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, overload
 
 from flask import request
 
 from clinic.errors import DomainError, ValidationFailed
 from clinic.queryargs import MAX_DAY, MIN_DAY, check_day
 from clinic.timeutil import parse_instant
+
+
+def given[T](value: T | None) -> T:
+    """A required field's value once Body.done() has passed: done() refuses a body that lacks one."""
+    if value is None:
+        raise RuntimeError("a required field was read before Body.done() refused its absence")
+    return value
 
 
 class Body:
@@ -141,6 +148,10 @@ def query_int(name: str, default: int, minimum: int, maximum: int) -> int:
     return value
 
 
+@overload
+def query_date(name: str, required: Literal[True] = True) -> dt.date: ...
+@overload
+def query_date(name: str, required: bool) -> dt.date | None: ...
 def query_date(name: str, required: bool = True) -> dt.date | None:
     raw = request.args.get(name)
     if not raw:

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,11 +17,11 @@ from flask import current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic.access import current_actor, ensure_site, roles_required
+from clinic.access import current_actor, ensure_site, roles_required, signed_in_actor
 from clinic.tenancy import get_scoped
 from clinic.accounts.models import Role, User
 from clinic.api.appointment_json import appointment_json, appointments_json, reminder_json, reminder_rows
-from clinic.api.parsing import Body, query_date, query_int
+from clinic.api.parsing import Body, given, query_date, query_int
 from clinic.api.routes_reference import site_by_code
 from clinic.api.views import bp
 from clinic.catalog import get_procedure
@@ -89,7 +90,7 @@ def _idempotent(handler: Callable[[], tuple[dict, int]]):
         return jsonify(body), code
     if not 0 < len(key) <= 200:
         raise ValidationFailed({"Idempotency-Key": "From 1 to 200 characters."})
-    user = current_actor()
+    user = signed_in_actor()
     payload = request.get_json(silent=True)
     digest = hashlib.sha256(
         json.dumps([request.method, request.path, payload], sort_keys=True, default=str).encode()
@@ -236,7 +237,7 @@ def book():
         body = Body()
         code = body.string("location", max_length=40)
         site = site_by_code(code) if code else None
-        if body.data.get("override") is not None and current_actor().role != Role.PHYSICIAN:
+        if body.data.get("override") is not None and signed_in_actor().role != Role.PHYSICIAN:
             raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
         patient_id = body.integer("patient_id", minimum=1)
         patient = None
@@ -244,7 +245,7 @@ def book():
             patient = get_scoped(Patient, patient_id)
             if patient is None:
                 raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
-        inp = dict(
+        inp: dict[str, Any] = dict(
             procedure_code=body.string("procedure", max_length=40), start_at=body.instant("start"),
             physician_id=body.integer("physician_id", required=False, minimum=1),
             region=body.string("region", required=False, max_length=20, choices=REGIONS),
@@ -253,6 +254,7 @@ def book():
             sedation=body.boolean("sedation", default=False), answers=_screening(body), override_reason=_override(body),
         )
         body.done()
+        site, patient = given(site), given(patient)   # a location and a patient_id are required
         _physician_at(site, inp["physician_id"])
         appt = services.book(services.BookingInput(patient=patient, site=site, **inp), current_actor())
         return appointment_json(appt), 201
@@ -292,7 +294,7 @@ def reschedule(appointment_id: int):
                            {"status": appt.status.value})
         body.done()
         _physician_at(appt.site, physician)
-        services.reschedule(appt, start, current_actor(), physician)
+        services.reschedule(appt, given(start), current_actor(), physician)
         return appointment_json(appt), 200
 
     return _idempotent(_changed(appointment_id, handler))
@@ -318,7 +320,7 @@ def check_in(appointment_id: int):
 
     def handler() -> tuple[dict, int]:
         appt = _appointment(appointment_id)
-        status.check_in(appt, current_actor())
+        status.check_in(appt, signed_in_actor())
         db.session.commit()
         return appointment_json(appt), 200
 
@@ -331,7 +333,7 @@ def check_in(appointment_id: int):
 def no_show(appointment_id: int):
     services.begin_write()
     appt = _appointment(appointment_id)
-    status.mark_no_show(appt, current_actor())
+    status.mark_no_show(appt, signed_in_actor())
     db.session.commit()
     return jsonify(appointment_json(appt))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import get_locale
 
-from clinic.access import current_actor, ensure_site, roles_required
+from clinic.access import current_actor, ensure_site, roles_required, signed_in_actor
 from clinic.tenancy import get_scoped
 from clinic.accounts.models import Role
 from clinic.api.views import bp
@@ -48,13 +48,13 @@ def record_item(appointment_id: int, item_code: str):
     # A malformed body is refused by the service after the 403/404/409 checks (the contract's order).
     data = request.get_json(silent=True)
     data = data if isinstance(data, dict) else {}
-    user, now = current_actor(), utcnow()
+    user, now = signed_in_actor(), utcnow()
     case, _entry = services.record(
         appointment, item_code[:60], data.get("value"), user,
         override_reason=_optional_text(data, "override_reason"),
         amendment_reason=_optional_text(data, "amendment_reason"), now=now,
     )
-    body = item_json(case, case.item(item_code), str(get_locale()), user, now)
+    body = item_json(case, case.known_item(item_code), str(get_locale()), user, now)
     body["state"] = case.checklist.state.value
     db.session.commit()
     return jsonify(body)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import sqlalchemy as sa
 from flask import jsonify, request
 from flask_babel import get_locale
 
-from clinic.access import current_actor, ensure_site, roles_required
+from clinic.access import current_actor, ensure_site, roles_required, signed_in_actor
 from clinic.accounts.models import Role, User
 from clinic.api.serializers import physician_json, procedure_json, site_json
 from clinic.api.views import bp
@@ -16,6 +18,10 @@ from clinic.extensions import db
 from clinic.sites.models import Site
 
 
+@overload
+def site_by_code(code: str | None, required: Literal[True] = True) -> Site: ...
+@overload
+def site_by_code(code: str | None, required: bool) -> Site | None: ...
 def site_by_code(code: str | None, required: bool = True) -> Site | None:
     """The site with this code, after checking the caller may see it (403 before 404 where both apply)."""
     if not code:
@@ -35,7 +41,7 @@ def site_by_code(code: str | None, required: bool = True) -> Site | None:
 @bp.route("/v1/locations")
 @roles_required()
 def locations():
-    user = current_actor()
+    user = signed_in_actor()
     stmt = sa.select(Site).where(Site.active.is_(True)).order_by(Site.name)
     ids = user.site_ids()
     if ids is not None:
@@ -58,7 +64,7 @@ def physicians():
     if site is not None:
         stmt = stmt.where(User.sites.any(Site.id == site.id))
     else:
-        ids = current_actor().site_ids()
+        ids = signed_in_actor().site_ids()
         if ids is not None:
             stmt = stmt.where(User.sites.any(Site.id.in_(ids)))
     return jsonify({"physicians": [physician_json(u) for u in db.session.execute(stmt).scalars()]})

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 from flask import jsonify
 
-from clinic.access import current_actor, roles_required
+from clinic.access import roles_required, signed_in_actor
 from clinic.accounts.models import Role
 from clinic.scheduling import staffing
-from clinic.api.parsing import Body
+from clinic.api.parsing import Body, given
 from clinic.api.routes_reference import site_by_code
 from clinic.api.views import bp
 from clinic.errors import ValidationFailed
@@ -27,10 +27,11 @@ def add_time_off(physician_id: int):
     code = body.string("location", required=False, max_length=40)
     confirm = body.boolean("confirm", default=False)
     body.done()
+    start, end = given(start), given(end)
     site = site_by_code(code, required=False)
     if start >= end:
         raise ValidationFailed({"end": "The end must come after the start."})
-    actor = current_actor()
+    actor = signed_in_actor()
     time_off = staffing.add_time_off(physician, start, end, reason, site, confirm=bool(confirm), user_id=actor.id)
     db.session.commit()
     tz = site.tz if site else physician.sites[0].tz if physician.sites else ZoneInfo("UTC")

@@ -95,11 +95,14 @@ def _patient_of(kind: str, object_id: int) -> int | None:
     from clinic.reminders.models import Reminder
     from clinic.scheduling.models import Appointment
 
-    model = {"patient": Patient, "appointment": Appointment, "reminder": Reminder, "request": PatientRequest}[kind]
-    column = model.id if model is Patient else model.patient_id
+    owned: dict[str, type[Appointment] | type[Reminder] | type[PatientRequest]] = {
+        "appointment": Appointment, "reminder": Reminder, "request": PatientRequest}
+    model = None if kind == "patient" else owned[kind]
     if not 0 < object_id < 2**31:
         return None   # no row has such an id
-    return db.session.scalar(sa.select(column).where(model.id == object_id))
+    if model is None:
+        return db.session.scalar(sa.select(Patient.id).where(Patient.id == object_id))
+    return db.session.scalar(sa.select(model.patient_id).where(model.id == object_id))
 
 
 PATIENT_DATA_ARGS = {"patient_id": "patient", "appointment_id": "appointment", "reminder_id": "reminder",

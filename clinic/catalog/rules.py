@@ -46,6 +46,13 @@ class HoldRule:
         amount = f"{self.days} days" if self.days is not None else f"{self.hours} h"
         return f"stop {amount}" + (f" (range {self.range})" if self.range else "")
 
+    @property
+    def stop_hours(self) -> int:
+        """The length of a stop counted in hours (the loader gives every stop days or hours)."""
+        if self.hours is None:
+            raise CatalogError(f"a stop of {self.days} days has no length in hours")
+        return self.hours
+
 
 @dataclass(frozen=True)
 class DrugRule:
@@ -235,7 +242,8 @@ def _policy(code: str, raw: dict) -> Policy:
     for row in raw.get("rules", ()):
         if set(row["message"]) != set(LANGUAGES) or not row.get("source"):
             raise CatalogError(f"policy {code} rule {row.get('id')}: message in en and fr, and a source")
-        rules.append(PolicyRule(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()}))
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in row.items()}
+        rules.append(PolicyRule(**fields))
     return Policy(code=code, name=raw["name"], rules=tuple(rules), optional=optional, **sections)
 
 

@@ -61,7 +61,7 @@ class _Policy(EmailPolicy):
             if line.isascii() and len(line) <= (self.max_line_length or sys.maxsize) and "\n" not in line \
                     and "\r" not in line:
                 return line + self.linesep
-        return super()._fold(name, value, refold_binary)
+        return super()._fold(name, value, refold_binary)  # type: ignore[misc]  # EmailPolicy._fold exists; typeshed omits it
 
 
 POLICY = _Policy(header_factory=_Headers())

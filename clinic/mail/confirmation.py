@@ -11,7 +11,6 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from babel.dates import format_time
-from markupsafe import Markup
 
 from clinic.catalog.rules import patient_texts
 from clinic.dates import format_day
@@ -87,7 +86,7 @@ def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage
               "phone": appointment.site.phone or "-", "address": appointment.site.address or ""}
     lines = {k: v.format(**values) for k, v in texts.items() if k not in ("date_format",)}
     context = {"language": language, "m": lines, "kind": kind, "appointment": appointment,
-               "sheet_html": Markup(render_sheet(appointment)) if with_sheet else "",  # escaped when rendered
+               "sheet_html": render_sheet(appointment) if with_sheet else "",  # escaped when rendered
                "sheet_text": render_sheet_text(appointment) if with_sheet else "",
                "manage_link": _manage_link(appointment) if kind != "cancellation" else None}
     msg = new_message()

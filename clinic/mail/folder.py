@@ -59,7 +59,8 @@ def _text(msg: EmailMessage) -> str:
     try:
         return body.get_content()
     except (LookupError, UnicodeError, KeyError):   # unknown charset or broken encoding
-        return body.get_payload(decode=True).decode("utf-8", "replace")
+        raw = body.get_payload(decode=True)   # the bytes of a single part
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else ""
 
 
 def page(number: int, per_page: int = 20) -> tuple[list[OutboxEntry], int]:

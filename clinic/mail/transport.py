@@ -82,7 +82,7 @@ class SMTPSession:
     def _open(self) -> _SMTP:
         config = self.config
         if config.get("SMTP_SSL"):
-            smtp = _SMTPSSL(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"],
+            smtp: _SMTP = _SMTPSSL(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"],
                             context=ssl.create_default_context())
         else:
             smtp = _SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])

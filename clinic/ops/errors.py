@@ -10,10 +10,13 @@ event. Local variables are never attached (include_local_variables=False), nor r
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
 
 REMOVED = "[removed]"
 SENSITIVE = re.compile(
@@ -62,6 +65,10 @@ def scrub(event: dict, _hint: dict | None = None) -> dict:
     return event
 
 
+def _before_send(event: Event, hint: Hint) -> Event:
+    return cast("Event", scrub(dict(event), hint))
+
+
 def init_app(app: Flask) -> None:
     dsn = app.config.get("SENTRY_DSN")
     if not dsn:
@@ -77,7 +84,7 @@ def init_app(app: Flask) -> None:
         include_local_variables=False,
         max_request_body_size="never",
         traces_sample_rate=app.config.get("SENTRY_TRACES_SAMPLE_RATE", 0.0),
-        before_send=scrub,
-        before_send_transaction=scrub,
+        before_send=_before_send,
+        before_send_transaction=_before_send,
         transport=app.config.get("SENTRY_TRANSPORT"),  # tests give a fake one; None: Sentry's own
     )

@@ -119,7 +119,7 @@ def responder_chart(report: Report, labels: dict[str, str], group_label: str) ->
                       height=frame.y(pub.low / 100) - frame.y(pub.high / 100),
                       title=_("Published range %(low)s–%(high)s%% (%(source)s)", low=f"{pub.low:.0f}",
                               high=f"{pub.high:.0f}", source=pub.source))
-        if row.responder_rate is None:
+        if row.responder_rate is None or row.ci is None:
             chart.add("text", "no-data", _("no follow-up"), x=cx, y=TOP + frame.plot_h - 6, text_anchor="middle")
             continue
         y = frame.y(row.responder_rate)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import enum_column, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
 class PainMoment(enum.StrEnum):
@@ -19,7 +19,7 @@ class PainMoment(enum.StrEnum):
     DAY14 = "day14"
 
 
-class PainScore(db.Model):
+class PainScore(Model):
     __tablename__ = "pain_scores"
     __table_args__ = (
         sa.CheckConstraint("score >= 0 AND score <= 10", name="score_range"),

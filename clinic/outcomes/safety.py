@@ -92,7 +92,7 @@ def is_empty_value(value: object) -> bool:
 def as_number(value: object) -> float | None:
     if isinstance(value, dict):
         value = value.get("value")
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
         number = float(value)
@@ -159,7 +159,7 @@ def complications(appts) -> list[Event]:
 
 
 def overrides(appts) -> list[Event]:
-    names = dict(db.session.execute(sa.select(User.id, User.name)).all())
+    names = dict(db.session.execute(sa.select(User.id, User.name)).tuples().all())
     events = [
         _event(appts, appt.id, appt.override_reason, names.get(appt.override_by_id, ""), "appointment")
         for appt, *_ in appts.values()
@@ -201,7 +201,7 @@ def steroid_outliers(f: ReportFilter, appts) -> list[Outlier]:
         return []
     since = f.date_to - dt.timedelta(days=365)
     totals = db.session.execute(
-        # The steroid injected and any premedication steroid for a contrast allergy (clinical-reference s3).
+        # The steroid injected and any premedication steroid for a contrast allergy (docs/clinical-rules.md, Steroids).
         sa.select(InjectionRecord.patient_id,
                   sa.func.sum(sa.func.coalesce(InjectionRecord.triamcinolone_eq_mg, 0)
                               + sa.func.coalesce(InjectionRecord.premedication_eq_mg, 0)), sa.func.count())

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from clinic import navigation
-from clinic.access import current_actor, roles_required
+from clinic.access import roles_required, signed_in_actor
 from clinic.accounts.models import Role, User, user_sites
 from clinic.catalog import load_procedures
 from clinic.extensions import db
@@ -29,7 +29,7 @@ navigation.add("outcomes.delivery_view", _l("Reminder delivery"), (Role.ADMIN,),
 
 
 def _sites() -> list[Site]:
-    visible = current_actor().site_ids()
+    visible = signed_in_actor().site_ids()
     query = sa.select(Site).order_by(Site.name)
     if visible is not None:
         query = query.where(Site.id.in_(visible or {-1}))
@@ -67,7 +67,7 @@ def _report_form(cls: type[SafetyForm] = ReportForm) -> tuple[SafetyForm, dict[s
 
 
 def _filters(form: PeriodForm, **extra) -> services.ReportFilter:
-    visible = current_actor().site_ids()
+    visible = signed_in_actor().site_ids()
     return services.ReportFilter(
         date_from=form.date_from.data, date_to=form.date_to.data,
         site_id=int(form.site.data) if form.site.data else None,

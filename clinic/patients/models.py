@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 
 CONDITIONS = (
     "diabetes",
@@ -25,7 +25,7 @@ ALLERGIES = ("iodinated_contrast", "gadolinium", "latex", "local_anesthetic", "c
 SEXES = ("female", "male", "other", "unknown")
 
 
-class Patient(db.Model):
+class Patient(Model):
     __tablename__ = "patients"
     __table_args__ = (sa.CheckConstraint("language IN ('fr', 'en')", name="language"),
                       sa.CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"))
@@ -63,7 +63,7 @@ class Patient(db.Model):
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
 
-class PatientMedication(db.Model):
+class PatientMedication(Model):
     __tablename__ = "patient_medications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,7 +75,7 @@ class PatientMedication(db.Model):
     patient: Mapped[Patient] = relationship(back_populates="medications")
 
 
-class InjectionRecord(db.Model):
+class InjectionRecord(Model):
     """A completed injection: from a signed procedure record here, or entered from elsewhere."""
 
     __tablename__ = "injection_records"

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 import sqlalchemy as sa
 
-from clinic.access import current_actor, roles_required
+from clinic.access import current_actor, roles_required, signed_in_actor
 from clinic.accounts.models import Role
 from clinic.catalog.medicines import pick_list
 from clinic.screening.holds import patient_medicines
@@ -73,7 +73,7 @@ def index():
 
 def _registration_sites() -> list[Site]:
     """The active sites the user can register a patient at, their own first."""
-    user = current_actor()
+    user = signed_in_actor()
     ids = user.site_ids()
     stmt = sa.select(Site).where(Site.active.is_(True)).order_by(Site.name, Site.id)
     if ids is not None:

@@ -151,6 +151,8 @@ def confirm_time(request: PatientRequest, option_id: int, user) -> Appointment:
     if option is None or option.request_id != request.id:
         raise DomainError("not_found", "No such time in this request.", status=404)
     appointment = db.session.get(Appointment, request.appointment_id)
+    if appointment is None:
+        raise DomainError("not_found", "The appointment of this request is gone.", status=404)
     scheduling.reschedule(appointment, option.start_at, user, option.physician_id)
     return appointment
 

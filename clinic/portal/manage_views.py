@@ -168,7 +168,7 @@ def confirm_time(request_id: int, option_id: int):
         abort(404)
     appointment = manage.confirm_time(row, option_id, current_actor())
     db.session.commit()
-    warnings = [w.get("code") for w in appointment.warnings or []]
+    warnings = [str(w.get("code", "")) for w in appointment.warnings or []]
     flash(_("Appointment moved; the patient receives the new time.") +
           (" " + _("Check the warnings: %(codes)s", codes=", ".join(warnings)) if warnings else ""), "success")
     return redirect(url_for("portal.requests"))

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
-class ManageLink(db.Model):
+class ManageLink(Model):
     __tablename__ = "manage_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +28,7 @@ class ManageLink(db.Model):
     appointment = relationship("Appointment")
 
 
-class PatientRequest(db.Model):
+class PatientRequest(Model):
     """Something a patient asked through a link (a cancellation), for the front desk to handle."""
 
     __tablename__ = "patient_requests"
@@ -44,7 +44,7 @@ class PatientRequest(db.Model):
     handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
-class TimeOption(db.Model):
+class TimeOption(Model):
     """One start a patient picked from the engine's free starts; the front desk confirms one."""
 
     __tablename__ = "patient_request_times"

@@ -76,7 +76,7 @@ def _open(sealed: str) -> dict:
 
 
 def make_token(purpose: str, patient_id: int, appointment_id: int, moment: str | None = None) -> str:
-    data = {"p": patient_id, "a": appointment_id}
+    data: dict[str, int | str] = {"p": patient_id, "a": appointment_id}
     if moment:
         data["m"] = moment
     return _serializer(purpose).dumps(_seal(data))
@@ -89,7 +89,7 @@ def read_token(purpose: str, token: str) -> LinkClaims:
         data = serializer.loads(token, max_age=max_age)
     except SignatureExpired as err:
         try:
-            claims = _claims(serializer.load_payload(err.payload))
+            claims = _claims(serializer.load_payload(err.payload or b""))  # an expired link carries its payload
         except (BadSignature, LinkInvalid, TypeError, ValueError):
             claims = None
         raise LinkExpired(claims) from err

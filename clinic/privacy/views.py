@@ -56,7 +56,7 @@ def erase(patient_id: int):
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
-            form.confirmation.errors = [_messages().get(err.details.get("confirmation"), err.message)]
+            form.confirmation.errors = [_messages().get(str(err.details.get("confirmation")), err.message)]
         else:
             flash(_("The patient's identity and contact data were erased; %(n)s pending reminders cancelled.",
                     n=cancelled), "success")

@@ -42,7 +42,7 @@ def case_status(appointment: Appointment, checklist: Checklist | None, now: dt.d
     state = checklist.state if checklist else ChecklistState.OPEN
     if state in (ChecklistState.DISCHARGED, ChecklistState.SIGNED) or status == AppointmentStatus.COMPLETED:
         return "discharged", None
-    if state in (ChecklistState.MONITORING, ChecklistState.READY_FOR_DISCHARGE) and checklist.procedure_ended_at:
+    if state in (ChecklistState.MONITORING, ChecklistState.READY_FOR_DISCHARGE) and checklist and checklist.procedure_ended_at:
         minutes = catalog.observation_minutes(appointment.sedation)
         until = checklist.procedure_ended_at + dt.timedelta(minutes=minutes)
         left = max(0, math.ceil((until - now).total_seconds() / 60))
@@ -103,7 +103,7 @@ def day_board(site: Site, day: dt.date, now: dt.datetime) -> Board:
         first = int((case.appointment.start_at - start).total_seconds() // 60 // step)
         span = max(1, math.ceil((case.appointment.end_at - case.appointment.start_at).total_seconds() / 60 / step))
         span = min(span, count - first)
-        if col is None or any(grid[r][col] is None or grid[r][col]["kind"] != "empty" for r in range(first, first + span)):
+        if col is None or any((cell := grid[r][col]) is None or cell["kind"] != "empty" for r in range(first, first + span)):
             unplaced.append(case)
             continue
         grid[first][col] = {"kind": "case", "case": case, "rowspan": span}

@@ -69,7 +69,7 @@ def write_injection_record(case: Case) -> InjectionRecord:
         sa.select(InjectionRecord).where(InjectionRecord.appointment_id == appt.id)
     ).scalar_one_or_none()
     created = row is None
-    if created:
+    if row is None:
         row = InjectionRecord(appointment_id=appt.id, patient_id=appt.patient_id)
         db.session.add(row)
     row.performed_on = local_date(case.checklist.procedure_started_at or appt.start_at, appt.site.tz)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import enum_column, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
 class ChecklistState(enum.StrEnum):
@@ -21,7 +22,7 @@ class ChecklistState(enum.StrEnum):
     SIGNED = "signed"
 
 
-class Checklist(db.Model):
+class Checklist(Model):
     __tablename__ = "checklists"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,7 +45,7 @@ class Checklist(db.Model):
     appointment = relationship("Appointment")
 
 
-class ChecklistEntry(db.Model):
+class ChecklistEntry(Model):
     """A recorded value for one item. Entries are never updated after signing: an amendment is a
     new row that points to the one it supersedes."""
 
@@ -55,7 +56,7 @@ class ChecklistEntry(db.Model):
     checklist_id: Mapped[int] = mapped_column(sa.ForeignKey("checklists.id"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     item_code: Mapped[str] = mapped_column(sa.String(60))
-    value: Mapped[object] = mapped_column(sa.JSON)
+    value: Mapped[Any] = mapped_column(sa.JSON)   # whatever JSON the item's kind allows
     done: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -42,6 +42,13 @@ class Case:
     def item(self, code: str) -> Item | None:
         return next((i for i in self.items if i.code == code), None)
 
+    def known_item(self, code: str) -> Item:
+        """The item of that code, or 404 not_found."""
+        item = self.item(code)
+        if item is None:
+            raise DomainError("not_found", f"No checklist item {code} for this appointment.", status=404)
+        return item
+
     def phase_items(self, phase: str) -> list[Item]:
         return [i for i in self.items if i.phase == phase]
 
@@ -161,12 +168,12 @@ def gate(case: Case, item: Item, user: User, now: dt.datetime, override_reason: 
     if open_items:
         raise Conflict("out_of_order", "Required items of an earlier phase are still open.", {"open": open_items})
     if item.phase == "discharge" and case.checklist.state in (ChecklistState.MONITORING, ChecklistState.IN_PROCEDURE):
-        left = case.minutes_left(now)
-        if left and not case.clock_overridden:
+        left, until = case.minutes_left(now), case.discharge_from
+        if left and until is not None and not case.clock_overridden:
             if override_reason and user.role == Role.PHYSICIAN:
                 return True
             raise Conflict("monitoring_time", f"Discharge is possible in {left} min (minimum observation time).",
-                           {"minutes_left": left, "available_at": case.discharge_from.isoformat(),
+                           {"minutes_left": left, "available_at": until.isoformat(),
                             "observation_minutes": case.observation_minutes})
     return False
 
@@ -207,7 +214,9 @@ def _reasoned_choice(case: Case, item: Item, value: Any, reason: str | None) -> 
 def _above_limit(case: Case, item: Item, value: Any, user: User, override_reason: str | None) -> bool:
     """A value above the site policy's maximum (INR, glucose): 409 <limit>_above_limit, or True when
     a physician's override reason lets it stand."""
-    limit = policy_for(case.appointment.site).section(item.limit) if item.limit else {}
+    if not item.limit:
+        return False
+    limit = policy_for(case.appointment.site).section(item.limit)
     if "max" not in limit or value <= limit["max"]:
         return False
     if override_reason and user.role == Role.PHYSICIAN:
@@ -226,9 +235,7 @@ def record(appointment: Appointment, item_code: str, value: Any, user: User, ove
     if user.role not in CLINICAL_ROLES:
         raise DomainError("forbidden", "Only a nurse or a physician records checklist items.", status=403)
     case = refresh(load_case(appointment, lock=True), now)
-    item = case.item(item_code)
-    if item is None:
-        raise DomainError("not_found", f"No checklist item {item_code} for this appointment.", status=404)
+    item = case.known_item(item_code)
     override_reason = (override_reason or "").strip() or None
     amendment_reason = (amendment_reason or "").strip() or None
     amending = case.signed and amendment_reason is not None

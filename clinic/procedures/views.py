@@ -171,7 +171,7 @@ def _board_args() -> tuple[Site, dt.date]:
 
 def _user_sites() -> list[Site]:
     if current_user.is_admin:
-        return db.session.scalars(db.select(Site).where(Site.active).order_by(Site.name)).all()
+        return list(db.session.scalars(db.select(Site).where(Site.active).order_by(Site.name)))
     return list(current_user.sites)
 
 

@@ -51,7 +51,7 @@ def scheduler(worker_id: str | None) -> None:
     from clinic.reminders.dispatcher import default_worker_id
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy's; typed as the Flask app
     worker_id = worker_id or default_worker_id()
     interval = app.config["DISPATCH_INTERVAL_SECONDS"]
     sched = BlockingScheduler(timezone="UTC")

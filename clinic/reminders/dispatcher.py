@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
 from functools import cache
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -117,7 +118,8 @@ def _guarded_statement(columns: tuple[str, ...]) -> sa.Update:
 
 def _guarded_update(row_id: int, marker: str, **values) -> bool:
     params = {"row_id": row_id, "marker": marker, **{f"new_{name}": value for name, value in values.items()}}
-    result = db.session.execute(_guarded_statement(tuple(values)), params)
+    # An UPDATE's result is a CursorResult (it has a rowcount); the stubs type execute() as a plain Result.
+    result = cast(sa.CursorResult[Any], db.session.execute(_guarded_statement(tuple(values)), params))
     db.session.commit()
     return result.rowcount == 1
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask.sansio.app import App
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -44,7 +44,7 @@ def day_time(instant, site) -> str:
     return day_and_time(instant, site.tz, str(get_locale()))
 
 
-def register(app: Flask) -> None:
+def register(app: App) -> None:
     app.jinja_env.filters["day_time"] = day_time
     app.jinja_env.globals["reminder_kind"] = kind_label
     app.jinja_env.globals["reminder_status"] = status_label

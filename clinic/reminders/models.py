@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import UTCDateTime, enum_column, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
 class ReminderStatus(enum.StrEnum):
@@ -26,7 +26,7 @@ class ReminderStatus(enum.StrEnum):
 PENDING_STATUSES = (ReminderStatus.PLANNED, ReminderStatus.RETRYING)
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     __tablename__ = "reminders"
     __table_args__ = (
         sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
@@ -68,7 +68,7 @@ class Reminder(db.Model):
     site = relationship("Site")
 
 
-class DispatcherHeartbeat(db.Model):
+class DispatcherHeartbeat(Model):
     """When a dispatcher last finished a pass, at what interval it runs, and what it has done
     since it started (readiness and metrics read it; the web processes cannot see the dispatcher's)."""
 

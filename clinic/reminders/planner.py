@@ -48,9 +48,9 @@ def _stop_time(r: Rule, hold: dict, tz) -> dt.datetime | None:
         return None
     if instant is None:
         day -= dt.timedelta(days=1)
-    at = local_to_utc(day, r.at, tz)
+    at = local_to_utc(day, r.time_of_day, tz)
     if instant is not None and at >= instant:
-        at = local_to_utc(day - dt.timedelta(days=1), r.at, tz)
+        at = local_to_utc(day - dt.timedelta(days=1), r.time_of_day, tz)
     return at
 
 
@@ -65,16 +65,16 @@ def _restart_time(hold: dict, appointment: Appointment, end: dt.datetime, tz) ->
 def _raw_time(r: Rule, appointment: Appointment, end: dt.datetime, hold: dict | None) -> dt.datetime | None:
     tz = appointment.site.tz
     if r.anchor == "start":
-        return local_at(appointment.start_at, r.days, r.at, tz)
+        return local_at(appointment.start_at, r.days, r.time_of_day, tz)
     if r.anchor == "end":
-        at = local_at(end, r.days, r.at, tz)
+        at = local_at(end, r.days, r.time_of_day, tz)
         return max(at, end + dt.timedelta(minutes=r.not_before_end_minutes))
     if r.anchor == "medication_stop":
         return _stop_time(r, hold or {}, tz)
     if r.anchor == "medication_restart":
         return _restart_time(hold or {}, appointment, end, tz)
     if r.anchor == "medication_decision":   # a shared decision: ask the prescriber, days before the start
-        return local_at(appointment.start_at, r.days, r.at, tz) if (hold or {}).get("action") == "shared_decision" \
+        return local_at(appointment.start_at, r.days, r.time_of_day, tz) if (hold or {}).get("action") == "shared_decision" \
             else None
     return None
 

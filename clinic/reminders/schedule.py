@@ -14,6 +14,7 @@ from clinic.timeutil import local_to_utc
 
 PHASES = ("notice", "before", "after")
 ANCHORS = ("start", "end", "medication_stop", "medication_restart", "medication_decision")
+TIMED_ANCHORS = ("start", "end", "medication_stop", "medication_decision")   # placed on a day, at a time
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,13 @@ class Rule:
     except_procedures: tuple[str, ...] = ()
     after_start: bool = False            # a notice still true once the start has passed (a no-show's)
 
+    @property
+    def time_of_day(self) -> dt.time:
+        """The local time of a reminder placed on a day (every such kind gives one: checked on load)."""
+        if self.at is None:
+            raise ValueError(f"reminder kind {self.kind}: no time of day")
+        return self.at
+
 
 def _parse_rule(kind: str, row: dict) -> Rule:
     if row.get("phase") not in PHASES:
@@ -45,6 +53,8 @@ def _parse_rule(kind: str, row: dict) -> Rule:
         raise ValueError(f"reminder kind {kind}: unknown anchor {row['anchor']!r}")
     if not row.get("source"):
         raise ValueError(f"reminder kind {kind}: a rule must name its source")
+    if row.get("anchor") in TIMED_ANCHORS and not row.get("at"):
+        raise ValueError(f"reminder kind {kind}: an {row['anchor']} reminder needs its time of day (at)")
     at = dt.time.fromisoformat(row["at"]) if row.get("at") else None
     lists = {k: tuple(row.get(k, ())) for k in ("procedures", "except_procedures")}
     return Rule(kind=kind, **{**{k: v for k, v in row.items() if k != "at"}, "at": at, **lists})

@@ -46,7 +46,7 @@ def list_outbox(flt: OutboxFilter, page: int = 1) -> tuple[list[Reminder], int, 
             sa.select(Site).where(Site.id == flt.site_id) if flt.site_id else sa.select(Site)).scalars().all()
         query = query.where(_day_condition(flt.day, list(sites)))
     by_status = dict(db.session.execute(
-        query.with_only_columns(Reminder.status, sa.func.count(Reminder.id)).group_by(Reminder.status)).all())
+        query.with_only_columns(Reminder.status, sa.func.count(Reminder.id)).group_by(Reminder.status)).tuples().all())
     if flt.status:
         query = query.where(Reminder.status == ReminderStatus(flt.status))
     total = db.session.execute(query.with_only_columns(sa.func.count(Reminder.id))).scalar_one()

@@ -76,7 +76,7 @@ class _Data:
     exceptions: dict[dt.date, list[SiteCalendarException]]
 
 
-def _epoch(column: sa.ColumnElement) -> sa.ColumnElement[float]:
+def _epoch(column: sa.ColumnExpressionArgument[dt.datetime]) -> sa.ColumnElement[float]:
     """POSIX seconds of a timestamp column, computed by PostgreSQL: a float8 reads much faster
     than a timestamp with its time zone, and a 60-day search reads a thousand rows or more."""
     return sa.cast(sa.extract("epoch", column), sa.Float(precision=53))
@@ -146,18 +146,19 @@ def _day_closures(site: Site, day: dt.date, exceptions: list[SiteCalendarExcepti
     for exc in exceptions:
         if exc.kind != CalendarExceptionKind.CLOSED:
             continue
-        if exc.start_time is None:
+        hours = exc.hours
+        if hours is None:
             return None
-        closed.append((local_to_utc(day, exc.start_time, tz), local_to_utc(day, exc.end_time, tz)))
+        closed.append((local_to_utc(day, hours[0], tz), local_to_utc(day, hours[1], tz)))
     if public_holiday(site, day):
         # Open on a holiday: only within the opening's hours when it gives some.
-        timed = [e for e in opens if e.start_time is not None]
+        timed = [h for h in (e.hours for e in opens) if h is not None]
         if timed and len(timed) == len(opens):
             start, end = local_day_bounds(day, tz)
             cursor = start
-            for e in sorted(timed, key=lambda e: e.start_time):
-                closed.append((cursor, local_to_utc(day, e.start_time, tz)))
-                cursor = local_to_utc(day, e.end_time, tz)
+            for opening, closing in sorted(timed, key=lambda h: h[0]):
+                closed.append((cursor, local_to_utc(day, opening, tz)))
+                cursor = local_to_utc(day, closing, tz)
             closed.append((cursor, end))
     return closed
 

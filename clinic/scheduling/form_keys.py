@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TypeGuard
 
 import sqlalchemy as sa
 
@@ -28,8 +29,8 @@ def _digest(form: str, subject_id: int) -> str:
     return hashlib.sha256(f"{form}:{subject_id}".encode()).hexdigest()
 
 
-def valid(key: str | None) -> bool:
-    return bool(key) and len(key) <= MAX_LENGTH and key.replace("-", "").replace("_", "").isalnum()
+def valid(key: str | None) -> TypeGuard[str]:
+    return key is not None and 0 < len(key) <= MAX_LENGTH and key.replace("-", "").replace("_", "").isalnum()
 
 
 def done_with(user_id: int, key: str, form: str, subject_id: int) -> int | None:

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.accounts.models import User
 from clinic.db import enum_column, utcnow
-from clinic.extensions import db
+from clinic.extensions import Model, db
 from clinic.patients.models import Patient
 from clinic.sites.models import Room, Site
 
 
-class WorkingHours(db.Model):
+class WorkingHours(Model):
     """One working interval of a physician at a site on a weekday, local time, valid over dates.
 
     Breaks are the gaps between two intervals of the same day.
@@ -42,7 +42,7 @@ class WorkingHours(db.Model):
     site: Mapped[Site] = relationship()
 
 
-class TimeOff(db.Model):
+class TimeOff(Model):
     """A physician's absence, at one site or (site_id NULL) everywhere."""
 
     __tablename__ = "time_off"
@@ -80,7 +80,7 @@ REGIONS = ("cervical", "thoracic", "lumbar", "sacral")
 SIDES = ("left", "right", "bilateral", "midline")
 
 
-class Appointment(db.Model):
+class Appointment(Model):
     """A booked procedure. start_at..end_at is the procedure; end_at..block_end_at the turnover.
 
     On PostgreSQL an exclusion constraint (migration 0001) forbids two active appointments whose
@@ -140,7 +140,7 @@ class Appointment(db.Model):
         return self.status in ACTIVE_STATUSES
 
 
-class AppointmentChange(db.Model):
+class AppointmentChange(Model):
     """History of an appointment: booking, each reschedule, cancellation and status change."""
 
     __tablename__ = "appointment_changes"
@@ -158,7 +158,7 @@ class AppointmentChange(db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
 
-class IdempotencyKey(db.Model):
+class IdempotencyKey(Model):
     """The first answer to a request sent with an Idempotency-Key, replayed on retries."""
 
     __tablename__ = "idempotency_keys"
@@ -181,7 +181,7 @@ class IdempotencyKey(db.Model):
         return cls(organisation_id=appointment.organisation_id if appointment else None, **values)
 
 
-class ScheduleStamp(db.Model):
+class ScheduleStamp(Model):
     """A number per site that changes in the same transaction as anything its free slots depend
     on (appointments, time off, hours, rooms, closures, the site's settings, its physicians).
 

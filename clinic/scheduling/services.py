@@ -21,6 +21,7 @@ from clinic.accounts.models import Role, User
 from clinic.audit.services import record
 from clinic.catalog import Procedure, get_procedure
 from clinic.catalog.regions import level_problem
+from clinic.catalog.rules import CatalogError
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed
 from clinic.extensions import db
@@ -50,7 +51,7 @@ class BookingInput:
     patient: Patient
     site: Site
     procedure_code: str
-    start_at: dt.datetime
+    start_at: dt.datetime | None   # None on a booking page before a start is chosen
     physician_id: int | None = None
     region: str | None = None
     side: str | None = None
@@ -59,6 +60,13 @@ class BookingInput:
     answers: dict = field(default_factory=dict)
     override_reason: str | None = None
     medications: tuple[tuple[str, str | None], ...] | None = None  # checked with the patient; None: on file
+
+    @property
+    def start(self) -> dt.datetime:
+        """The chosen start: a preview or a booking needs one (the API requires it; pages ask first)."""
+        if self.start_at is None:
+            raise ValidationFailed({"start": "Choose a start."})
+        return self.start_at
 
 
 def check_input(inp: BookingInput) -> Procedure:
@@ -90,9 +98,9 @@ def check_input(inp: BookingInput) -> Procedure:
             errors[f"screening.{name}"] = "Unknown screening question."
     if inp.override_reason is not None and not inp.override_reason.strip():
         errors["override.reason"] = "An override needs a reason."
-    if inp.medications is not None and medication_error(inp.medications):
-        errors["medications"] = medication_error(inp.medications)
-    if errors:
+    if inp.medications is not None and (problem := medication_error(inp.medications)):
+        errors["medications"] = problem
+    if errors or procedure is None:   # an unknown procedure is one of the errors
         raise ValidationFailed(errors)
     return procedure
 
@@ -122,7 +130,7 @@ def screen(inp: BookingInput, procedure: Procedure, slot_end: dt.datetime,
            exclude_appointment_id: int | None = None) -> ScreeningResult:
     """Run the screening rules; a refusal (not overridden) answers 422 with its code."""
     result = evaluate(BookingContext(
-        patient=inp.patient, procedure=procedure, site=inp.site, start_at=inp.start_at, end_at=slot_end,
+        patient=inp.patient, procedure=procedure, site=inp.site, start_at=inp.start, end_at=slot_end,
         region=inp.region, side=inp.side, sedation=inp.sedation, answers=dict(inp.answers or {}),
         override_reason=inp.override_reason, exclude_appointment_id=exclude_appointment_id,
         medications=inp.medications,
@@ -163,7 +171,7 @@ def preview(inp: BookingInput, user: User | None, now: dt.datetime | None = None
     _check_override(inp.override_reason, user)
     procedure = check_input(inp)
     _patient_free_at(inp, procedure)
-    slot = offered_slot(inp.site, inp.procedure_code, inp.start_at, inp.physician_id, now)
+    slot = offered_slot(inp.site, inp.procedure_code, inp.start, inp.physician_id, now)
     return slot, screen(inp, procedure, slot.end_at)
 
 
@@ -290,7 +298,7 @@ def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -
     _store_screening(appt, result)
 
     def choose(first: bool) -> None:
-        to = slot if first else offered_slot(inp.site, inp.procedure_code, inp.start_at, inp.physician_id, now)
+        to = slot if first else offered_slot(inp.site, inp.procedure_code, inp.start, inp.physician_id, now)
         _times(appt, to, inp.site)
 
     _write_guarded(appt, inp.site, None, choose)
@@ -332,6 +340,8 @@ def reschedule(appt: Appointment, start_at: dt.datetime, user: User | None, phys
                        override_reason=appt.override_reason)
     _lock_block(inp)
     procedure = get_procedure(appt.procedure_code)
+    if procedure is None:
+        raise CatalogError(f"appointment {appt.id}: the catalog has no procedure {appt.procedure_code!r}")
     _patient_free_at(inp, procedure, exclude_appointment_id=appt.id)
     slot = offered_slot(site, appt.procedure_code, start_at, physician_id, now, exclude_appointment_id=appt.id)
     result = screen(inp, procedure, slot.end_at, exclude_appointment_id=appt.id)

@@ -28,7 +28,7 @@ MAX_TIME_OFF = dt.timedelta(days=366)
 
 def get_physician(physician_id: int) -> User:
     user = db.session.get(User, physician_id)
-    if not user_visible(user) or user.role != Role.PHYSICIAN:
+    if user is None or not user_visible(user) or user.role != Role.PHYSICIAN:
         raise DomainError("not_found", f"No physician with id {physician_id}.", status=404)
     return user
 

@@ -20,12 +20,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from itertools import chain
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from clinic.accounts.models import User, user_sites
+from clinic.db import Base
 from clinic.db import listen as db_listen
 from clinic.scheduling.models import Appointment, ScheduleStamp, TimeOff, WorkingHours
 from clinic.sites.models import Room, Site, SiteCalendarException
@@ -37,7 +39,7 @@ APPOINTMENT_FIELDS = ("status", "start_at", "block_end_at", "physician_id", "roo
 USER_FIELDS = ("role", "active", "sites")
 
 
-def _values(obj: object, name: str) -> set:
+def _values(obj: Base, name: str) -> set:
     """The attribute's current value and, when it changed in this flush, its former ones."""
     history = sa.inspect(obj).attrs[name].history
     found: set = set()
@@ -49,7 +51,7 @@ def _values(obj: object, name: str) -> set:
     return found
 
 
-def _changed(obj: object, names: Iterable[str]) -> bool:
+def _changed(obj: Base, names: Iterable[str]) -> bool:
     attrs = sa.inspect(obj).attrs
     return any(attrs[name].history.has_changes() for name in names)
 
@@ -109,7 +111,7 @@ def listen() -> None:
     db_listen(Session, "before_commit", _bump_collected)
 
 
-def bump(session: Session, site_ids: Iterable[int]) -> None:
+def bump(session: Session | scoped_session[Any], site_ids: Iterable[int]) -> None:
     """Increase the sites' stamps (creating them at 1); in id order, so two writers never deadlock."""
     ids = sorted(set(site_ids))
     if not ids:
@@ -122,7 +124,7 @@ def bump(session: Session, site_ids: Iterable[int]) -> None:
                                                set_={"version": table.c.version + 1}))
 
 
-def current(session: Session, site_id: int) -> int:
+def current(session: Session | scoped_session[Any], site_id: int) -> int:
     """The site's stamp now (0 before its first change)."""
     value = session.execute(sa.select(ScheduleStamp.version).where(ScheduleStamp.site_id == site_id)).scalar()
     return value or 0

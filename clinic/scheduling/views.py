@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from clinic import navigation
-from clinic.access import current_actor, ensure_site, roles_required
+from clinic.access import current_actor, ensure_site, roles_required, signed_in_actor
 from clinic.accounts.models import Role, User
 from clinic.catalog import load_procedures
 from clinic.db import utcnow
@@ -56,7 +56,7 @@ def _refusal(err: DomainError) -> str:
 
 
 def _sites() -> list[Site]:
-    user = current_actor()
+    user = signed_in_actor()
     stmt = sa.select(Site).where(Site.active.is_(True)).order_by(Site.name)
     ids = user.site_ids()
     if ids is not None:
@@ -165,7 +165,7 @@ def book(patient_id: int):
             return render_template("scheduling/confirm.html", form=form, patient=patient, site=site, slot=slot,
                                    result=result, physician=db.session.get(User, slot.physician_id),
                                    action=url_for("scheduling.book", patient_id=patient.id),
-                                   form_key=form_keys.new_key(), medicines=[d for d, _ in inp.medications])
+                                   form_key=form_keys.new_key(), medicines=[d for d, _ in inp.medications or ()])
     context["week"] = week_of(site, form.procedure.data, form.week.data, _int_or_none(form.physician.data))
     db.session.commit()
     return render_template("scheduling/book.html", **context), code
@@ -175,7 +175,7 @@ def _done_before(key: str | None, form: str, subject_id: int, message: str):
     """The redirect to the appointment this form already changed (a resubmission), or None."""
     if not form_keys.valid(key):
         return None
-    appointment_id = form_keys.done_with(current_actor().id, key, form, subject_id)
+    appointment_id = form_keys.done_with(signed_in_actor().id, key, form, subject_id)
     if appointment_id is None:
         return None
     db.session.commit()
@@ -194,7 +194,7 @@ def change_once(form: str, subject_id: int, write, done: str, again: str):
             return before, 302
         appt = write()
         if form_keys.valid(key):
-            form_keys.remember(current_actor().id, key, form, subject_id, appt.id)
+            form_keys.remember(signed_in_actor().id, key, form, subject_id, appt.id)
         db.session.commit()
     except (DomainError, IntegrityError) as err:
         db.session.rollback()

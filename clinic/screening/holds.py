@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from clinic.catalog import RISK_CLASSES
 from clinic.catalog.medicines import Substance, closest, resolve
-from clinic.catalog.rules import DrugRule, HoldRule, find_drug, label, policy_for, screening_data
+from clinic.catalog.rules import CatalogError, DrugRule, HoldRule, find_drug, label, policy_for, screening_data
 from clinic.db import utcnow
 from clinic.screening.messages import finding
 from clinic.screening.results import BookingContext, Finding, MedicationHold
@@ -88,7 +89,7 @@ def _not_achievable(ctx: BookingContext, names: dict, hold_text: str, stop: dt.d
     if isinstance(stop, dt.datetime):
         if stop > now:
             return None
-        earliest = local_date(now + dt.timedelta(hours=rule.hours), tz)
+        earliest = local_date(now + dt.timedelta(hours=rule.stop_hours), tz)
         stop_text = iso_local(stop, tz)
     else:
         today = local_date(now, tz)
@@ -111,13 +112,13 @@ def _stop(ctx: BookingContext, taken: Taken, drug: DrugRule, risk: str) -> tuple
         stop: dt.date | dt.datetime = local_date(ctx.start_at, tz) - dt.timedelta(days=days)
         stop_on, hold_text = stop.isoformat(), f"{days} days"
     else:
-        stop = ctx.start_at - dt.timedelta(hours=rule.hours)
-        stop_on, hold_text = iso_local(stop, tz), f"{rule.hours} h"
+        stop = stop_at = ctx.start_at - dt.timedelta(hours=rule.stop_hours)
+        stop_on, hold_text = stop_at.astimezone(tz).isoformat(), f"{rule.hours} h"
     note = f"stop {hold_text} before" + (f" (range {rule.range})" if rule.range else "")
     note += f"; restart {drug.restart_hours[risk]} h after the end"
     hold = MedicationHold(names["en"], stop_on, restart, note, "stop", risk, unconfirmed, drug.source,
                           names["fr"], taken.written)
-    values = {"drug": names, "risk": label("risk", risk, "en"), "risk_fr": label("risk", risk, "fr")}
+    values: dict[str, Any] = {"drug": names, "risk": label("risk", risk, "en"), "risk_fr": label("risk", risk, "fr")}
     found = [finding("anticoagulant_hold", source=drug.source, unconfirmed=unconfirmed,
                      details={"drug": names["en"], "stop_on": stop_on, "restart_after": restart},
                      hold=hold_text, restart=restart, **values)]
@@ -142,6 +143,8 @@ def _one(ctx: BookingContext, taken: Taken, risk: str) -> tuple[MedicationHold |
         return hold, [finding("medication_caution", source=substance.source, details={"drug": names["en"]},
                               drug=names)]
     drug = find_drug(substance.rule_code, taken.indication)
+    if drug is None:   # the catalog's own check gives every substance a rule: refuse rather than guess
+        raise CatalogError(f"no hold rule for {substance.rule_code}")
     rule = drug.by_risk[risk]
     if rule.action == "stop":
         return _stop(ctx, taken, drug, risk)
@@ -152,7 +155,7 @@ def _one(ctx: BookingContext, taken: Taken, risk: str) -> tuple[MedicationHold |
     # A shared decision: no stop date, and no restart instant (nothing to take "again").
     hold = MedicationHold(names["en"], None, None, "shared decision with the prescriber", "shared_decision", risk,
                           unconfirmed, drug.source, names["fr"], taken.written)
-    values = {"drug": names, "risk": label("risk", risk, "en"), "risk_fr": label("risk", risk, "fr")}
+    values: dict[str, Any] = {"drug": names, "risk": label("risk", risk, "en"), "risk_fr": label("risk", risk, "fr")}
     return hold, [finding("shared_decision", source=drug.source, details={"drug": names["en"]}, **values)]
 
 

@@ -55,6 +55,8 @@ def medication_line(hold: MedicationHold, tz, language: str) -> str:
         return text("lines", "medication_shared_decision", language).format(drug=drug)
     restart = fmt_local(hold.restart_after, tz, language)
     stop = parse_local(hold.stop_on)
+    if stop is None:
+        raise ValueError(f"the stop of {hold.drug} has no date")   # every stop hold is written with one
     if isinstance(stop, dt.datetime):
         return text("lines", "medication_stop_hours", language).format(
             drug=drug, stop_on=fmt_instant(stop, tz, language), restart=restart)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from clinic.catalog import Procedure
 from clinic.patients.models import Patient
@@ -28,7 +29,7 @@ class Finding:
     details: dict = field(default_factory=dict, compare=False, hash=False)
 
     def as_json(self) -> dict:
-        out = {"code": self.code, "message": self.message, "source": self.source}
+        out: dict[str, Any] = {"code": self.code, "message": self.message, "source": self.source}
         if self.message_fr:
             out["message_fr"] = self.message_fr
         if self.unconfirmed:
@@ -55,7 +56,7 @@ class MedicationHold:
     as_written: str = ""         # the medicine as the patient's record names it ("Kardégic 75 mg")
 
     def as_json(self) -> dict:
-        out = {"drug": self.drug, "stop_on": self.stop_on, "restart_after": self.restart_after, "note": self.note,
+        out: dict[str, Any] = {"drug": self.drug, "stop_on": self.stop_on, "restart_after": self.restart_after, "note": self.note,
                "action": self.action, "risk": self.risk}
         if self.drug_fr:
             out["drug_fr"] = self.drug_fr

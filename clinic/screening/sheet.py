@@ -4,6 +4,7 @@ page, the confirmation email and the patient portal (`render_sheet`)."""
 from __future__ import annotations
 
 from flask import current_app
+from markupsafe import Markup
 
 from clinic.catalog import get_procedure
 from clinic.catalog.rules import patient_texts
@@ -78,9 +79,10 @@ def render_plain(template: str, **context) -> str:
     return current_app.jinja_env.get_template(template).render(**context)
 
 
-def render_sheet(appointment) -> str:
+def render_sheet(appointment) -> Markup:
     """The sheet as an HTML fragment (escaped), in the patient's language, for any page to embed."""
-    return render_plain("screening/_sheet.html", **sheet_data(appointment))
+    # Safe to embed as it is: the .html template autoescapes every value it prints.
+    return Markup(render_plain("screening/_sheet.html", **sheet_data(appointment)))  # noqa: S704
 
 
 def render_sheet_text(appointment) -> str:

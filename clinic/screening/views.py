@@ -7,7 +7,6 @@ import datetime as dt
 
 from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 
 from clinic import navigation
 from clinic.access import ensure_site, roles_required
@@ -34,7 +33,7 @@ navigation.add("screening.outbox_index", _l("Mail folder"), (Role.ADMIN,), _l("M
 def sheet(appointment_id: int):
     appointment = get_scoped_or_404(Appointment, appointment_id)
     ensure_site(appointment.site_id)
-    html = Markup(render_sheet(appointment))   # escaped by its own template
+    html = render_sheet(appointment)   # escaped by its own template
     record("appointment.preparation_sheet", "appointment", appointment.id, appointment.patient_id)
     db.session.commit()
     return render_template("screening/sheet.html", appointment=appointment, sheet_html=html)

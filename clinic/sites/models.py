@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import enum_column
-from clinic.extensions import db
+from clinic.extensions import Model
 
 MODALITIES = ("fluoroscopy", "ultrasound", "ct")
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """A clinic group that owns its sites and its patients' data: the unit of isolation (and of
     distribution: every table holding patient data carries its organisation_id)."""
 
@@ -34,7 +34,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.code}>"
 
 
-class Site(db.Model):
+class Site(Model):
     __tablename__ = "sites"
     __table_args__ = (
         sa.CheckConstraint("turnover_minutes >= 0 AND turnover_minutes <= 240", name="turnover_range"),
@@ -76,7 +76,7 @@ class Site(db.Model):
         return f"<Site {self.code}>"
 
 
-class Room(db.Model):
+class Room(Model):
     __tablename__ = "rooms"
     __table_args__ = (sa.UniqueConstraint("site_id", "name", name="uq_rooms_site_name"),)
 
@@ -98,7 +98,7 @@ class CalendarExceptionKind(enum.StrEnum):
     OPEN = "open"
 
 
-class SiteCalendarException(db.Model):
+class SiteCalendarException(Model):
     """A site's own closure (whole day or part of it) or an opening on a public holiday."""
 
     __tablename__ = "site_calendar_exceptions"
@@ -117,3 +117,10 @@ class SiteCalendarException(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(200), default="")
 
     site: Mapped[Site] = relationship()
+
+    @property
+    def hours(self) -> tuple[dt.time, dt.time] | None:
+        """The local (start, end) of a part of the day, or None for the whole day."""
+        if self.start_time is None or self.end_time is None:
+            return None
+        return self.start_time, self.end_time

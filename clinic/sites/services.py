@@ -129,7 +129,7 @@ def add_exception(
         raise ValidationFailed({"kind": "Expected 'closed' or 'open'."}) from None
     if (start is None) != (end is None):
         raise ValidationFailed({"end_time": "Give both times for part of a day, or neither for the whole day."})
-    if start is not None and start >= end:
+    if start is not None and end is not None and start >= end:
         raise ValidationFailed({"end_time": "The end must come after the start."})
     if kind_value == CalendarExceptionKind.OPEN:
         if day not in public_holidays(site, day, day):

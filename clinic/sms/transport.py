@@ -46,7 +46,8 @@ class HttpSms:
 
     def send(self, sms: Sms) -> str:
         data = json.dumps({"to": sms.to, "body": sms.body, "reference": sms.reference}).encode()
-        request = urllib.request.Request(self.url, data=data, method="POST", headers={
+        # The scheme is http(s): check_sms() refuses any other SMS_HTTP_URL at startup.
+        request = urllib.request.Request(self.url, data=data, method="POST", headers={  # noqa: S310
             "Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 (configured URL)

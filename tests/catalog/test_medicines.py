@@ -29,7 +29,7 @@ def test_every_name_resolves_to_its_substance(code, name):
         assert code in [s.code for s in resolve(written)], written
 
 
-# (what is typed, the substances it names) - written out by hand from clinical-reference s7.
+# (what is typed, the substances it names) - written out by hand from the brand lists the vocabulary cites, not read from its file.
 CASES = [
     ("Kardégic 75 mg", {"aspirin"}), ("kardegic", {"aspirin"}), ("Aspégic 100", {"aspirin"}),
     ("Eliquis 5 mg x2", {"apixaban"}), ("Xarelto 20mg", {"rivaroxaban"}), ("Pradaxa", {"dabigatran"}),

@@ -1,4 +1,4 @@
-"""Blood-thinner holds: every drug row of clinical-reference section 2 against each risk class, on
+"""Blood-thinner holds: every drug row of docs/clinical-rules.md (blood thinners) against each risk class, on
 a Monday, the day after a public holiday, across daylight-saving changes in Paris and Minnesota."""
 
 from __future__ import annotations
