@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import jsonify
 
-from clinic.access import current_actor, roles_required
-from clinic.accounts.models import Role
+from clinic.access import current_actor, requires
 from clinic.admin import staffing
 from clinic.api.parsing import Body
 from clinic.api.routes_reference import site_by_code
@@ -18,7 +17,7 @@ from clinic.timeutil import iso_local
 
 
 @bp.route("/v1/physicians/<int:physician_id>/time-off", methods=["POST"])
-@roles_required(Role.ADMIN)
+@requires("manage_staffing")
 def add_time_off(physician_id: int):
     physician = staffing.get_physician(physician_id)
     body = Body()
