@@ -289,3 +289,20 @@ def test_the_case_page_asks_the_table_who_checks_in(app, client, login, seeded_d
     assert _offered(client, case, "procedures.check_in", app)
     monkeypatch.setitem(PERMISSIONS, "check_in", (Role.FRONT_DESK, Role.ADMIN))
     assert not _offered(client, case, "procedures.check_in", app)
+
+
+def test_a_permission_the_table_does_not_name_is_refused_loudly(app, client, login, make_user):
+    """A misspelt permission fails where it is written (a route, a service, a template) instead of
+    quietly allowing or hiding something."""
+    from flask import render_template_string
+
+    from clinic.access import allows, requires
+
+    nurse = make_user("nurse")
+    with pytest.raises(LookupError, match="check-in"):
+        requires("check-in")
+    with pytest.raises(LookupError, match="check-in"):
+        allows(nurse, "check-in")
+    with app.test_request_context("/"), pytest.raises(LookupError, match="check-in"):
+        render_template_string('{% if can("check-in") %}offered{% endif %}')
+    assert allows(nurse, "check_in") and not allows(nurse, "no_show") and not allows(None, "view_schedule")
