@@ -98,7 +98,7 @@ def seeded_day(db, paris, make_user, make_patient):
     from clinic.portal.models import TimeOption
     from clinic.reminders.models import Reminder, ReminderStatus
     from clinic.scheduling.models import Appointment, AppointmentStatus, TimeOff
-    from clinic.sites.models import CalendarExceptionKind, SiteCalendarException
+    from clinic.sites.models import CalendarExceptionKind, Room, SiteCalendarException
 
     staff = {role: make_user(role, sites=[] if role == "admin" else [paris]) for role in ROLES}
     patient = make_patient(site=paris)
@@ -106,8 +106,8 @@ def seeded_day(db, paris, make_user, make_patient):
     local_midnight = dt.datetime.combine(local_date(now, paris.tz), dt.time(), paris.tz).astimezone(dt.UTC)
     started = max(local_midnight, now - dt.timedelta(hours=1))   # today in Paris, and already begun
 
-    def appointment(start, status, **kw):
-        appt = Appointment(patient=patient, site=paris, room=paris.rooms[0], physician=staff["physician"],
+    def appointment(start, status, physician=staff["physician"], room=paris.rooms[0], who=patient, **kw):
+        appt = Appointment(patient=who, site=paris, room=room, physician=physician,
                            procedure_code="esi-interlaminar", start_at=start,
                            end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40),
                            region="lumbar", side="left", levels=["L4-L5"], status=status, **kw)
@@ -118,7 +118,10 @@ def seeded_day(db, paris, make_user, make_patient):
     appts = {
         "booked": appointment(started, AppointmentStatus.BOOKED),
         "no_show": appointment(started, AppointmentStatus.NO_SHOW),
-        "checked_in": appointment(started, AppointmentStatus.CHECKED_IN),
+        # at the same time as the booked one: another patient and physician, in another room
+        "checked_in": appointment(started, AppointmentStatus.CHECKED_IN, physician=make_user("physician", sites=[paris]),
+                                  room=Room(site=paris, name="Room 2", modalities=list(paris.rooms[0].modalities)),
+                                  who=make_patient(site=paris)),
         "next_week": appointment(started + dt.timedelta(days=7), AppointmentStatus.BOOKED, needs_reschedule=True),
     }
     future = appts["next_week"]
