@@ -8,6 +8,8 @@ from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from clinic.access import roles_for
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -31,9 +33,10 @@ ROLE_LABELS = {
 }
 
 
-def add(endpoint: str, label, roles, description="", order: int = 50) -> None:
+def add(endpoint: str, label, permission: str, description="", order: int = 50) -> None:
+    """A menu entry for the roles holding `permission` in clinic.access.PERMISSIONS."""
     if all(item.endpoint != endpoint for item in _ITEMS):
-        _ITEMS.append(NavItem(endpoint, label, tuple(roles), description, order))
+        _ITEMS.append(NavItem(endpoint, label, roles_for(permission), description, order))
         _ITEMS.sort(key=lambda i: i.order)
 
 

@@ -51,8 +51,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals["url_with"] = url_with
-    from clinic import navigation
+    from clinic import access, navigation
 
+    access.init_app(app)
     navigation.register(app)
 
     @app.context_processor

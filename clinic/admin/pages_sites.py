@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from clinic.access import roles_required
+from clinic.access import requires
 from clinic.accounts.forms import ConfirmForm
 from clinic.sites import rooms as room_services
 from clinic.sites import services as site_services
 from clinic.scheduling.affected import AppointmentsAffected, audit_reads
 from clinic.admin.forms import ExceptionForm, RoomForm, SiteForm
-from clinic.admin.views import ADMIN, affected_rows, bp, show_errors
+from clinic.admin.views import affected_rows, bp, show_errors
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.mail.neutral import short_address
@@ -25,7 +25,7 @@ def _site(site_id: int) -> Site:
 
 
 @bp.route("/sites")
-@roles_required(*ADMIN)
+@requires("manage_sites")
 def sites():
     rows = db.session.execute(scoped(Site).order_by(Site.name)).scalars().all()
     return render_template("admin/sites.html", sites=rows)
@@ -44,7 +44,7 @@ def _site_input(form: SiteForm) -> site_services.SiteInput:
 
 
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_sites")
 def edit_site(site_id: int):
     site = _site(site_id)
     form = SiteForm(obj=site) if request.method == "GET" else SiteForm()
@@ -71,7 +71,7 @@ def _render_calendar(site: Site, form: ExceptionForm, affected=None, status: int
 
 
 @bp.route("/sites/<int:site_id>/calendar", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_sites")
 def site_calendar(site_id: int):
     site = _site(site_id)
     form = ExceptionForm()
@@ -95,7 +95,7 @@ def site_calendar(site_id: int):
 
 
 @bp.route("/sites/<int:site_id>/calendar/<int:exception_id>/remove", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_sites")
 def remove_exception(site_id: int, exception_id: int):
     site = _site(site_id)
     exception = db.session.get(SiteCalendarException, exception_id)
@@ -119,14 +119,14 @@ def remove_exception(site_id: int, exception_id: int):
 
 
 @bp.route("/sites/<int:site_id>/rooms")
-@roles_required(*ADMIN)
+@requires("manage_sites")
 def rooms(site_id: int):
     return render_template("admin/rooms.html", site=_site(site_id), form=ConfirmForm(), blocked=None)
 
 
 @bp.route("/sites/<int:site_id>/rooms/new", methods=["GET", "POST"])
 @bp.route("/sites/<int:site_id>/rooms/<int:room_id>/edit", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_sites")
 def room_form(site_id: int, room_id: int | None = None):
     site = _site(site_id)
     room = room_services.get_room(site, room_id) if room_id else None
@@ -150,7 +150,7 @@ def room_form(site_id: int, room_id: int | None = None):
 
 
 @bp.route("/sites/<int:site_id>/rooms/<int:room_id>/<action>", methods=["POST"])
-@roles_required(*ADMIN)
+@requires("manage_sites")
 def room_active(site_id: int, room_id: int, action: str):
     if action not in ("activate", "deactivate"):
         abort(404)

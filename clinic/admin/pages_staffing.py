@@ -9,13 +9,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from clinic.access import roles_required
+from clinic.access import requires
 from clinic.accounts.forms import ConfirmForm
 from clinic.accounts.models import User
 from clinic.scheduling import staffing
 from clinic.scheduling.affected import AppointmentsAffected
 from clinic.admin.forms import WEEKDAYS, ScheduleForm, TimeOffForm
-from clinic.admin.views import ADMIN, DESK, affected_rows, bp, show_errors
+from clinic.admin.views import affected_rows, bp, show_errors
 from clinic.queryargs import date_arg
 from clinic.scheduling.hours_week import week
 from clinic.db import utcnow
@@ -43,13 +43,13 @@ def _fmt(intervals) -> str:
 
 
 @bp.route("/physicians")
-@roles_required(*ADMIN)
+@requires("manage_staffing")
 def physicians():
     return render_template("admin/physicians.html", physicians=staffing.physicians())
 
 
 @bp.route("/physicians/<int:physician_id>/hours", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_staffing")
 def hours(physician_id: int):
     physician = _physician(physician_id)
     site = _site_of(physician, request.values.get("site", type=int))
@@ -95,7 +95,7 @@ def _time_off_bounds(form: TimeOffForm, tz: ZoneInfo) -> tuple[dt.datetime, dt.d
 
 
 @bp.route("/physicians/<int:physician_id>/time-off", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_staffing")
 def time_off(physician_id: int):
     physician = _physician(physician_id)
     form = TimeOffForm()
@@ -126,7 +126,7 @@ def time_off(physician_id: int):
 
 
 @bp.route("/physicians/<int:physician_id>/time-off/<int:time_off_id>/remove", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_staffing")
 def remove_time_off(physician_id: int, time_off_id: int):
     physician = _physician(physician_id)
     absence = next((t for t in staffing.time_off_list(physician, dt.datetime.min.replace(tzinfo=dt.UTC))
@@ -146,7 +146,7 @@ def remove_time_off(physician_id: int, time_off_id: int):
 
 
 @bp.route("/physicians/<int:physician_id>/week")
-@roles_required(*DESK)
+@requires("rearrange")
 def week_view(physician_id: int):
     physician = _physician(physician_id)
     if not current_user.is_admin and not any(current_user.can_access_site(s.id) for s in physician.sites):

@@ -6,11 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from clinic.access import roles_required
+from clinic.access import requires
 from clinic.accounts.forms import ConfirmForm
 from clinic.accounts import users as user_services
 from clinic.admin.forms import NewUserForm, PasswordForm, TokenForm, UserForm
-from clinic.admin.views import ADMIN, bp, show_errors
+from clinic.admin.views import bp, show_errors
 from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.queryargs import page_arg
@@ -22,7 +22,7 @@ def _with_sites(form: UserForm) -> UserForm:
 
 
 @bp.route("/users")
-@roles_required(*ADMIN)
+@requires("manage_users")
 def users():
     q = request.args.get("q", "")[:200]
     page = page_arg()
@@ -32,7 +32,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_users")
 def new_user():
     form = _with_sites(NewUserForm())
     if form.validate_on_submit():
@@ -64,7 +64,7 @@ def _render_user(user, form=None, password_form=None, token_form=None, raw_token
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_users")
 def user(user_id: int):
     target = user_services.get_user(user_id)
     if request.method == "GET":
@@ -87,7 +87,7 @@ def user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
-@roles_required(*ADMIN)
+@requires("manage_users")
 def reset_password(user_id: int):
     target = user_services.get_user(user_id)
     form = PasswordForm()
@@ -107,7 +107,7 @@ def reset_password(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_users")
 def deactivate_user(user_id: int):
     target = user_services.get_user(user_id)
     form = ConfirmForm()
@@ -128,7 +128,7 @@ def deactivate_user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
-@roles_required(*ADMIN)
+@requires("manage_users")
 def reactivate_user(user_id: int):
     target = user_services.get_user(user_id)
     if not ConfirmForm().validate_on_submit():
@@ -140,7 +140,7 @@ def reactivate_user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/tokens", methods=["POST"])
-@roles_required(*ADMIN)
+@requires("manage_users")
 def issue_token(user_id: int):
     target = user_services.get_user(user_id)
     form = TokenForm()
@@ -158,7 +158,7 @@ def issue_token(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("manage_users")
 def revoke_token(user_id: int, token_id: int):
     target = user_services.get_user(user_id)
     token = next((t for t in user_services.tokens(target) if t.id == token_id), None) or abort(404)

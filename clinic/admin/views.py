@@ -11,18 +11,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from clinic import navigation
-from clinic.access import roles_required
-from clinic.accounts.models import Role
+from clinic.access import requires
 from clinic.scheduling import affected as affected_services
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-ADMIN = (Role.ADMIN,)
-DESK = (Role.FRONT_DESK, Role.ADMIN)
-navigation.add("admin.index", _l("Administration"), ADMIN,
+navigation.add("admin.index", _l("Administration"), "administer",
                _l("Sites, rooms, working hours, time off, closures, users"), order=80)
-navigation.add("admin.to_reschedule", _l("To reschedule"), DESK,
+navigation.add("admin.to_reschedule", _l("To reschedule"), "rearrange",
                _l("Appointments left outside working time by a change"), order=35)
 
 
@@ -50,13 +47,13 @@ def affected_rows(err: affected_services.AppointmentsAffected) -> list:
 
 
 @bp.route("/")
-@roles_required(*ADMIN)
+@requires("administer")
 def index():
     return render_template("admin/index.html")
 
 
 @bp.route("/to-reschedule")
-@roles_required(*DESK)
+@requires("rearrange")
 def to_reschedule():
     appointments = affected_services.to_reschedule(current_user.site_ids())
     affected_services.audit_reads(appointments, "appointment.read_to_reschedule")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import get_locale
 
-from clinic.access import current_actor, ensure_site, roles_required, signed_in_actor
+from clinic.access import current_actor, ensure_site, requires, signed_in_actor
 from clinic.tenancy import get_scoped
-from clinic.accounts.models import Role
 from clinic.api.views import bp
 from clinic.db import utcnow
 from clinic.errors import DomainError
@@ -26,7 +25,7 @@ def _appointment(appointment_id: int) -> Appointment:
 
 
 @bp.route("/v1/appointments/<int:appointment_id>/checklist")
-@roles_required(Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
+@requires("open_case")
 def get_checklist(appointment_id: int):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -42,7 +41,7 @@ def _optional_text(data: dict, name: str) -> str | None:
 
 
 @bp.route("/v1/appointments/<int:appointment_id>/checklist/<item_code>", methods=["POST"])
-@roles_required(Role.PHYSICIAN, Role.NURSE)
+@requires("record_checklist")
 def record_item(appointment_id: int, item_code: str):
     appointment = _appointment(appointment_id)
     # A malformed body is refused by the service after the 403/404/409 checks (the contract's order).

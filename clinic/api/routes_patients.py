@@ -6,8 +6,7 @@ from typing import Any
 
 from flask import jsonify
 
-from clinic.access import current_actor, roles_required
-from clinic.accounts.models import Role
+from clinic.access import current_actor, requires
 from clinic.api.parsing import Body, query_int
 from clinic.api.serializers import patient_json
 from clinic.api.views import bp
@@ -17,7 +16,6 @@ from clinic.patients import services
 from clinic.patients.models import SEXES
 from clinic.patients.phones import registering_site
 
-STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
 
 
 def _patient_input(body: Body) -> services.PatientInput:
@@ -58,7 +56,7 @@ def _patient_input(body: Body) -> services.PatientInput:
 
 
 @bp.route("/v1/patients", methods=["POST"])
-@roles_required(Role.FRONT_DESK, Role.ADMIN)
+@requires("register_patient")
 def create_patient():
     body = Body()
     location = body.string("location", required=False, max_length=40)
@@ -69,7 +67,7 @@ def create_patient():
 
 
 @bp.route("/v1/patients")
-@roles_required(*STAFF)
+@requires("view_patients")
 def search_patients():
     from flask import request
 
@@ -86,7 +84,7 @@ def search_patients():
 
 
 @bp.route("/v1/patients/<int:patient_id>")
-@roles_required(*STAFF)
+@requires("view_patients")
 def get_patient(patient_id: int):
     patient = services.get_patient(patient_id)
     if patient is None:

@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import jsonify
 
-from clinic.access import roles_required, signed_in_actor
-from clinic.accounts.models import Role
+from clinic.access import requires, signed_in_actor
 from clinic.scheduling import staffing
 from clinic.api.parsing import Body, given
 from clinic.api.routes_reference import site_by_code
@@ -18,7 +17,7 @@ from clinic.timeutil import iso_local
 
 
 @bp.route("/v1/physicians/<int:physician_id>/time-off", methods=["POST"])
-@roles_required(Role.ADMIN)
+@requires("manage_staffing")
 def add_time_off(physician_id: int):
     physician = staffing.get_physician(physician_id)
     body = Body()

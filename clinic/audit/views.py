@@ -15,8 +15,8 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from clinic import navigation
-from clinic.access import roles_required
-from clinic.accounts.models import Role, User
+from clinic.access import requires
+from clinic.accounts.models import User
 from clinic.audit import queries
 from clinic.audit.services import record, record_refusal
 from clinic.extensions import db
@@ -26,7 +26,7 @@ from clinic.queryargs import page_arg, plausible_day
 from clinic.tenancy import get_scoped
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-navigation.add("audit.index", _l("Audit log"), (Role.ADMIN,), _l("Who read or changed what, and when"), order=80)
+navigation.add("audit.index", _l("Audit log"), "view_audit", _l("Who read or changed what, and when"), order=80)
 
 
 class AuditFilterForm(FlaskForm):
@@ -75,7 +75,7 @@ def _patient_on_record(patient_id: int | None) -> int | None:
 
 
 @bp.route("/")
-@roles_required(Role.ADMIN)
+@requires("view_audit")
 def index():
     form = _form()
     if not form.validate():
@@ -98,7 +98,7 @@ def _csv_line(row: list[str]) -> str:
 
 
 @bp.route("/export.csv")
-@roles_required(Role.ADMIN)
+@requires("view_audit")
 def export():
     form = _form()
     if not form.validate():

@@ -8,20 +8,19 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from clinic import navigation
-from clinic.access import roles_required
-from clinic.accounts.models import Role
+from clinic.access import requires
 from clinic.catalog import load_procedures
 from clinic.catalog.rules import RISK_CLASSES, load_drugs, load_policies, load_steroids, steroid_source, validate_all
 
 validate_all()   # a broken rule file stops the app at start-up, not in the middle of a booking
 
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
-navigation.add("catalog.index", _l("Catalog"), (Role.ADMIN,), _l("Procedures, blood-thinner holds and site policies"),
+navigation.add("catalog.index", _l("Catalog"), "view_catalog", _l("Procedures, blood-thinner holds and site policies"),
                order=80)
 
 
 @bp.route("/")
-@roles_required(Role.ADMIN)
+@requires("view_catalog")
 def index():
     return render_template(
         "catalog/index.html",

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from clinic import navigation
-from clinic.access import roles_required, signed_in_actor
+from clinic.access import requires, signed_in_actor
 from clinic.accounts.models import Role, User, user_sites
 from clinic.catalog import load_procedures
 from clinic.extensions import db
@@ -19,12 +19,11 @@ from clinic.outcomes.forms import GROUP_CHOICES, DeliveryForm, PeriodForm, Repor
 from clinic.sites.models import Site
 
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
-READERS = (Role.ADMIN, Role.PHYSICIAN)
 
-navigation.add("outcomes.report", _l("Outcomes"), READERS, _l("Pain relief and responder rates per procedure"), order=70)
-navigation.add("outcomes.safety_view", _l("Safety"), READERS,
+navigation.add("outcomes.report", _l("Outcomes"), "read_outcomes", _l("Pain relief and responder rates per procedure"), order=70)
+navigation.add("outcomes.safety_view", _l("Safety"), "read_outcomes",
                _l("Complications, overrides, steroid exposure and radiation"), order=72)
-navigation.add("outcomes.delivery_view", _l("Reminder delivery"), (Role.ADMIN,),
+navigation.add("outcomes.delivery_view", _l("Reminder delivery"), "manage_reminders",
                _l("Reminders sent, pending, retrying and failed per day and site"), order=74)
 
 
@@ -84,7 +83,7 @@ def _report_filters(form: SafetyForm) -> services.ReportFilter:
 
 
 @bp.route("/")
-@roles_required(*READERS)
+@requires("read_outcomes")
 def report():
     form, names = _report_form()
     if not form.validate():
@@ -103,7 +102,7 @@ def report():
 
 
 @bp.route("/report.csv")
-@roles_required(*READERS)
+@requires("read_outcomes")
 def report_csv():
     form, names = _report_form()
     if not form.validate():
@@ -119,7 +118,7 @@ def report_csv():
 
 
 @bp.route("/safety")
-@roles_required(*READERS)
+@requires("read_outcomes")
 def safety_view():
     form, names = _report_form(SafetyForm)
     if not form.validate():
@@ -135,7 +134,7 @@ def _status_labels() -> dict[str, str]:
 
 
 @bp.route("/delivery")
-@roles_required(Role.ADMIN)
+@requires("manage_reminders")
 def delivery_view():
     form = DeliveryForm(flask_request.args)
     form.site.choices = [("", _("All"))] + [(str(s.id), s.name) for s in _sites()]

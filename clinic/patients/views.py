@@ -9,8 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 import sqlalchemy as sa
 
-from clinic.access import current_actor, roles_required, signed_in_actor
-from clinic.accounts.models import Role
+from clinic.access import current_actor, requires, signed_in_actor
 from clinic.catalog.medicines import pick_list
 from clinic.screening.holds import patient_medicines
 from clinic import navigation
@@ -23,8 +22,7 @@ from clinic.queryargs import page_arg
 from clinic.sites.models import Site
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
-STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
-navigation.add("patients.index", _l("Patients"), STAFF, _l("Find, register and update patients"), order=20)
+navigation.add("patients.index", _l("Patients"), "view_patients", _l("Find, register and update patients"), order=20)
 
 
 def _form(patient=None) -> PatientForm:
@@ -61,7 +59,7 @@ def _show_errors(form: PatientForm, err: ValidationFailed) -> None:
 
 
 @bp.route("/")
-@roles_required(*STAFF)
+@requires("view_patients")
 def index():
     q = request.args.get("q", "")[:200]
     page = page_arg()
@@ -83,7 +81,7 @@ def _registration_sites() -> list[Site]:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.FRONT_DESK, Role.ADMIN)
+@requires("register_patient")
 def new():
     form = _form()
     form.location.choices = [(s.code, s.name) for s in _registration_sites()]
@@ -105,7 +103,7 @@ def new():
 
 
 @bp.route("/<int:patient_id>")
-@roles_required(*STAFF)
+@requires("view_patients")
 def show(patient_id: int):
     patient = services.get_patient(patient_id) or abort(404)
     db.session.commit()
@@ -116,7 +114,7 @@ def show(patient_id: int):
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.FRONT_DESK, Role.ADMIN)
+@requires("edit_patient")
 def edit(patient_id: int):
     patient = services.get_patient(patient_id, "patient.read_for_edit") or abort(404)
     form = _form(patient)

@@ -9,14 +9,14 @@ from functools import wraps
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from clinic.access import current_actor, public, roles_required, visible_site_ids
+from clinic.access import current_actor, public, requires, visible_site_ids
 from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.mail.confirmation import invite
 from clinic.portal import manage, services
 from clinic.portal.forms import CancelRequestForm, ManageCancelForm, OptOutForm, OtherTimeForm
 from clinic.portal.tokens import LinkClaims
-from clinic.portal.views import DESK, _link_error, bp
+from clinic.portal.views import _link_error, bp
 from clinic.reminders.composers import locale_of
 from clinic.reminders.models import Reminder
 from clinic.scheduling import services as scheduling
@@ -156,7 +156,7 @@ def manage_optout(token, appointment):
 
 
 @bp.route("/patient-requests/<int:request_id>/times/<int:option_id>", methods=["POST"])
-@roles_required(*DESK)
+@requires("handle_requests")
 def confirm_time(request_id: int, option_id: int):
     from clinic.accounts.forms import ConfirmForm
 

@@ -12,9 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from clinic import navigation
-from clinic.access import current_actor, public, roles_required, visible_site_ids
+from clinic.access import current_actor, public, requires, visible_site_ids
 from clinic.accounts.forms import ConfirmForm
-from clinic.accounts.models import Role
 from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -24,8 +23,7 @@ from clinic.portal.tokens import LinkExpired, LinkInvalid, read_token
 from clinic.reminders.composers import locale_of
 
 bp = Blueprint("portal", __name__)
-DESK = (Role.FRONT_DESK, Role.ADMIN)
-navigation.add("portal.requests", _l("Patient requests"), DESK, _l("Cancellation requests sent from patient links"),
+navigation.add("portal.requests", _l("Patient requests"), "handle_requests", _l("Cancellation requests sent from patient links"),
                order=35)
 
 
@@ -135,7 +133,7 @@ def optout(token, claims, patient, appointment):
 
 
 @bp.route("/patient-requests")
-@roles_required(*DESK)
+@requires("handle_requests")
 def requests():
     from clinic.portal.manage import options_of
 
@@ -146,7 +144,7 @@ def requests():
 
 
 @bp.route("/patient-requests/<int:request_id>/handled", methods=["POST"])
-@roles_required(*DESK)
+@requires("handle_requests")
 def handled(request_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():

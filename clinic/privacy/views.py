@@ -11,15 +11,13 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from clinic.access import roles_required
-from clinic.accounts.models import Role
+from clinic.access import requires
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services as patient_services
 from clinic.privacy import services
 
 bp = Blueprint("privacy", __name__)
-ADMIN = (Role.ADMIN,)
 
 
 class EraseForm(FlaskForm):
@@ -33,7 +31,7 @@ def _messages() -> dict[str, str]:
 
 
 @bp.route("/admin/patients/<int:patient_id>/export")
-@roles_required(*ADMIN)
+@requires("patient_privacy")
 def export(patient_id: int):
     patient = services.get_patient(patient_id) or abort(404)
     data = services.export_patient(patient)
@@ -46,7 +44,7 @@ def export(patient_id: int):
 
 
 @bp.route("/admin/patients/<int:patient_id>/erase", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@requires("patient_privacy")
 def erase(patient_id: int):
     patient = patient_services.get_patient(patient_id, "privacy.erase_form") or abort(404)
     form = EraseForm()

@@ -12,7 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from clinic.accounts.models import Role, User
+from clinic.access import allows
+from clinic.accounts.models import User
 from clinic.audit.services import record as audit
 from clinic.catalog.rules import policy_for
 from clinic.db import utcnow
@@ -26,7 +27,6 @@ from clinic.scheduling.signals import appointment_procedure_ended
 from clinic.scheduling.status import change_status
 
 ARRIVED = (AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROCEDURE, AppointmentStatus.COMPLETED)
-CLINICAL_ROLES = (Role.NURSE, Role.PHYSICIAN)
 
 
 @dataclass
@@ -170,7 +170,7 @@ def gate(case: Case, item: Item, user: User, now: dt.datetime, override_reason: 
     if item.phase == "discharge" and case.checklist.state in (ChecklistState.MONITORING, ChecklistState.IN_PROCEDURE):
         left, until = case.minutes_left(now), case.discharge_from
         if left and until is not None and not case.clock_overridden:
-            if override_reason and user.role == Role.PHYSICIAN:
+            if override_reason and allows(user, "override_checklist"):
                 return True
             raise Conflict("monitoring_time", f"Discharge is possible in {left} min (minimum observation time).",
                            {"minutes_left": left, "available_at": until.isoformat(),
@@ -186,11 +186,11 @@ def _checked(case: Case, item: Item, value: Any, user: User, override_reason: st
     if _above_limit(case, item, value, user, override_reason) or _reasoned_choice(case, item, value,
                                                                                     override_reason):
         return value, True
-    if value in item.stop_on and override_reason and user.role == Role.PHYSICIAN:
+    if value in item.stop_on and override_reason and allows(user, "override_checklist"):
         return value, True   # the physician decides to go on, and says why
     proc = catalog.get_procedure(case.appointment.procedure_code)
     if item.check == "non_particulate" and proc and proc.non_particulate_steroid and catalog.is_particulate(value):
-        if not (override_reason and user.role == Role.PHYSICIAN):
+        if not (override_reason and allows(user, "override_checklist")):
             raise DomainError("invalid_value", "A non-particulate steroid is required for this procedure "
                               "(a physician may override with a reason).",
                               {"value": "particulate_steroid", "item": item.code})
@@ -219,7 +219,7 @@ def _above_limit(case: Case, item: Item, value: Any, user: User, override_reason
     limit = policy_for(case.appointment.site).section(item.limit)
     if "max" not in limit or value <= limit["max"]:
         return False
-    if override_reason and user.role == Role.PHYSICIAN:
+    if override_reason and allows(user, "override_checklist"):
         return True
     raise Conflict(f"{item.limit}_above_limit",
                    f"{item.text('en')}: {value:g} is above the site's maximum of {limit['max']:g}; the procedure "
@@ -232,7 +232,7 @@ def record(appointment: Appointment, item_code: str, value: Any, user: User, ove
     """Record one item's value. Refusals: 403, 404 unknown item, 409 (signed, not_checked_in,
     out_of_order, monitoring_time), 422 invalid_value."""
     now = now or utcnow()
-    if user.role not in CLINICAL_ROLES:
+    if not allows(user, "record_checklist"):
         raise DomainError("forbidden", "Only a nurse or a physician records checklist items.", status=403)
     case = refresh(load_case(appointment, lock=True), now)
     item = case.known_item(item_code)
@@ -310,7 +310,7 @@ def blocked_reason(case: Case, item: Item, user: User, now: dt.datetime) -> tupl
     """Why this user cannot record the item now (code, message), or (None, None); an override or an
     amendment still possible counts as allowed."""
     try:
-        gate(case, item, user, now, override_reason="?" if user.role == Role.PHYSICIAN else None,
+        gate(case, item, user, now, override_reason="?" if allows(user, "override_checklist") else None,
              amending=case.signed)
     except DomainError as err:
         return err.code, err.message

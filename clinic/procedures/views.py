@@ -12,9 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from clinic import navigation
-from clinic.access import ensure_site, roles_required
+from clinic.access import ensure_site, requires
 from clinic.tenancy import get_scoped_or_404
-from clinic.accounts.models import Role
 from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.errors import DomainError
@@ -30,10 +29,8 @@ from clinic.sites.models import Site
 from clinic.timeutil import local_date
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")
-STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
-CLINICAL = (Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
-navigation.add("procedures.board", _l("Day board"), STAFF, _l("Today's cases per room, live"), order=30)
-navigation.add("procedures.worklist", _l("My day"), (Role.PHYSICIAN,), _l("Your own cases of the day"), order=31)
+navigation.add("procedures.board", _l("Day board"), "view_schedule", _l("Today's cases per room, live"), order=30)
+navigation.add("procedures.worklist", _l("My day"), "my_day", _l("Your own cases of the day"), order=31)
 
 @bp.context_processor
 def helpers() -> dict:
@@ -88,7 +85,7 @@ def _monitoring_message(case: Case, now: dt.datetime) -> str:
 
 
 @bp.route("/cases/<int:appointment_id>")
-@roles_required(*CLINICAL)
+@requires("open_case")
 def case(appointment_id: int):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -98,7 +95,7 @@ def case(appointment_id: int):
 
 
 @bp.route("/cases/<int:appointment_id>/items/<item_code>", methods=["POST"])
-@roles_required(Role.PHYSICIAN, Role.NURSE)
+@requires("record_checklist")
 def record_item(appointment_id: int, item_code: str):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -127,7 +124,7 @@ def _safe_next(default: str) -> str:
 
 
 @bp.route("/cases/<int:appointment_id>/check-in", methods=["POST"])
-@roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
+@requires("check_in")
 def check_in(appointment_id: int):
     appointment = _appointment(appointment_id)
     from clinic.accounts.forms import ConfirmForm
@@ -143,7 +140,7 @@ def check_in(appointment_id: int):
 
 
 @bp.route("/cases/<int:appointment_id>/report")
-@roles_required(*CLINICAL)
+@requires("open_case")
 def report(appointment_id: int):
     appointment = _appointment(appointment_id)
     now = utcnow()
@@ -176,29 +173,27 @@ def _user_sites() -> list[Site]:
 
 
 @bp.route("/board")
-@roles_required(*STAFF)
+@requires("view_schedule")
 def board():
     site, day = _board_args()
     data = board_service.day_board(site, day, utcnow())
     db.session.commit()
     refresh = request.args.get("refresh", 30, type=int) or 30
     return render_template("procedures/board.html", board=data, sites=_user_sites(), now=utcnow(),
-                           refresh_ms=min(max(refresh, 2), 300) * 1000,
-                           can_check_in=current_user.role in (Role.FRONT_DESK, Role.NURSE, Role.ADMIN))
+                           refresh_ms=min(max(refresh, 2), 300) * 1000)
 
 
 @bp.route("/board/fragment")
-@roles_required(*STAFF)
+@requires("view_schedule")
 def board_fragment():
     site, day = _board_args()
     data = board_service.day_board(site, day, utcnow())
     db.session.commit()
-    return render_template("procedures/_board_table.html", board=data, now=utcnow(),
-                           can_check_in=current_user.role in (Role.FRONT_DESK, Role.NURSE, Role.ADMIN))
+    return render_template("procedures/_board_table.html", board=data, now=utcnow())
 
 
 @bp.route("/my-day")
-@roles_required(Role.PHYSICIAN)
+@requires("my_day")
 def worklist():
     tz = current_user.sites[0].tz if current_user.sites else dt.UTC
     day = date_arg("date", lenient=True) or local_date(utcnow(), tz)

@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from clinic import navigation
-from clinic.access import roles_required
+from clinic.access import requires
 from clinic.accounts.forms import ConfirmForm
-from clinic.accounts.models import Role
 from clinic.audit.services import record
 from clinic.extensions import db
 from clinic.reminders import labels, services
@@ -22,7 +21,7 @@ from clinic.sms.transport import outbox_files
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/outbox")
 bp.record_once(lambda state: labels.register(state.app))  # kinds, statuses and times in words on any page
-navigation.add("reminders.outbox", _l("Outbox"), (Role.ADMIN,), _l("Reminder delivery by status, site and date"),
+navigation.add("reminders.outbox", _l("Outbox"), "manage_reminders", _l("Reminder delivery by status, site and date"),
                order=80)
 
 
@@ -37,7 +36,7 @@ def _filter() -> services.OutboxFilter:
 
 
 @bp.route("/")
-@roles_required(Role.ADMIN)
+@requires("manage_reminders")
 def outbox():
     flt = _filter()
     page = page_arg()
@@ -51,7 +50,7 @@ def outbox():
 
 
 @bp.route("/<int:reminder_id>/retry", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires("manage_reminders")
 def retry(reminder_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from clinic.accounts.models import Role, User
+from clinic.access import allows
+from clinic.accounts.models import User
 from clinic.audit.services import record
 from clinic.catalog import Procedure, get_procedure
 from clinic.catalog.regions import level_problem
@@ -106,7 +107,7 @@ def check_input(inp: BookingInput) -> Procedure:
 
 
 def _check_override(inp_reason: str | None, user: User | None) -> None:
-    if inp_reason and (user is None or user.role != Role.PHYSICIAN):
+    if inp_reason and not allows(user, "override_screening"):
         raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
 
 

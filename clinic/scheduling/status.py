@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clinic.accounts.models import Role, User
+from clinic.access import allows
+from clinic.accounts.models import User
 from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
@@ -45,7 +46,7 @@ def change_status(
 
 def check_in(appointment: Appointment, user: User, now: dt.datetime | None = None) -> Appointment:
     """Front desk or nurse, on the appointment's local date at its site."""
-    if user.role not in (Role.FRONT_DESK, Role.NURSE, Role.ADMIN):
+    if not allows(user, "check_in"):
         raise DomainError("forbidden", "Only the front desk or a nurse checks patients in.", status=403)
     now = now or utcnow()
     tz = appointment.site.tz

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from clinic import navigation
-from clinic.access import current_actor, ensure_site, roles_required, signed_in_actor
+from clinic.access import current_actor, ensure_site, requires, signed_in_actor
 from clinic.accounts.models import Role, User
 from clinic.catalog import load_procedures
 from clinic.db import utcnow
@@ -32,9 +32,7 @@ from clinic.sites.models import Site
 from clinic.timeutil import local_date, parse_instant
 
 bp = Blueprint("scheduling", __name__, url_prefix="/appointments")
-STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
-BOOKERS = (Role.FRONT_DESK, Role.PHYSICIAN, Role.ADMIN)
-navigation.add("scheduling.day", _l("Appointments"), STAFF, _l("The day's appointments at each site"), order=30)
+navigation.add("scheduling.day", _l("Appointments"), "view_schedule", _l("The day's appointments at each site"), order=30)
 
 
 @bp.app_context_processor
@@ -133,7 +131,7 @@ def _input(form: BookingForm, patient, site: Site) -> services.BookingInput:
 
 
 @bp.route("/book/<int:patient_id>", methods=["GET", "POST"])
-@roles_required(*BOOKERS)
+@requires("book")
 def book(patient_id: int):
     if request.method == "POST" and request.form.get("confirm"):
         services.begin_write()
@@ -220,7 +218,7 @@ def _appointment(appointment_id: int, action: str = "appointment.read"):
 
 
 @bp.route("/<int:appointment_id>")
-@roles_required(*STAFF)
+@requires("view_schedule")
 def show(appointment_id: int):
     appt = _appointment(appointment_id)
     history = db.session.execute(sa.select(AppointmentChange).where(AppointmentChange.appointment_id == appt.id)
@@ -239,7 +237,7 @@ def show(appointment_id: int):
 
 
 @bp.route("/<int:appointment_id>/reschedule", methods=["GET", "POST"])
-@roles_required(*BOOKERS)
+@requires("reschedule")
 def reschedule(appointment_id: int):
     if request.method == "POST" and request.form.get("confirm"):
         services.begin_write()
@@ -279,7 +277,7 @@ def reschedule(appointment_id: int):
 
 
 @bp.route("/<int:appointment_id>/cancel", methods=["GET", "POST"])
-@roles_required(*BOOKERS)
+@requires("cancel")
 def cancel(appointment_id: int):
     if request.method == "POST":
         services.begin_write()
@@ -306,21 +304,21 @@ def _status_action(appointment_id: int, form: str, change, done: str, again: str
 
 
 @bp.route("/<int:appointment_id>/check-in", methods=["POST"])
-@roles_required(Role.FRONT_DESK, Role.NURSE, Role.ADMIN)
+@requires("check_in")
 def check_in(appointment_id: int):
     return _status_action(appointment_id, "check-in", status.check_in, _("Patient checked in."),
                           _("The patient was already checked in: here is the appointment as it is now."))
 
 
 @bp.route("/<int:appointment_id>/no-show", methods=["POST"])
-@roles_required(Role.FRONT_DESK, Role.ADMIN)
+@requires("no_show")
 def no_show(appointment_id: int):
     return _status_action(appointment_id, "no-show", status.mark_no_show, _("Marked as no-show."),
                           _("This appointment was already marked as a no-show: here it is."))
 
 
 @bp.route("/<int:appointment_id>/no-show/undo", methods=["POST"])
-@roles_required(Role.FRONT_DESK, Role.ADMIN)
+@requires("no_show")
 def undo_no_show(appointment_id: int):
     return _status_action(appointment_id, "undo-no-show", status.undo_no_show,
                           _("No-show undone: the appointment is booked again."),
@@ -328,7 +326,7 @@ def undo_no_show(appointment_id: int):
 
 
 @bp.route("/")
-@roles_required(*STAFF)
+@requires("view_schedule")
 def day():
     sites = _sites()
     form = DayForm(request.args)

@@ -9,9 +9,8 @@ from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
 
 from clinic import navigation
-from clinic.access import ensure_site, roles_required
+from clinic.access import ensure_site, requires
 from clinic.tenancy import get_scoped_or_404
-from clinic.accounts.models import Role
 from clinic.audit.services import record, record_shown
 from clinic.extensions import db
 from clinic.scheduling.models import Appointment
@@ -22,14 +21,13 @@ from clinic.queryargs import page_arg
 __all__ = ["bp", "render_sheet"]
 
 bp = Blueprint("screening", __name__)
-STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE, Role.ADMIN)
 PER_PAGE = 20
-navigation.add("screening.outbox_index", _l("Mail folder"), (Role.ADMIN,), _l("Messages written in development"),
+navigation.add("screening.outbox_index", _l("Mail folder"), "read_mail_folder", _l("Messages written in development"),
                order=90)
 
 
 @bp.route("/appointments/<int:appointment_id>/preparation")
-@roles_required(*STAFF)
+@requires("view_schedule")
 def sheet(appointment_id: int):
     appointment = get_scoped_or_404(Appointment, appointment_id)
     ensure_site(appointment.site_id)
@@ -40,7 +38,7 @@ def sheet(appointment_id: int):
 
 
 @bp.route("/admin/mail-folder")
-@roles_required(Role.ADMIN)
+@requires("read_mail_folder")
 def outbox_index():
     number = page_arg()
     entries, total = outbox.page(number, PER_PAGE)
@@ -53,7 +51,7 @@ def outbox_index():
 
 
 @bp.route("/admin/mail-folder/<name>")
-@roles_required(Role.ADMIN)
+@requires("read_mail_folder")
 def outbox_show(name: str):
     message = outbox.read(name) or abort(404)
     patients = outbox.addressed_patients([message["headers"]])
