@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from babel.dates import format_time
 from markupsafe import Markup
 
+from clinic.catalog.bilingual import in_language
 from clinic.catalog.rules import patient_texts
 from clinic.dates import format_day
 from clinic.mail import ics
@@ -32,7 +33,7 @@ def _language(reminder) -> str:
 
 def mail_texts(language: str) -> dict[str, str]:
     texts = {**patient_texts()["mail"], **messages_data()["mail"]}
-    return {k: v.get(language) or v["en"] for k, v in texts.items()}
+    return {k: in_language(v, language) for k, v in texts.items()}
 
 
 def when(appointment, language: str) -> dict[str, str]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from flask import current_app
 
 from clinic.catalog import get_procedure
+from clinic.catalog.bilingual import in_language
 from clinic.catalog.rules import patient_texts
 from clinic.screening import preparation
 from clinic.screening.results import BookingContext, MedicationHold
 
 
 def sheet_texts(language: str) -> dict[str, str]:
-    return {k: v.get(language) or v["en"] for k, v in patient_texts()["sheet"].items()}
+    return {k: in_language(v, language) for k, v in patient_texts()["sheet"].items()}
 
 
 def context_for(appointment) -> BookingContext | None:
