@@ -17,6 +17,9 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from clinic.catalog import DATA
+from clinic.catalog.bilingual import read
+
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "clinic" / "translations"
 POT = CATALOG / "messages.pot"
@@ -125,3 +128,31 @@ def test_a_french_page_shows_the_catalogs_french(client, make_user, login, frenc
     html = client.get("/outcomes/").get_data(as_text=True)
     assert re.search(r'<label[^>]*for="date_from"[^>]*>\s*Du\s*<', html), html[:2000]
     assert re.search(r'<label[^>]*for="date_to"[^>]*>\s*Au\s*<', html)
+
+
+# English words that name two things: a French text for each is right, not a text translated twice.
+HOMONYMS = {
+    "Sign in": "the WHO checklist's first phase (Accueil) and signing in to the application (Se connecter)",
+    "cervical": "the spinal region (la région cervicale) and a level of the catalog's risk table (cervical)",
+}
+
+
+def _pairs(value, where: str):
+    if isinstance(value, dict):
+        if isinstance(value.get("en"), str):
+            yield where, value["en"], value["fr"]
+        for key, inner in value.items():
+            yield from _pairs(inner, f"{where} {key}")
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _pairs(inner, f"{where} [{i}]")
+
+
+def test_a_text_of_the_catalog_data_has_the_french_of_the_same_gettext_text(french):
+    """The clinical texts keep their French in the data; where the same English is also an
+    interface text, both say it the same way in French."""
+    interface = {m.id: m.string for m in french if isinstance(m.id, str) and not m.context}
+    differ = [(where, en, fr, interface[en]) for name in sorted(p.name for p in DATA.glob("*.toml"))
+              for where, en, fr in _pairs(read(DATA / name), name)
+              if en in interface and interface[en] != fr and en not in HOMONYMS]
+    assert differ == []
