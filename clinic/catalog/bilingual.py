@@ -40,7 +40,7 @@ def in_language(pair: Mapping[str, Any], language: str | None) -> Any:
 def _check_pairs(value: Any, where: str) -> None:
     if isinstance(value, Mapping):
         if "en" in value:
-            sides = [value.get(lang) for lang in LANGUAGES]
+            sides: list[Any] = [value.get(lang) for lang in LANGUAGES]
             if not all(sides) or len({type(s) for s in sides}) != 1:
                 raise CatalogError(f"{where}: a text needs its English and its French ({', '.join(LANGUAGES)})")
             if isinstance(sides[0], Mapping) and len({frozenset(s) for s in sides}) != 1:
