@@ -40,10 +40,21 @@ wheel: $(STAMP)
 
 install: $(STAMP) translations
 
+# One catalog for every text: the template (messages.pot) is extracted from the code and the
+# templates (babel.cfg), the French catalog is brought up to it and compiled to the .mo the app
+# reads. The template is replaced only when its messages change, so a run on an up-to-date tree
+# leaves it as it is. A message without its French is added empty: tests/core/test_translations.py
+# names it.
+BABEL_KEYWORDS := -k _l -k lazy_pgettext:1c,2
+CATALOG := clinic/translations
 translations: $(STAMP)
-	@for d in clinic/translations clinic/*/translations; do \
-	  if [ -d "$$d" ]; then $(VENV)/bin/pybabel compile -f -d "$$d" >/dev/null || exit 1; fi; \
-	done
+	@$(VENV)/bin/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --sort-output --add-location=file \
+	  -o $(CATALOG)/messages.pot.new .
+	@if [ -f $(CATALOG)/messages.pot ] && diff -q -I '^"POT-Creation-Date: ' $(CATALOG)/messages.pot \
+	  $(CATALOG)/messages.pot.new >/dev/null; then rm $(CATALOG)/messages.pot.new; \
+	else mv $(CATALOG)/messages.pot.new $(CATALOG)/messages.pot; fi
+	@$(VENV)/bin/pybabel -q update -i $(CATALOG)/messages.pot -d $(CATALOG) --no-fuzzy-matching --ignore-obsolete
+	@$(VENV)/bin/pybabel -q compile -f -d $(CATALOG)
 
 migrate: install
 	$(FLASK) db upgrade

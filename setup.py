@@ -2,8 +2,8 @@
 
 `templates/`, `static/` and `migrations/` sit beside `clinic/` in the repository; the wheel carries
 them inside the package (clinic/templates, clinic/static, clinic/migrations), where create_app looks
-first. The French catalogs (.po) are compiled to .mo while the package is built, so a wheel never
-ships without its translations.
+first. The French catalog (clinic/translations, the one `make translations` keeps) is compiled to
+.mo while the package is built, so a wheel never ships without its translations.
 """
 
 from pathlib import Path
@@ -16,14 +16,14 @@ BESIDE = {"clinic.templates": "templates", "clinic.static": "static", "clinic.mi
 
 
 class BuildWithCatalogs(build_py):
-    """build_py, then compile every clinic/**/LC_MESSAGES/*.po into the build tree."""
+    """build_py, then compile the catalog (clinic/translations/*/LC_MESSAGES/*.po) into the build tree."""
 
     def run(self) -> None:
         super().run()
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
 
-        for po in sorted((HERE / "clinic").glob("**/LC_MESSAGES/*.po")):
+        for po in sorted((HERE / "clinic" / "translations").glob("*/LC_MESSAGES/*.po")):
             target = Path(self.build_lib) / po.relative_to(HERE).with_suffix(".mo")
             target.parent.mkdir(parents=True, exist_ok=True)
             with po.open("rb") as source:
@@ -36,7 +36,7 @@ setup(
     packages=find_packages(include=["clinic", "clinic.*"]) + list(BESIDE),
     package_dir={"": ".", **BESIDE},
     package_data={
-        "clinic": ["**/translations/**/*.po", "catalog/data/**/*", "accounts/data/*"],
+        "clinic": ["translations/**/*.po", "catalog/data/**/*", "accounts/data/*"],
         "clinic.templates": ["**/*"],
         "clinic.static": ["**/*"],
         "clinic.migrations": ["**/*"],

@@ -100,9 +100,8 @@ def register_config(app: Flask, config: str | dict | None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A waiting writer must queue behind another (serialised writes), not fail at once.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
-    translation_dirs = [str(PACKAGE / "translations")]
-    translation_dirs += [str(p) for p in sorted(PACKAGE.glob("*/translations"))]
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_dirs))
+    # One catalog for every text (`make translations` extracts, updates and compiles it).
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PACKAGE / "translations"))
 
 
 def register_extensions(app: Flask) -> None:

@@ -10,6 +10,7 @@ from babel.dates import format_datetime, format_time
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 
+from clinic.catalog.bilingual import in_language
 from clinic.dates import format_day
 
 
@@ -50,6 +51,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["in_language"] = in_language  # a catalog text pair, read as everywhere else
     app.jinja_env.globals["url_with"] = url_with
     from clinic import access, navigation
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from flask import Flask
+from clinic.catalog.bilingual import in_language, read
 
 DATA = Path(__file__).parent / "data"
 RISK_CLASSES = ("low", "intermediate", "high")
@@ -31,7 +31,7 @@ class Procedure:
     extra: dict = field(default_factory=dict)
 
     def label(self, language: str) -> str:
-        return self.name.get(language) or self.name["en"]
+        return in_language(self.name, language)
 
     def risk_for(self, region: str | None) -> str:
         """The bleeding-risk class of this procedure at a spinal region (cervical may differ)."""
@@ -46,7 +46,7 @@ _KNOWN = set(Procedure.__dataclass_fields__) - {"code", "extra"}
 @cache
 def load_procedures() -> dict[str, Procedure]:
     """Every procedure of the catalog by code, in file order."""
-    raw = tomllib.loads((DATA / "procedures.toml").read_text(encoding="utf-8"))
+    raw = read(DATA / "procedures.toml")
     procedures: dict[str, Procedure] = {}
     for code, row in raw["procedures"].items():
         known = {k: v for k, v in row.items() if k in _KNOWN}

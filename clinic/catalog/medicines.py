@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
 from clinic.catalog import DATA
+from clinic.catalog.bilingual import in_language, read
 
 ACTIONS = ("hold", "caution", "none")
 # Dosage and form words dropped before matching: numbers, units, "x2", forms, frequencies.
@@ -55,7 +55,7 @@ class Substance:
         return self.hold_as or self.code
 
     def label(self, language: str) -> str:
-        return self.name.get(language) or self.name["en"]
+        return in_language(self.name, language)
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def _substance(row: dict) -> Substance:
 
 @cache
 def load_vocabulary() -> Vocabulary:
-    raw = tomllib.loads((DATA / "medicines.toml").read_text(encoding="utf-8"))
+    raw = read(DATA / "medicines.toml")
     substances: dict[str, Substance] = {}
     index: dict[str, tuple[str, ...]] = {}
     display: dict[str, str] = {}

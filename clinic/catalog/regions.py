@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cache
 
 from clinic.catalog import DATA
+from clinic.catalog.bilingual import read
 
 LEVEL = re.compile(r"^([CTLS])(\d{1,2})(?:-([CTLS])(\d{1,2}))?$")
 
 
 @cache
 def _data() -> dict:
-    return tomllib.loads((DATA / "regions.toml").read_text(encoding="utf-8"))
+    return read(DATA / "regions.toml")
 
 
 def level_problem(level: str, region: str | None) -> str | None:

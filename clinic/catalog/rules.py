@@ -5,24 +5,19 @@ loudly at start-up or in the tests, never half-way through a booking)."""
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from clinic.catalog import DATA, RISK_CLASSES, load_procedures
+from clinic.catalog.bilingual import LANGUAGES, CatalogError, in_language, read
 from clinic.catalog.medicines import fold, load_vocabulary
 
 HOLD_ACTIONS = ("stop", "continue", "shared_decision")
-LANGUAGES = ("en", "fr")
-
-
-class CatalogError(ValueError):
-    """A data file breaks its own rules."""
 
 
 def _read(name: str) -> dict:
-    return tomllib.loads((DATA / name).read_text(encoding="utf-8"))
+    return read(DATA / name)
 
 
 # ---------------------------------------------------------------- blood thinners
@@ -282,24 +277,21 @@ def patient_texts() -> dict:
 
 def text(section: str, key: str, language: str) -> str:
     """One patient text in the language (English when the language has none)."""
-    entry = patient_texts()[section][key]
-    return entry.get(language) or entry["en"]
+    return in_language(patient_texts()[section][key], language)
 
 
 def procedure_text(code: str, part: str, language: str) -> list[str]:
     """A procedure's `prepare` or `aftercare` lines in the language (English when missing)."""
-    entry = patient_texts()["procedures"][code][part]
-    return list(entry.get(language) or entry["en"])
+    return list(in_language(patient_texts()["procedures"][code][part], language))
 
 
 def common_aftercare(language: str) -> list[str]:
-    entry = patient_texts()["aftercare"]
-    return list(entry.get(language) or entry["en"])
+    return list(in_language(patient_texts()["aftercare"], language))
 
 
 def label(kind: str, code: str, language: str) -> str:
     entry = screening_data()["labels"].get(kind, {}).get(code)
-    return (entry.get(language) or entry["en"]) if entry else code.replace("_", " ")
+    return in_language(entry, language) if entry else code.replace("_", " ")
 
 
 def check_vocabulary() -> None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from babel.dates import format_time
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
+from clinic.catalog.bilingual import in_language
 from clinic.catalog.rules import patient_texts
 from clinic.dates import format_day
 from clinic.mail import ics
 from clinic.mail.composers import new_message
-from clinic.mail.neutral import mail_name, messages_data
+from clinic.mail.neutral import mail_name
 from clinic.timeutil import parse_instant
 from clinic.screening.sheet import render_plain, render_sheet, render_sheet_text
 
@@ -31,8 +34,28 @@ def _language(reminder) -> str:
 
 
 def mail_texts(language: str) -> dict[str, str]:
-    texts = {**patient_texts()["mail"], **messages_data()["mail"]}
-    return {k: v.get(language) or v["en"] for k, v in texts.items()}
+    """The texts of the booking messages in the language, placeholders in braces ({date} {time}
+    {site} {phone} {address} {name} {old_date} {old_time}), and the date pattern of the catalog data."""
+    with force_locale(language):
+        texts = {
+            "subject_confirmation": _("Your appointment on {date} at {time}, {site}"),
+            "subject_cancellation": _("Cancelled: your appointment on {date} at {time}, {site}"),
+            "subject_rescheduled": _("Moved: your appointment on {date} at {time}, {site}"),
+            "greeting": _("Hello %(name)s,", name="{name}"),  # the reminders' greeting, filled below
+            "confirmed": _("Your appointment is confirmed: {date} at {time}, {site}."),
+            "cancelled": _("Your appointment on {date} at {time} at {site} is cancelled."),
+            "moved": _("Your appointment has moved: it is now on {date} at {time}, {site} "
+                       "(it was on {old_date} at {old_time})."),
+            "rebook": _("To book another date, call us at {phone}."),
+            "invite": _("The attached calendar invitation adds the appointment to your calendar."),
+            "invite_cancel": _("The attached calendar update removes it from your calendar."),
+            "invite_update": _("The attached calendar update moves it in your calendar."),
+            "manage": _("See, cancel or move your appointment"),
+            "signature": _("The {site} team"),
+            "event_summary": _("Appointment, {site}"),
+            "contact": "{site} · {address} · {phone}",
+        }
+    return {"date_format": in_language(patient_texts()["formats"]["day"], language), **texts}
 
 
 def when(appointment, language: str) -> dict[str, str]:

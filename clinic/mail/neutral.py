@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 import unicodedata
 from functools import cache
 
 from clinic.catalog import DATA
+from clinic.catalog.bilingual import read
 
 _NUMBER = re.compile(r"^\d+[a-zA-Z]?(\s+(bis|ter))?\s+", re.IGNORECASE)
 _STREET_WORDS = ("rue", "avenue", "av.", "boulevard", "bd", "place", "quai", "allée", "impasse", "chemin",
@@ -20,7 +20,7 @@ _ZIP_US = re.compile(r"^([A-Z]{2})\s+\d{5}(-\d{4})?$")
 
 @cache
 def messages_data() -> dict:
-    return tomllib.loads((DATA / "messages.toml").read_text(encoding="utf-8"))
+    return read(DATA / "messages.toml")
 
 
 def _fold(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, ValidationError
@@ -28,7 +28,7 @@ class PeriodForm(FlaskForm):
         csrf = False
 
     date_from = DateField(_l("From"), validators=[DataRequired(), plausible_day], default=lambda: _today() - dt.timedelta(days=90))
-    date_to = DateField(_l("To"), validators=[DataRequired(), plausible_day], default=_today)
+    date_to = DateField(lazy_pgettext("period", "To"), validators=[DataRequired(), plausible_day], default=_today)
     site = SelectField(_l("Site"), choices=[], default="")
 
     def validate_date_to(self, field) -> None:
@@ -52,4 +52,4 @@ class DeliveryForm(PeriodForm):
     """Two weeks back and one ahead by default: what went out, and what is waiting."""
 
     date_from = DateField(_l("From"), validators=[DataRequired(), plausible_day], default=lambda: _today() - dt.timedelta(days=13))
-    date_to = DateField(_l("To"), validators=[DataRequired(), plausible_day], default=lambda: _today() + dt.timedelta(days=7))
+    date_to = DateField(lazy_pgettext("period", "To"), validators=[DataRequired(), plausible_day], default=lambda: _today() + dt.timedelta(days=7))

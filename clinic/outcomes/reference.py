@@ -6,7 +6,6 @@ site's policy; otherwise from the default in outcomes.toml (with its source).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,6 +13,7 @@ from statistics import NormalDist
 from typing import Any
 
 from clinic.catalog import DATA
+from clinic.catalog.bilingual import in_language, read
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class PublishedRange:
     source: str
 
     def text(self, language: str) -> str:
-        return self.label.get(language) or self.label.get("en", "")
+        return in_language(self.label, language)
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class SteroidLimit:
 
 @cache
 def load(path: Path | None = None) -> dict[str, Any]:
-    return tomllib.loads((path or DATA / "outcomes.toml").read_text(encoding="utf-8"))
+    return read(path or DATA / "outcomes.toml")
 
 
 def min_relief() -> float:

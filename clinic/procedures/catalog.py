@@ -4,12 +4,12 @@ conditions that make an item apply to a booking, and the checks on a recorded va
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
 from clinic.catalog import DATA, Procedure, get_procedure
+from clinic.catalog.bilingual import in_language, read
 from clinic.catalog.rules import load_steroids
 from clinic.screening.holds import patient_medicines
 from clinic.screening.pregnancy import pregnancy_check
@@ -24,6 +24,9 @@ class Phase:
     code: str
     label: dict[str, str]
     source: str
+
+    def text(self, language: str) -> str:
+        return in_language(self.label, language)
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,11 @@ class Item:
     unconfirmed: bool = False
 
     def text(self, language: str) -> str:
-        return self.label.get(language) or self.label["en"]
+        return in_language(self.label, language)
 
     def choice_text(self, choice: str, language: str) -> str:
         labels = self.choice_labels.get(choice)
-        return (labels.get(language) or labels["en"]) if labels else choice
+        return in_language(labels, language) if labels else choice
 
     def for_policy(self, policy: str | None) -> Item:
         """The item with the site policy's overrides (unit, range, required) applied."""
@@ -98,7 +101,7 @@ def _steroids(raw: dict) -> dict:
 
 @cache
 def load_template() -> Template:
-    raw = tomllib.loads((DATA / "checklists.toml").read_text(encoding="utf-8"))
+    raw = read(DATA / "checklists.toml")
     phases = tuple(Phase(p["code"], p["label"], p["source"]) for p in raw["phases"])
     phase_codes = {p.code for p in phases}
     steroids = _steroids(raw["steroids"])

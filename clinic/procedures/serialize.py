@@ -55,7 +55,7 @@ def checklist_json(case: Case, language: str, user: User | None = None, now: dt.
         items = case.phase_items(phase.code)
         phases.append({
             "code": phase.code,
-            "label": phase.label.get(language) or phase.label["en"],
+            "label": phase.text(language),
             "complete": case.phase_complete(phase.code),
             "items": [item_json(case, i, language, user, now) for i in items],
         })

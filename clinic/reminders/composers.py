@@ -18,6 +18,7 @@ from flask_babel import force_locale
 
 from clinic.dates import format_day
 from clinic.mail.composers import new_message
+from clinic.catalog.bilingual import in_language
 from clinic.catalog.rules import policy_for
 from clinic.mail.neutral import mail_name
 from clinic.portal.tokens import link
@@ -54,7 +55,7 @@ def subject_for(reminder) -> str:
     """'Your appointment on Tuesday 30 March at 09:00, Clinique Drouot' and its kin."""
     lang = _lang(reminder)
     appointment, site = reminder.appointment, reminder.site
-    template = load_data()["subjects"][lang][rule(reminder.kind).subject]
+    template = in_language(load_data()["subjects"], lang)[rule(reminder.kind).subject]
     return template.format(date=day_label(appointment.start_at, site.tz, lang),
                            time=time_label(appointment.start_at, site.tz, lang), site=mail_name(site))
 
@@ -120,8 +121,8 @@ def body_context(reminder) -> dict:
     return {
         "reminder": reminder, "patient": reminder.patient, "site": reminder.site,
         "site_name": mail_name(reminder.site),
-        "paragraphs": [p.format(**values) for p in data["texts"][reminder.kind][lang]],
-        "red_flags": [flag.format(**values) for flag in data["red_flags"][lang]] if r.red_flags else [],
+        "paragraphs": [p.format(**values) for p in in_language(data["texts"][reminder.kind], lang)],
+        "red_flags": [flag.format(**values) for flag in in_language(data["red_flags"], lang)] if r.red_flags else [],
         "links": _links(reminder), "lang": lang,
     }
 

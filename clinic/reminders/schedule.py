@@ -4,12 +4,12 @@ send times on the site's clock, moved out of the site's quiet hours."""
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from clinic.catalog import DATA
+from clinic.catalog.bilingual import read
 from clinic.timeutil import local_to_utc
 
 PHASES = ("notice", "before", "after")
@@ -62,7 +62,7 @@ def _parse_rule(kind: str, row: dict) -> Rule:
 
 @cache
 def load_data() -> dict:
-    return tomllib.loads((DATA / "reminders.toml").read_text(encoding="utf-8"))
+    return read(DATA / "reminders.toml")
 
 
 @cache

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from flask import current_app
 from markupsafe import Markup
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from clinic.catalog import get_procedure
-from clinic.catalog.rules import patient_texts
 from clinic.screening import preparation
 from clinic.screening.results import BookingContext, MedicationHold
 
 
 def sheet_texts(language: str) -> dict[str, str]:
-    return {k: v.get(language) or v["en"] for k, v in patient_texts()["sheet"].items()}
+    """The sheet's headings and labels in the patient's language (not the reader's)."""
+    with force_locale(language):
+        return {
+            "title": _("Preparing for your appointment"), "patient": _("Patient"), "when": _("When"),
+            "where": _("Where"), "before": _("Before the appointment"), "medications": _("Your medications"),
+            "after": _("After the procedure"), "drug": _("Medication"), "stop_on": _("Do not take from"),
+            "restart_after": _("May take again from"), "note": _("Note"), "none": _("Nothing special to prepare."),
+        }
 
 
 def context_for(appointment) -> BookingContext | None:

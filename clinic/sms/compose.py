@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from clinic.extensions import db
+from clinic.catalog.bilingual import in_language
 from clinic.mail.neutral import mail_name, messages_data
 from clinic.portal.models import ManageLink
 from clinic.dates import format_day
@@ -41,14 +42,14 @@ def text(kind: str, lang: str, site, date: str, time: str, link: str | None) -> 
     data = messages_data()["sms"]
     lang = lang if lang in ("en", "fr") else "en"
     values = {"site": mail_name(site), "date": date, "time": time, "link": link or "", "phone": site.phone}
-    parts = [data[kind][lang]]
+    parts = [in_language(data[kind], lang)]
     if link:
-        parts.append(data["link"][lang])
+        parts.append(in_language(data["link"], lang))
     if site.phone:
-        parts.append(data["phone"][lang])
+        parts.append(in_language(data["phone"], lang))
     stop = data.get("stop", {}).get(site.policy)
     if stop:
-        parts.append(stop[lang])
+        parts.append(in_language(stop, lang))
     body = gsm.fold("".join(parts).format(**values))
     if gsm.segments(body) > data["max_segments"]:
         raise TooLong(f"{gsm.segments(body)} segments (at most {data['max_segments']})")
