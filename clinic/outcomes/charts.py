@@ -105,7 +105,7 @@ def responder_chart(report: Report, labels: dict[str, str], group_label: str) ->
     rows = report.rows
     chart = Chart("chart-responders", _("Responder rate by %(group)s", group=group_label.lower()),
                   _("Share of evaluable cases with at least %(pct)s%% relief at follow-up; whiskers show the 95%% "
-                    "confidence interval; shaded bands show the published range.", pct=f"{reference.min_relief() * 100:.0f}"))
+                    "confidence interval; shaded bands show the published range.", pct=format(reference.min_relief() * 100, ".0f")))
     frame = _Frame(1.0, len(rows))
     _axes(chart, frame, [(v / 100, f"{v}%") for v in (0, 25, 50, 75, 100)], _("Responders (%)"),
           group_label)
@@ -117,8 +117,8 @@ def responder_chart(report: Report, labels: dict[str, str], group_label: str) ->
             pub = row.published
             chart.add("rect", "band", x=cx - frame.band * 0.4, width=frame.band * 0.8, y=frame.y(pub.high / 100),
                       height=frame.y(pub.low / 100) - frame.y(pub.high / 100),
-                      title=_("Published range %(low)s–%(high)s%% (%(source)s)", low=f"{pub.low:.0f}",
-                              high=f"{pub.high:.0f}", source=pub.source))
+                      title=_("Published range %(low)s–%(high)s%% (%(source)s)", low=format(pub.low, ".0f"),
+                              high=format(pub.high, ".0f"), source=pub.source))
         if row.responder_rate is None or row.ci is None:
             chart.add("text", "no-data", _("no follow-up"), x=cx, y=TOP + frame.plot_h - 6, text_anchor="middle")
             continue
@@ -155,7 +155,7 @@ def pain_chart(report: Report) -> Chart:
         y = frame.y(value)
         chart.add("rect", f"bar moment-{moment.value}", x=cx - bar_w / 2, y=y, width=bar_w,
                   height=TOP + frame.plot_h - y, title=_("%(moment)s: median %(value)s", moment=names[moment.value],
-                                                         value=f"{value:g}"))
+                                                         value=format(value, "g")))
         chart.add("text", "value", f"{value:g}", x=cx, y=y - 6, text_anchor="middle")
     return chart
 
