@@ -292,7 +292,9 @@ def clinical_rules_markdown() -> str:
              "The clinical rules as the application applies them, read from its data files by the same "
              "loaders (a file that breaks its own rules stops the application at start-up). Every rule names "
              f"its source; {UNCONFIRMED} marks a rule seen only in secondary summaries, for the site's medical "
-             "director to confirm. To change a rule, change its data file and run `make docs`.", ""]
+             "director to confirm. A source written `clinical-reference sN` is section N of "
+             "[the clinical reference](clinical-reference.md), the facts the rules are built from, with its "
+             "published sources. To change a rule, change its data file and run `make docs`.", ""]
     lines += _procedure_lines() + _hold_lines() + _vocabulary_lines() + _steroid_lines() + _policy_lines()
     for name, title, what in FILES:
         lines += _file_lines(name, title, what)
