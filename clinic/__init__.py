@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from clinic import unit_of_work
 from clinic.config import CONFIGS, INSTANCE, check_sms, instance_secret_key, resource, secret_key_problem
 
 PACKAGE = Path(__file__).resolve().parent
@@ -27,6 +28,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     )
     register_config(app, config)
     register_extensions(app)
+    unit_of_work.init_app(app)  # the request owns the transaction: one commit after the view
     register_timing(app)    # first: its clock starts before every other hook
     register_security(app)  # before the blueprints: it sets the URL converters their rules use
     register_blueprints(app)

@@ -10,7 +10,8 @@ from flask_wtf import CSRFProtect
 
 from clinic.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# What a view loaded is what its page renders: the commit (unit_of_work.py) does not expire it.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
