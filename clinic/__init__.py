@@ -7,7 +7,9 @@ from pathlib import Path
 from types import ModuleType
 
 from flask import Blueprint, Flask
+from flask.typing import ResponseReturnValue
 
+from clinic import unit_of_work
 from clinic.config import CONFIGS, INSTANCE, check_sms, instance_secret_key, resource, secret_key_problem
 
 PACKAGE = Path(__file__).resolve().parent
@@ -40,9 +42,18 @@ INIT_ORDER = (
 )
 
 
+class ClinicApp(Flask):
+    """The application: each request's view runs in one unit of work, committed once when it
+    returns and rolled back when it raises (clinic/unit_of_work.py)."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        with unit_of_work.unit_of_work():
+            return super().dispatch_request()
+
+
 def create_app(config: str | dict | None = None) -> Flask:
     """Build the application. `config` names a configuration or gives settings to apply on top."""
-    app = Flask(
+    app = ClinicApp(
         __name__,
         template_folder=str(resource("templates")),
         static_folder=str(resource("static")),

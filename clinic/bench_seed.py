@@ -30,6 +30,7 @@ from clinic.scheduling import stamps
 from clinic.scheduling.models import Appointment, WorkingHours
 from clinic.sites.models import Organisation, Room, Site
 from clinic.timeutil import local_to_utc
+from clinic.unit_of_work import unit_of_work
 
 PHYSICIANS = 6
 ROOMS = 4
@@ -210,14 +211,14 @@ def seed_scale(code: str, appointments: int, future_days: int, future_share: flo
     """Fill a benchmark site (6 physicians, 4 rooms) with N appointments over two years."""
     started = time.monotonic()
     today = utcnow().date()
-    ensure_site(code, today=today)
-    db.session.commit()
-    added = fill_history(code, appointments, today)
-    future = fill_future(code, future_days, future_share, today)
-    # The rows went in by COPY, past the session's listeners: the sites' stamps are bumped here.
-    stamps.bump(db.session, db.session.execute(sa.select(Site.id).where(
-        sa.or_(Site.code == code, Site.code.like(f"{code}-h%")))).scalars())
-    db.session.commit()
+    with unit_of_work():
+        ensure_site(code, today=today)
+    with unit_of_work():
+        added = fill_history(code, appointments, today)
+        future = fill_future(code, future_days, future_share, today)
+        # The rows went in by COPY, past the session's listeners: the sites' stamps are bumped here.
+        stamps.bump(db.session, db.session.execute(sa.select(Site.id).where(
+            sa.or_(Site.code == code, Site.code.like(f"{code}-h%")))).scalars())
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("ANALYZE appointments"))

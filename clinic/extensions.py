@@ -12,7 +12,8 @@ from flask_wtf import CSRFProtect
 
 from clinic.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# What a view loaded is what its page renders: the commit (unit_of_work.py) does not expire it.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 # The base class of every model. Flask-SQLAlchemy makes db.Model at run time from Base, so the type
 # checker is shown Base itself (a base class must be a class it can name, not an attribute of db).
 if TYPE_CHECKING:

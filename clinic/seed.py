@@ -23,6 +23,7 @@ from clinic.sites.holidays import public_holiday
 from clinic.scheduling.models import Appointment, AppointmentStatus, WorkingHours
 from clinic.sites.models import Organisation, Room, Site
 from clinic.timeutil import local_to_utc
+from clinic.unit_of_work import unit_of_work
 
 # Two organisations that must never see each other's patients.
 ORGANISATIONS = [
@@ -198,15 +199,15 @@ def seed_demo():
         raise click.ClickException("seed-demo adds staff with public passwords: it runs only with "
                                    "CLINIC_ENV=development or testing, never in production.")
     now = utcnow()
-    orgs = _get_or_create_organisations()
-    sites = _get_or_create_sites(orgs)
-    click.echo(f"Organisations: {', '.join(orgs)}; sites: {', '.join(sites)}")
-    staff = _get_or_create_staff(sites, now.date())
-    patients = _patients(15, orgs)
-    click.echo(f"Patients: {len(patients)}")
-    created = _appointments(sites, patients, now)
-    click.echo(f"Appointments created: {created}")
-    db.session.commit()
+    with unit_of_work():
+        orgs = _get_or_create_organisations()
+        sites = _get_or_create_sites(orgs)
+        click.echo(f"Organisations: {', '.join(orgs)}; sites: {', '.join(sites)}")
+        staff = _get_or_create_staff(sites, now.date())
+        patients = _patients(15, orgs)
+        click.echo(f"Patients: {len(patients)}")
+        created = _appointments(sites, patients, now)
+        click.echo(f"Appointments created: {created}")
     click.echo("\nDemo logins (e-mail / password):")
     for email, password, _created in staff:
         click.echo(f"  {email:32} {password}")

@@ -8,6 +8,7 @@ import time
 from flask import current_app, g, has_request_context, request, session
 from flask_login import LoginManager, current_user
 
+from clinic import unit_of_work
 from clinic.accounts.models import ApiToken, User
 from clinic.db import utcnow
 from clinic.extensions import db
@@ -64,7 +65,7 @@ def user_from_bearer() -> User | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USE_EVERY:
         # Its own small transaction, before the request's work: kept whatever the request does.
         db.session.execute(db.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-        db.session.commit()
+        unit_of_work.commit()
     g.api_token = token
     return token.user
 

@@ -7,7 +7,7 @@ import click
 from clinic.accounts import services
 from clinic.cli import command
 from clinic.errors import DomainError
-from clinic.extensions import db
+from clinic.unit_of_work import unit_of_work
 
 
 @command("create-user")
@@ -23,10 +23,9 @@ def create_user(email: str, name: str, role: str, password: str, locations: tupl
                 organisation: str | None):
     """Create a user with a role and sites."""
     try:
-        user = services.create_user(email, name, role, password, locations, language, organisation)
-        db.session.commit()
+        with unit_of_work():
+            user = services.create_user(email, name, role, password, locations, language, organisation)
     except DomainError as err:
-        db.session.rollback()
         raise click.ClickException(err.message) from err
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
 
@@ -39,10 +38,9 @@ def create_user(email: str, name: str, role: str, password: str, locations: tupl
 def api_token(email: str, name: str, days: int | None):
     """Print a new API token for a user (the last word of the last line)."""
     try:
-        raw = services.issue_token(email, name, days)
-        db.session.commit()
+        with unit_of_work():
+            raw = services.issue_token(email, name, days)
     except DomainError as err:
-        db.session.rollback()
         raise click.ClickException(err.message) from err
     click.echo("Keep this token secret; it is shown only once.")
     if days:

@@ -14,6 +14,7 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import current_app, request
 
+from clinic import unit_of_work
 from clinic.accounts.models import LoginFailure
 from clinic.db import utcnow
 from clinic.extensions import db
@@ -41,7 +42,7 @@ def wait_before_next(email: str, now: dt.datetime | None = None) -> dt.timedelta
 
 def record_failure(email: str) -> None:
     db.session.add(LoginFailure(email=email[:254], ip=(request.remote_addr or "")[:45] or None))
-    db.session.commit()
+    unit_of_work.commit()  # kept whatever the rest of the request does: a failed sign-in always counts
 
 
 def clear_failures(email: str) -> None:

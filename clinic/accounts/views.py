@@ -61,7 +61,6 @@ def login():
                 session["lang"] = lang
             login_user(user)
             auth.start_session()
-            db.session.commit()
             return redirect(_safe_next(form.next.data))
         limits.record_failure(email)
         flash(_("E-mail or password is not right."), "error")
@@ -76,7 +75,6 @@ def logout():
         # (The session generation is per user, so the user's other browsers are signed out as well;
         # their API tokens keep working, unlike "sign out everywhere".)
         current_user.session_generation += 1
-        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")
@@ -96,7 +94,6 @@ def logout_everywhere():
     if form.validate_on_submit():
         revoked = account_services.end_all_sessions(current_user)
         record("user.logout_everywhere", "user", current_user.id, details={"tokens_revoked": revoked})
-        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You are signed out on every device, and your API tokens are revoked."), "info")
@@ -114,5 +111,4 @@ def set_language(lang: str):
         session["lang"] = lang
         if current_user.is_authenticated:
             current_user.language = lang
-            db.session.commit()
     return redirect(_safe_next(request.form.get("next")))

@@ -51,7 +51,6 @@ def edit_site(site_id: int):
     if form.validate_on_submit():
         try:
             site_services.update_site(site, _site_input(form))
-            db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
             show_errors(form, err)
@@ -83,7 +82,6 @@ def site_calendar(site_id: int):
     try:
         site_services.add_exception(site, form.day.data, form.kind.data, form.start_time.data, form.end_time.data,
                                     form.reason.data or "", confirm=form.confirm.data, user_id=current_user.id)
-        db.session.commit()
     except AppointmentsAffected as err:
         return _render_calendar(site, form, affected_rows(err), 409)
     except ValidationFailed as err:
@@ -106,7 +104,6 @@ def remove_exception(site_id: int, exception_id: int):
         try:
             site_services.remove_exception(site, exception_id, confirm=request.form.get("confirm") == "y",
                                            user_id=current_user.id)
-            db.session.commit()
         except AppointmentsAffected as err:
             affected = affected_rows(err)
         else:
@@ -137,7 +134,6 @@ def room_form(site_id: int, room_id: int | None = None):
                 room_services.create_room(site, form.name.data, form.modalities.data or [])
             else:
                 room_services.update_room(room, form.name.data, form.modalities.data or [])
-            db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
             show_errors(form, err)
@@ -161,12 +157,10 @@ def room_active(site_id: int, room_id: int, action: str):
         abort(400)
     try:
         room_services.set_active(room, action == "activate")
-        db.session.commit()
     except room_services.RoomHasBookings as err:
         db.session.rollback()
         appointments = err.appointments
         audit_reads(appointments, "appointment.read_room_bookings")
-        db.session.commit()
         flash(_("%(room)s still has %(num)s coming booking(s): move them first.", room=room.name,
                 num=len(appointments)), "error")
         return render_template("admin/rooms.html", site=site, form=form, blocked=(room, appointments)), 409

@@ -65,7 +65,6 @@ def hours(physician_id: int):
         try:
             staffing.set_schedule(physician, site, form.valid_from.data, form.pattern(),
                                   confirm=form.confirm.data, user_id=current_user.id)
-            db.session.commit()
         except AppointmentsAffected as err:
             affected, status = affected_rows(err), 409
         except ValidationFailed as err:
@@ -108,7 +107,6 @@ def time_off(physician_id: int):
             start, end = _time_off_bounds(form, tz.tz if tz else ZoneInfo("UTC"))
             staffing.add_time_off(physician, start, end, form.reason.data or "", site,
                                   confirm=form.confirm.data, user_id=current_user.id)
-            db.session.commit()
         except AppointmentsAffected as err:
             affected, status = affected_rows(err), 409
         except ValidationFailed as err:
@@ -134,7 +132,6 @@ def remove_time_off(physician_id: int, time_off_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         staffing.remove_time_off(physician, time_off_id)
-        db.session.commit()
         flash(_("Time off removed."), "success")
         return redirect(url_for("admin.time_off", physician_id=physician.id))
     tz = physician.sites[0].tz if physician.sites else ZoneInfo("UTC")
@@ -156,6 +153,5 @@ def week_view(physician_id: int):
         abort(403)
     start = date_arg("start", lenient=True) or utcnow().astimezone(site.tz).date()
     days = week(physician, site, start)
-    db.session.commit()
     return render_template("admin/week.html", physician=physician, site=site, days=days, weekdays=WEEKDAYS,
                            previous=days[0].date - dt.timedelta(days=7), next=days[0].date + dt.timedelta(days=7))

@@ -39,7 +39,6 @@ def new_user():
         try:
             user = user_services.create_user(form.email.data, form.name.data, form.role.data, form.password.data,
                                               form.sites.data or [], form.language.data)
-            db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
             show_errors(form, err)
@@ -74,7 +73,6 @@ def user(user_id: int):
         try:
             user_services.update_user(target, current_user, form.name.data, form.role.data, form.sites.data or [],
                                       form.language.data)
-            db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
             show_errors(form, err)
@@ -94,7 +92,6 @@ def reset_password(user_id: int):
     if form.validate_on_submit():
         try:
             user_services.reset_password(target, form.password.data)
-            db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
             show_errors(form, err)
@@ -114,7 +111,6 @@ def deactivate_user(user_id: int):
     if form.validate_on_submit():
         try:
             user_services.deactivate(target, current_user)
-            db.session.commit()
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "error")
@@ -134,7 +130,6 @@ def reactivate_user(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     user_services.reactivate(target)
-    db.session.commit()
     flash(_("%(email)s is active again.", email=target.email), "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
@@ -149,7 +144,6 @@ def issue_token(user_id: int):
         return _render_user(target, token_form=form, status=422)
     try:
         raw = user_services.issue_token(target, form.name.data)
-        db.session.commit()
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
@@ -165,7 +159,6 @@ def revoke_token(user_id: int, token_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         user_services.revoke_token(target, token_id)
-        db.session.commit()
         flash(_("Token %(prefix)s… revoked.", prefix=token.prefix), "success")
         return redirect(url_for("admin.user", user_id=target.id))
     return render_template("admin/confirm.html", form=form, affected=[],

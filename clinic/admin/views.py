@@ -40,7 +40,6 @@ def affected_rows(err: affected_services.AppointmentsAffected) -> list:
     db.session.rollback()
     appointments = err.appointments
     affected_services.audit_reads(appointments, "appointment.read_affected")
-    db.session.commit()
     flash(_("This change would leave %(num)s booked appointment(s) outside working time. "
             "Confirm to save it and put them on the to-reschedule list.", num=len(appointments)), "warning")
     return appointments
@@ -57,6 +56,5 @@ def index():
 def to_reschedule():
     appointments = affected_services.to_reschedule(current_user.site_ids())
     affected_services.audit_reads(appointments, "appointment.read_to_reschedule")
-    db.session.commit()
     return render_template("admin/to_reschedule.html", appointments=appointments)
 

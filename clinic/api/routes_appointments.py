@@ -61,7 +61,6 @@ def concurrent_change(err: ConcurrentChange):
     """409 conflict_retry with the appointment as it now stands (read after the losing work is undone)."""
     db.session.rollback()
     body = error_body(err.code, err.message, {"appointment": appointment_json(err.appointment)})
-    db.session.commit()
     return jsonify(body), err.status
 
 
@@ -84,7 +83,6 @@ def _idempotent(handler: Callable[[], tuple[dict, int]]):
     key = request.headers.get("Idempotency-Key")
     if key is None:
         body, code = handler()
-        db.session.commit()
         return jsonify(body), code
     if not 0 < len(key) <= 200:
         raise ValidationFailed({"Idempotency-Key": "From 1 to 200 characters."})
@@ -109,7 +107,7 @@ def _idempotent(handler: Callable[[], tuple[dict, int]]):
         with db.session.begin_nested():
             db.session.add(IdempotencyKey.for_appointment(body["id"], user_id=user.id, key=key, request_hash=digest,
                                                           status_code=code, body=body))
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # The same key won a race in another request: its answer stands, this work is undone.
         db.session.rollback()
@@ -267,7 +265,6 @@ def list_appointments():
     day = query_date("date")
     physician = query_int("physician", 0, 1, 2**31 - 1) if request.args.get("physician") else None
     appts = reads.day_list(site, day, physician)
-    db.session.commit()
     return jsonify({"appointments": appointments_json(appts)})
 
 
@@ -275,7 +272,6 @@ def list_appointments():
 @requires("view_schedule")
 def get_appointment(appointment_id: int):
     appt = _appointment(appointment_id)
-    db.session.commit()
     return jsonify(appointment_json(appt))
 
 
@@ -319,7 +315,7 @@ def check_in(appointment_id: int):
     def handler() -> tuple[dict, int]:
         appt = _appointment(appointment_id)
         status.check_in(appt, signed_in_actor())
-        db.session.commit()
+        db.session.flush()  # an update that matched no row is found here, inside _changed
         return appointment_json(appt), 200
 
     body, code = _changed(appointment_id, handler)()
@@ -332,7 +328,6 @@ def no_show(appointment_id: int):
     services.begin_write()
     appt = _appointment(appointment_id)
     status.mark_no_show(appt, signed_in_actor())
-    db.session.commit()
     return jsonify(appointment_json(appt))
 
 
@@ -341,5 +336,4 @@ def no_show(appointment_id: int):
 def reminders(appointment_id: int):
     appt = _appointment(appointment_id, "appointment.reminders.read")  # audited, site-checked
     rows = reminder_rows(appt.id)
-    db.session.commit()
     return jsonify({"reminders": [reminder_json(r, appt.site.tz) for r in rows]})

@@ -10,7 +10,6 @@ from clinic.tenancy import get_scoped
 from clinic.api.views import bp
 from clinic.db import utcnow
 from clinic.errors import DomainError
-from clinic.extensions import db
 from clinic.procedures import services
 from clinic.procedures.serialize import checklist_json, item_json
 from clinic.scheduling.models import Appointment
@@ -31,7 +30,6 @@ def get_checklist(appointment_id: int):
     now = utcnow()
     case = services.open_case(appointment, now)
     body = checklist_json(case, str(get_locale()), current_actor(), now)
-    db.session.commit()
     return jsonify(body)
 
 
@@ -55,5 +53,4 @@ def record_item(appointment_id: int, item_code: str):
     )
     body = item_json(case, case.known_item(item_code), str(get_locale()), user, now)
     body["state"] = case.checklist.state.value
-    db.session.commit()
     return jsonify(body)

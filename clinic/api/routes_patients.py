@@ -11,7 +11,6 @@ from clinic.api.parsing import Body, query_int
 from clinic.api.serializers import patient_json
 from clinic.api.views import bp
 from clinic.errors import DomainError, ValidationFailed
-from clinic.extensions import db
 from clinic.patients import services
 from clinic.patients.models import SEXES
 from clinic.patients.phones import registering_site
@@ -62,7 +61,6 @@ def create_patient():
     location = body.string("location", required=False, max_length=40)
     data = _patient_input(body)
     patient = services.create_patient(data, services.registration_site(current_actor(), location))
-    db.session.commit()
     return jsonify(patient_json(patient, with_history=True)), 201
 
 
@@ -77,7 +75,6 @@ def search_patients():
     page = query_int("page", 1, 1, 100000)
     per_page = query_int("per_page", services.PER_PAGE, 1, 100)
     patients, total = services.search_patients(q, page, per_page)
-    db.session.commit()
     return jsonify(
         {"patients": [patient_json(p) for p in patients], "page": page, "per_page": per_page, "total": total}
     )
@@ -89,5 +86,4 @@ def get_patient(patient_id: int):
     patient = services.get_patient(patient_id)
     if patient is None:
         raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
-    db.session.commit()
     return jsonify(patient_json(patient, with_history=True))

@@ -12,7 +12,6 @@ from clinic.api.parsing import Body, given
 from clinic.api.routes_reference import site_by_code
 from clinic.api.views import bp
 from clinic.errors import ValidationFailed
-from clinic.extensions import db
 from clinic.timeutil import iso_local
 
 
@@ -32,7 +31,6 @@ def add_time_off(physician_id: int):
         raise ValidationFailed({"end": "The end must come after the start."})
     actor = signed_in_actor()
     time_off = staffing.add_time_off(physician, start, end, reason, site, confirm=bool(confirm), user_id=actor.id)
-    db.session.commit()
     tz = site.tz if site else physician.sites[0].tz if physician.sites else ZoneInfo("UTC")
     return jsonify({
         "id": time_off.id, "start": iso_local(time_off.start_at, tz), "end": iso_local(time_off.end_at, tz),

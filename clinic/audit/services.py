@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request
 from flask_login import current_user
 
+from clinic import unit_of_work
 from clinic.audit.models import AuditEvent
 from clinic.db import utcnow
 from clinic.extensions import db
@@ -120,5 +121,5 @@ def record_refusal(status: int) -> bool:
     kind, object_id = named[0]
     record("access.refused", kind, object_id, _patient_of(kind, object_id),
            {"status": status, "method": request.method, "path": request.path[:200], "endpoint": request.endpoint})
-    db.session.commit()
+    unit_of_work.commit()  # after the request's own unit of work: a refusal is on record whatever it was
     return True

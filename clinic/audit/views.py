@@ -79,13 +79,11 @@ def _patient_on_record(patient_id: int | None) -> int | None:
 def index():
     form = _form()
     if not form.validate():
-        db.session.commit()
         return render_template("audit/index.html", form=form, events=None, actions=queries.action_names()), 422
     page = page_arg()
     f = _filter(form)
     events, total = queries.search(f, page)
     record("audit.view", "audit_log", patient_id=_patient_on_record(f.patient_id), details=f.as_dict() | {"page": page})
-    db.session.commit()
     pages = max(1, -(-total // queries.PER_PAGE))
     return render_template("audit/index.html", form=form, events=events, total=total, page=page, pages=pages,
                            actions=queries.action_names())
@@ -102,11 +100,9 @@ def _csv_line(row: list[str]) -> str:
 def export():
     form = _form()
     if not form.validate():
-        db.session.commit()
         return render_template("audit/index.html", form=form, events=None, actions=queries.action_names()), 422
     f = _filter(form)
     record("audit.export", "audit_log", patient_id=_patient_on_record(f.patient_id), details=f.as_dict())
-    db.session.commit()  # the export is on record before the first byte leaves
 
     def generate():
         for row in queries.export_rows(f):

@@ -87,10 +87,8 @@ def _report_filters(form: SafetyForm) -> services.ReportFilter:
 def report():
     form, names = _report_form()
     if not form.validate():
-        db.session.commit()
         return render_template("outcomes/report.html", form=form, report=None), 422
     result = services.build_report(_report_filters(form))
-    db.session.commit()
     labels = names[result.filters.group]
     group_label = dict(GROUP_CHOICES)[result.filters.group]
     return render_template(
@@ -106,10 +104,8 @@ def report():
 def report_csv():
     form, names = _report_form()
     if not form.validate():
-        db.session.commit()
         return render_template("outcomes/report.html", form=form, report=None), 422
     result = services.build_report(_report_filters(form))
-    db.session.commit()
     body = services.to_csv(services.csv_rows(result, names[result.filters.group]))
     f = result.filters
     filename = f"outcomes_{f.date_from.isoformat()}_{f.date_to.isoformat()}.csv"
@@ -122,10 +118,8 @@ def report_csv():
 def safety_view():
     form, names = _report_form(SafetyForm)
     if not form.validate():
-        db.session.commit()
         return render_template("outcomes/safety.html", form=form, view=None), 422
     view = safety.safety_view(_report_filters(form))
-    db.session.commit()
     return render_template("outcomes/safety.html", form=form, view=view, procedures=names["procedure"])
 
 
@@ -139,11 +133,9 @@ def delivery_view():
     form = DeliveryForm(flask_request.args)
     form.site.choices = [("", _("All"))] + [(str(s.id), s.name) for s in _sites()]
     if not form.validate():
-        db.session.commit()
         return render_template("outcomes/delivery.html", form=form, health=None), 422
     health = delivery.delivery_health(form.date_from.data, form.date_to.data,
                                       int(form.site.data) if form.site.data else None)
-    db.session.commit()
     labels = _status_labels()
     return render_template("outcomes/delivery.html", form=form, health=health, labels=labels,
                            chart=charts.delivery_chart(health.per_day, labels))

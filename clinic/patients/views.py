@@ -64,7 +64,6 @@ def index():
     q = request.args.get("q", "")[:200]
     page = page_arg()
     patients, total = services.search_patients(q, page)
-    db.session.commit()
     pages = max(1, -(-total // services.PER_PAGE))
     return render_template("patients/index.html", patients=patients, total=total, q=q, page=page, pages=pages)
 
@@ -89,7 +88,6 @@ def new():
         try:
             site = services.registration_site(current_actor(), form.location.data)
             patient = services.create_patient(_input(form), site)
-            db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
             _show_errors(form, err)
@@ -106,7 +104,6 @@ def new():
 @requires("view_patients")
 def show(patient_id: int):
     patient = services.get_patient(patient_id) or abort(404)
-    db.session.commit()
     return render_template(
         "patients/show.html", patient=patient, condition_labels=CONDITION_LABELS, allergy_labels=ALLERGY_LABELS,
         unrecognised=set(patient_medicines(patient)[1]),
@@ -124,13 +121,11 @@ def edit(patient_id: int):
     if form.validate_on_submit():
         try:
             services.update_patient(patient, _input(form))
-            db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
             _show_errors(form, err)
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
-    db.session.commit()
     return render_template("patients/form.html", form=form, patient=patient, medicine_names=pick_list()), \
         422 if form.errors else 200

@@ -41,7 +41,6 @@ def manage_link(view: Callable) -> Callable:
             abort(404)
         with locale_of(appointment.patient.language or "en"):
             if request.method == "POST" and appointment.status.value == "cancelled":
-                db.session.commit()  # after a cancellation the link shows the cancellation, and nothing more
                 return redirect(url_for("portal.manage_page", token=token))
             return view(token, appointment)
 
@@ -61,7 +60,6 @@ def _choices(appointment) -> list[tuple[str, str]]:
 
 def _page(token, appointment, status=200, **forms):
     if appointment.status.value == "cancelled":
-        db.session.commit()
         return render_template("portal/manage_cancelled.html", appointment=appointment, site=appointment.site)
     other = forms.get("other") or OtherTimeForm(prefix="other")
     other.starts.choices = other.starts.choices or _choices(appointment)
@@ -73,12 +71,10 @@ def _page(token, appointment, status=200, **forms):
         request_form=forms.get("request") or CancelRequestForm(prefix="request"), other_form=other,
         optout_form=OptOutForm(prefix="optout"), pending=services.open_cancellation(appointment),
         reminders=list(rows))
-    db.session.commit()
     return page, status
 
 
 def _done(appointment, message: str):
-    db.session.commit()
     return render_template("portal/done.html", site=appointment.site, message=message)
 
 
@@ -93,7 +89,6 @@ def manage_page(token, appointment):
 def manage_invite(token, appointment):
     method = "CANCEL" if appointment.status.value == "cancelled" else "REQUEST"
     body = invite(appointment, appointment.patient.language or "en", method)
-    db.session.commit()
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": "attachment; filename=appointment.ics", "Cache-Control": "no-store"})
 
@@ -110,7 +105,6 @@ def manage_cancel(token, appointment):
         db.session.rollback()
         flash(_("It is too late to cancel here; please call us or send a request."), "error")
         return redirect(url_for("portal.manage_page", token=token))
-    db.session.commit()
     return redirect(url_for("portal.manage_page", token=token))
 
 
@@ -167,7 +161,6 @@ def confirm_time(request_id: int, option_id: int):
     if row.kind != "reschedule":
         abort(404)
     appointment = manage.confirm_time(row, option_id, current_actor())
-    db.session.commit()
     warnings = [str(w.get("code", "")) for w in appointment.warnings or []]
     flash(_("Appointment moved; the patient receives the new time.") +
           (" " + _("Check the warnings: %(codes)s", codes=", ".join(warnings)) if warnings else ""), "success")

@@ -75,7 +75,6 @@ def patient_link(purpose: str) -> Callable:
 @bp.route("/p/prepare/<token>")
 @patient_link("prepare")
 def prepare(token, claims, patient, appointment):
-    db.session.commit()
     return render_template("portal/prepare.html", patient=patient, appointment=appointment, site=appointment.site)
 
 
@@ -85,16 +84,13 @@ def pain(token, claims, patient, appointment):
     if claims.moment not in services.PAIN_MOMENTS:
         return _link_error(403)
     if not services.takes_pain_scores(appointment):
-        db.session.commit()
         return render_template("portal/no_pain_score.html", appointment=appointment, site=appointment.site)
     form = PainScoreForm()
     if form.validate_on_submit():
         services.record_pain_score(claims, form.score.data, form.note.data or "")
-        db.session.commit()
         return render_template("portal/done.html", message=_("Thank you: your answer was sent to your care team."),
                                site=appointment.site)
     previous = services.existing_score(appointment, claims.moment)
-    db.session.commit()
     return render_template("portal/pain.html", form=form, appointment=appointment, site=appointment.site,
                            previous=previous), 422 if form.errors else 200
 
@@ -110,11 +106,9 @@ def cancel(token, claims, patient, appointment):
             db.session.rollback()
             flash(_("This appointment is no longer upcoming; please call us."), "error")
         else:
-            db.session.commit()
             return render_template("portal/done.html", site=appointment.site, message=_(
                 "Your request was sent. The front desk will confirm the cancellation with you."))
     pending = services.open_cancellation(appointment)
-    db.session.commit()
     return render_template("portal/cancel.html", form=form, appointment=appointment, site=appointment.site,
                            pending=pending), 422 if form.errors else 200
 
@@ -125,10 +119,8 @@ def optout(token, claims, patient, appointment):
     form = OptOutForm()
     if form.validate_on_submit():
         services.opt_out(claims)
-        db.session.commit()
         return render_template("portal/done.html", site=appointment.site, message=_(
             "Done: you will only receive the messages needed for your safety and your appointments."))
-    db.session.commit()
     return render_template("portal/optout.html", form=form, patient=patient, site=appointment.site)
 
 
@@ -139,7 +131,6 @@ def requests():
 
     rows = services.open_requests(visible_site_ids())
     times = options_of([req.id for req, _a in rows if req.kind == "reschedule"])
-    db.session.commit()
     return render_template("portal/requests.html", rows=rows, form=ConfirmForm(), times=times)
 
 
@@ -150,6 +141,5 @@ def handled(request_id: int):
     if not form.validate_on_submit():
         abort(400)
     services.mark_handled(request_id, current_actor(), visible_site_ids())
-    db.session.commit()
     flash(_("Request marked as handled."), "success")
     return redirect(url_for("portal.requests"))

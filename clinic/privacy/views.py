@@ -35,7 +35,6 @@ def _messages() -> dict[str, str]:
 def export(patient_id: int):
     patient = services.get_patient(patient_id) or abort(404)
     data = services.export_patient(patient)
-    db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="patient-{patient.id}.json"',
@@ -51,7 +50,6 @@ def erase(patient_id: int):
     if form.validate_on_submit():
         try:
             cancelled = services.erase_patient(patient, form.confirmation.data)
-            db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
             form.confirmation.errors = [_messages().get(str(err.details.get("confirmation")), err.message)]
@@ -62,5 +60,4 @@ def erase(patient_id: int):
     status = 422 if form.errors else 200
     if status == 422:
         flash(_("Please correct the marked fields."), "error")
-    db.session.commit()
     return render_template("privacy/erase.html", form=form, patient=patient), status

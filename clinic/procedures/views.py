@@ -90,7 +90,6 @@ def case(appointment_id: int):
     appointment = _appointment(appointment_id)
     now = utcnow()
     case = services.open_case(appointment, now)
-    db.session.commit()
     return _render_case(case, now)
 
 
@@ -109,7 +108,6 @@ def record_item(appointment_id: int, item_code: str):
     try:
         services.record(appointment, item_code, forms.value_of(item, form), current_user,
                         override_reason=form.override_reason.data, amendment_reason=form.amendment_reason.data, now=now)
-        db.session.commit()
     except DomainError as err:
         db.session.rollback()
         case = services.refresh(services.load_case(_appointment(appointment_id)), now)
@@ -145,7 +143,6 @@ def report(appointment_id: int):
     appointment = _appointment(appointment_id)
     now = utcnow()
     case = services.open_case(appointment, now, action="checklist.report")
-    db.session.commit()
     language = appointment.site.language
     with force_locale(language):
         return render_template("procedures/report.html", case=case, appointment=appointment, language=language,
@@ -177,7 +174,6 @@ def _user_sites() -> list[Site]:
 def board():
     site, day = _board_args()
     data = board_service.day_board(site, day, utcnow())
-    db.session.commit()
     refresh = request.args.get("refresh", 30, type=int) or 30
     return render_template("procedures/board.html", board=data, sites=_user_sites(), now=utcnow(),
                            refresh_ms=min(max(refresh, 2), 300) * 1000)
@@ -188,7 +184,6 @@ def board():
 def board_fragment():
     site, day = _board_args()
     data = board_service.day_board(site, day, utcnow())
-    db.session.commit()
     return render_template("procedures/_board_table.html", board=data, now=utcnow())
 
 
@@ -198,5 +193,4 @@ def worklist():
     tz = current_user.sites[0].tz if current_user.sites else dt.UTC
     day = date_arg("date", lenient=True) or local_date(utcnow(), tz)
     cases = board_service.worklist(current_user, day, utcnow())
-    db.session.commit()
     return render_template("procedures/worklist.html", cases=cases, day=day)

@@ -40,6 +40,7 @@ from clinic.reminders.schedule import in_quiet_hours, out_of_quiet_hours, rules
 from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.sms import compose as sms_compose
 from clinic.sms import transport as sms_transport
+from clinic.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 ROW_HEADER = "X-Clinic-Reminder"
@@ -85,8 +86,7 @@ def claim(batch_size: int, marker: str, now: dt.datetime) -> list[int]:
     due = _due_condition(now, stale)
     pick = sa.select(t.id).where(due).order_by(t.next_attempt_at, t.id).limit(batch_size)
     values = {"status": "sending", "claimed_by": marker, "claimed_at": now}
-    session = db.session
-    try:
+    with unit_of_work() as session:
         if db.engine.dialect.name == "postgresql":
             ids = list(session.execute(pick.with_for_update(skip_locked=True)).scalars())
             if ids:
@@ -95,14 +95,10 @@ def claim(batch_size: int, marker: str, now: dt.datetime) -> list[int]:
             session.execute(sa.update(Reminder.__table__)
                             .where(t.id.in_(pick.scalar_subquery()), due).values(**values))
             ids = []
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     if db.engine.dialect.name != "postgresql":
-        ids = list(session.execute(
-            sa.select(t.id).where(t.claimed_by == marker, t.status == "sending").order_by(t.id)).scalars())
-        session.commit()
+        with unit_of_work() as session:
+            ids = list(session.execute(
+                sa.select(t.id).where(t.claimed_by == marker, t.status == "sending").order_by(t.id)).scalars())
     return ids
 
 
@@ -118,9 +114,9 @@ def _guarded_statement(columns: tuple[str, ...]) -> sa.Update:
 
 def _guarded_update(row_id: int, marker: str, **values) -> bool:
     params = {"row_id": row_id, "marker": marker, **{f"new_{name}": value for name, value in values.items()}}
-    # An UPDATE's result is a CursorResult (it has a rowcount); the stubs type execute() as a plain Result.
-    result = cast(sa.CursorResult[Any], db.session.execute(_guarded_statement(tuple(values)), params))
-    db.session.commit()
+    with unit_of_work():
+        # An UPDATE's result is a CursorResult (it has a rowcount); the stubs type execute() as a plain Result.
+        result = cast(sa.CursorResult[Any], db.session.execute(_guarded_statement(tuple(values)), params))
     return result.rowcount == 1
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.reminders.models import DispatcherHeartbeat
+from clinic.unit_of_work import unit_of_work
 
 
 def beat(worker_id: str, interval_seconds: int, started_at: dt.datetime, counts, now: dt.datetime | None = None) -> None:
@@ -27,13 +28,9 @@ def beat(worker_id: str, interval_seconds: int, started_at: dt.datetime, counts,
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.worker_id],
                                       set_={"last_pass_at": now, "interval_seconds": interval_seconds, **added})
     keep = dt.timedelta(seconds=current_app.config.get("HEARTBEAT_KEEP_SECONDS", 86_400))
-    try:
+    with unit_of_work():
         db.session.execute(stmt)
         db.session.execute(sa.delete(table).where(table.c.last_pass_at < now - keep))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def live(now: dt.datetime | None = None) -> list[DispatcherHeartbeat]:

@@ -42,7 +42,6 @@ def outbox():
     page = page_arg()
     rows, total, by_status = services.list_outbox(flt, page)
     sites = db.session.execute(sa.select(Site).order_by(Site.name)).scalars().all()
-    db.session.commit()
     pages = max(1, -(-total // services.PER_PAGE))
     return render_template("reminders/outbox.html", rows=rows, total=total, by_status=by_status, flt=flt,
                            sites=sites, statuses=[s.value for s in ReminderStatus], page=page, pages=pages,
@@ -55,10 +54,8 @@ def retry(reminder_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         services.retry(reminder_id)
-        db.session.commit()
         flash(_("The message is queued again; the dispatcher sends it on its next pass."), "success")
         return redirect(url_for("reminders.outbox", status="failed"))
     row = services.get_reminder(reminder_id)
     record("reminder.read", "reminder", row.id, row.patient_id)
-    db.session.commit()
     return render_template("reminders/retry.html", row=row, form=form)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from clinic import unit_of_work
 from clinic.access import allows
 from clinic.accounts.models import User
 from clinic.audit.services import record
@@ -190,7 +191,7 @@ def begin_write() -> None:
     if not _is_sqlite():
         return
     if not (db.session.new or db.session.dirty or db.session.deleted):
-        db.session.commit()
+        unit_of_work.commit()
     table = Site.__table__
     # Matches no row, but an UPDATE takes the database's write lock all the same.
     db.session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))

@@ -139,7 +139,6 @@ def book(patient_id: int):
     form, site = _booking_form(patient)
     context = {"form": form, "patient": patient, "site": site, "week": None, "medicine_names": pick_list()}
     if request.method == "GET":
-        db.session.commit()
         return render_template("scheduling/book.html", **context)
     if not form.validate():
         flash(_("Please correct the marked fields."), "error")
@@ -159,13 +158,11 @@ def book(patient_id: int):
             flash(_refusal(err), "error")
             code = err.status
         else:
-            db.session.commit()
             return render_template("scheduling/confirm.html", form=form, patient=patient, site=site, slot=slot,
                                    result=result, physician=db.session.get(User, slot.physician_id),
                                    action=url_for("scheduling.book", patient_id=patient.id),
                                    form_key=form_keys.new_key(), medicines=[d for d, _ in inp.medications or ()])
     context["week"] = week_of(site, form.procedure.data, form.week.data, _int_or_none(form.physician.data))
-    db.session.commit()
     return render_template("scheduling/book.html", **context), code
 
 
@@ -176,7 +173,6 @@ def _done_before(key: str | None, form: str, subject_id: int, message: str):
     appointment_id = form_keys.done_with(signed_in_actor().id, key, form, subject_id)
     if appointment_id is None:
         return None
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("scheduling.show", appointment_id=appointment_id))
 
@@ -193,7 +189,7 @@ def change_once(form: str, subject_id: int, write, done: str, again: str):
         appt = write()
         if form_keys.valid(key):
             form_keys.remember(signed_in_actor().id, key, form, subject_id, appt.id)
-        db.session.commit()
+        db.session.flush()  # a twin's key, or a rival's change, is refused here; the request commits
     except (DomainError, IntegrityError) as err:
         db.session.rollback()
         refusal = err
@@ -228,7 +224,6 @@ def show(appointment_id: int):
     from clinic.api.appointment_json import appointment_json
 
     data = appointment_json(appt)
-    db.session.commit()
     now, tz = utcnow(), appt.site.tz
     return render_template("scheduling/show.html", appt=appt, data=data, history=history, people=people,
                            procedure=load_procedures().get(appt.procedure_code),
@@ -266,13 +261,11 @@ def reschedule(appointment_id: int):
             flash(_refusal(err), "error")
             code = err.status
         else:
-            db.session.commit()
             return render_template("scheduling/confirm.html", form=form, patient=appt.patient, site=site, slot=slot,
                                    appt=appt, result=None, physician=db.session.get(User, slot.physician_id),
                                    action=url_for("scheduling.reschedule", appointment_id=appt.id),
                                    form_key=form_keys.new_key())
     week = week_of(site, appt.procedure_code, form.week.data, physician_id, exclude_appointment_id=appt.id)
-    db.session.commit()
     return render_template("scheduling/reschedule.html", appt=appt, form=form, site=site, week=week), code
 
 
@@ -291,7 +284,6 @@ def cancel(appointment_id: int):
     if request.method == "POST":
         flash(_("Please give a reason."), "error")
         code = 422
-    db.session.commit()
     return render_template("scheduling/cancel.html", appt=appt, form=form,
                            form_key=request.form.get(form_keys.FIELD) or form_keys.new_key()), code
 
@@ -341,6 +333,5 @@ def day():
         if status == 422 or form.day.data is None:
             form.day.data = local_date(utcnow(), site.tz)
         appts = reads.day_list(site, form.day.data)
-    db.session.commit()
     return render_template("scheduling/day.html", form=form, site=site, appts=appts,
                            physicians={u.id: u.name for u in _physicians(site)} if site else {}), status

@@ -12,7 +12,6 @@ from clinic import navigation
 from clinic.access import ensure_site, requires
 from clinic.tenancy import get_scoped_or_404
 from clinic.audit.services import record, record_shown
-from clinic.extensions import db
 from clinic.scheduling.models import Appointment
 from clinic.mail import folder as outbox
 from clinic.screening.sheet import render_sheet
@@ -33,7 +32,6 @@ def sheet(appointment_id: int):
     ensure_site(appointment.site_id)
     html = render_sheet(appointment)   # escaped by its own template
     record("appointment.preparation_sheet", "appointment", appointment.id, appointment.patient_id)
-    db.session.commit()
     return render_template("screening/sheet.html", appointment=appointment, sheet_html=html)
 
 
@@ -44,7 +42,6 @@ def outbox_index():
     entries, total = outbox.page(number, PER_PAGE)
     record_shown("outbox.list", [(pid, None) for pid in outbox.addressed_patients([e.headers for e in entries])],
                  {"page": number, "names": [e.name for e in entries]})
-    db.session.commit()
     pages = max(1, -(-total // PER_PAGE))
     return render_template("screening/outbox_index.html", entries=entries, total=total, page=number, pages=pages,
                            folder=str(outbox.folder()), modified=_modified)
@@ -57,7 +54,6 @@ def outbox_show(name: str):
     patients = outbox.addressed_patients([message["headers"]])
     record("outbox.read", "outbox", name[:100], patients[0] if len(patients) == 1 else None,
            {"patients": patients} if len(patients) > 1 else None)
-    db.session.commit()
     return render_template("screening/outbox_show.html", message=message)
 
 

@@ -81,5 +81,4 @@ def inbound():
     if text.strip().strip(".!").casefold() not in words:
         return jsonify({"stopped": 0})
     stopped = opt_out(phone)
-    db.session.commit()
     return jsonify({"stopped": len(stopped)})
