@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from clinic.audit.models import AuditEvent
 from clinic.outcomes.models import PatientRequest
 from clinic.reminders.models import Reminder, ReminderStatus
-from tests.reminders.conftest import make_appointment  # noqa: F401  (shared fixture)
 
 DAY = dt.date(2026, 6, 10)
 

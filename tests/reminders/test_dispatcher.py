@@ -12,7 +12,7 @@ from clinic.reminders.dispatcher import dispatch_once
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.scheduling import signals
 from clinic.scheduling.models import AppointmentStatus
-from tests.reminders.smtp import SMTPServer, free_port
+from tests.smtp import SMTPServer, free_port
 
 BOOKED_AT = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
 

@@ -24,7 +24,7 @@ from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment
 from clinic.sites.models import Organisation, Room, Site
 from tests.cleanup import purge
-from tests.reminders.smtp import ROW_HEADER, Recorder, SMTPServer, sending_to
+from tests.smtp import ROW_HEADER, Recorder, SMTPServer, sending_to
 
 pytestmark = pytest.mark.postgres
 DELAY = 0.6  # seconds the mail server takes over each message
