@@ -44,29 +44,6 @@ def gateway(app):
 
 
 @pytest.fixture
-def notice_composers():
-    """Stand-in composers for confirmation and cancellation when the booking side's are absent."""
-    from email.message import EmailMessage
-
-    from clinic.mail.composers import COMPOSERS
-    from clinic.reminders.composers import subject_for
-
-    def stub(reminder):
-        msg = EmailMessage()
-        msg["To"] = reminder.patient.email
-        msg["Subject"] = subject_for(reminder) if reminder.kind in COMPOSERS else f"{reminder.kind}"
-        msg.set_content(reminder.kind)
-        return msg
-
-    added = [k for k in ("confirmation", "cancellation") if k not in COMPOSERS]
-    for kind in added:
-        COMPOSERS[kind] = stub
-    yield
-    for kind in added:
-        COMPOSERS.pop(kind, None)
-
-
-@pytest.fixture
 def committed_rows(app):
     """Make a site, patient and appointment (in a month), and N due 'day before' rows of the channel
     (an SMS patient has a phone and said yes to texts; the site has no quiet hours, so that texts go
