@@ -76,7 +76,8 @@ def test_same_phase_items_in_any_order(make_case, nurse):
     """Items of one phase may be recorded in any order."""
     appointment = make_case()
     services.record(appointment, "pain_before", 7, nurse, now=T0)
-    services.record(appointment, "identity_confirmed", True, nurse, now=T0)
+    case, _ = services.record(appointment, "identity_confirmed", True, nurse, now=T0)
+    assert case.entries["pain_before"].value == 7 and case.entries["identity_confirmed"].value is True
 
 
 @pytest.mark.parametrize("code, value", [
@@ -115,7 +116,8 @@ def test_front_desk_and_admin_record_nothing(make_case, make_user, paris, role):
 def test_physician_may_record_nurse_items(make_case, physician):
     """Sign-in and monitoring items are open to the physician too."""
     appointment = make_case()
-    services.record(appointment, "identity_confirmed", True, physician, now=T0)
+    _, entry = services.record(appointment, "identity_confirmed", True, physician, now=T0)
+    assert entry.done and entry.recorded_by_id == physician.id
 
 
 def test_unknown_or_inapplicable_item_is_404(make_case, nurse):
@@ -246,8 +248,9 @@ class TestMonitoringClock:
         """Vital signs during monitoring are recorded at once; only discharge waits."""
         appointment = make_case()
         to_monitoring(appointment, nurse, physician, complete_phase)
-        services.record(appointment, "vitals_recheck", {"systolic": 120, "diastolic": 80, "pulse": 70, "spo2": 98},
-                        nurse, now=T0 + dt.timedelta(minutes=1))
+        _, entry = services.record(appointment, "vitals_recheck", {"systolic": 120, "diastolic": 80, "pulse": 70,
+                                                                   "spo2": 98}, nurse, now=T0 + dt.timedelta(minutes=1))
+        assert entry.done and entry.value["systolic"] == 120
 
 
 def _events(appointment):
