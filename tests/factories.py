@@ -129,11 +129,10 @@ def patient(language="en", conditions=(), allergies=(), medications=(), site=Non
 new_patient = patient
 
 
-def appointment(site, patient=None, *, start=None, day=None, time=dt.time(10), minutes=30, turnover=None,
-                room=None, physician=None, procedure_code="esi-transforaminal", status="booked", region="lumbar",
-                side="left", **fields) -> Appointment:
-    """An appointment row made directly: no booking rule runs and no signal is sent (a test that
-    needs either books through the service or the routes).
+def build_appointment(site, patient=None, *, start=None, day=None, time=dt.time(10), minutes=30, turnover=None,
+                      room=None, physician=None, procedure_code="esi-transforaminal", status="booked",
+                      region="lumbar", side="left", **fields) -> Appointment:
+    """An appointment row not yet added to the session (for a test of the code that writes it).
 
     It starts at `start` (UTC) or at the site's local `day` and `time`, lasts `minutes`, and keeps
     its room for the site's turnover (or `turnover` minutes) after. Unless given, the patient is a
@@ -145,7 +144,7 @@ def appointment(site, patient=None, *, start=None, day=None, time=dt.time(10), m
             raise TypeError("an appointment needs a start (UTC) or a local day")
         start = local_to_utc(day, time, site.tz)
     end = start + dt.timedelta(minutes=minutes)
-    made = Appointment(
+    return Appointment(
         patient=patient if patient is not None else new_patient(language=site.language, site=site),
         site=site, room=room or new_room(site),
         physician=physician or user("physician", sites=[site], hours=False),
@@ -153,6 +152,12 @@ def appointment(site, patient=None, *, start=None, day=None, time=dt.time(10), m
         block_end_at=end + dt.timedelta(minutes=site.turnover_minutes if turnover is None else turnover),
         region=region, side=side, status=AppointmentStatus(status), **fields,
     )
+
+
+def appointment(site, patient=None, **kw) -> Appointment:
+    """An appointment row made directly (see build_appointment), added and flushed: no booking
+    rule runs and no signal is sent (a test that needs either books through the service or the routes)."""
+    made = build_appointment(site, patient, **kw)
     db.session.add(made)
     db.session.flush()
     return made

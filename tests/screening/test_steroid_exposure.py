@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from clinic.patients.models import InjectionRecord
-from clinic.scheduling.models import Appointment
 from clinic.screening.exposure import Exposure, worst_window
 from clinic.screening.services import evaluate
+from tests import factories
 
 EPIDURAL = "esi-interlaminar"   # a steroid procedure, lumbar unless told
 
@@ -103,11 +103,9 @@ def test_a_pending_new_booking_does_not_count_itself(db, make_patient, paris, ma
         _record(db, patient, dt.date(2026, month, 5), dose=5)
     # another patient's, for the ids
     other = make_appointment(paris, dt.date(2026, 6, 1), dt.time(9, 0), make_patient(), procedure_code=EPIDURAL)
-    start = dt.datetime(2026, 6, 15, 9, 0, tzinfo=paris.tz).astimezone(dt.UTC)
-    db.session.add(Appointment(patient_id=patient.id, site_id=paris.id, room_id=other.room_id,
-                               physician_id=other.physician_id, procedure_code="esi-interlaminar", start_at=start,
-                               end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40),
-                               region="lumbar"))   # pending: not flushed
+    db.session.add(factories.build_appointment(paris, patient, day=dt.date(2026, 6, 15), time=dt.time(9, 0),
+                                               room=other.room, physician=other.physician,
+                                               procedure_code=EPIDURAL))   # pending: not flushed
     assert _exposure(evaluate(make_ctx(patient, paris, start=(2026, 6, 15, 9, 0)))) is None
 
 
