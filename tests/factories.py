@@ -23,6 +23,13 @@ from clinic.timeutil import local_to_utc
 PASSWORD = "correct-horse-9"
 _counter = itertools.count(1)
 
+# A valid body for POST /api/v1/patients.
+PATIENT_JSON = {
+    "first_name": "Marie", "last_name": "Dubois", "birth_date": "1961-04-02", "email": "marie@example.org",
+    "phone": "+33 6 00 00 00 01", "language": "fr", "conditions": ["diabetes"], "allergies": ["iodinated_contrast"],
+    "medications": [{"drug": "apixaban", "indication": "atrial fibrillation"}],
+}
+
 ORGANISATIONS = {"FR": ("paris-group", "Paris group"), "US": ("twin-cities", "Twin Cities group")}
 
 
