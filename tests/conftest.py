@@ -1,5 +1,5 @@
 """Shared fixtures: one migrated database per run, a rolled-back transaction per test,
-factories for sites, users and patients, and helpers to sign in and call the API.
+factories (tests/factories.py) for sites, users, patients and appointments, and helpers to sign in and call the API.
 
 SQLite (a file) by default; PostgreSQL when CLINIC_TEST_DATABASE_URL is set (make test sets it
 from TEST_DATABASE_URL for its second pass).
@@ -8,31 +8,30 @@ from TEST_DATABASE_URL for its second pass).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import os
 import re
 
 import pytest
 import sqlalchemy as sa
 import time_machine
+from aiosmtpd.controller import Controller
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from clinic import create_app
-from clinic.accounts.models import ApiToken, Role, User
+from clinic.accounts.models import ApiToken
+from clinic.db import utcnow
 from clinic.extensions import db as _db
-from clinic.patients.models import Patient, PatientMedication
-from clinic.scheduling.models import WorkingHours
-from clinic.sites.models import Organisation, Room, Site
+from clinic.scheduling.models import AppointmentStatus
+from tests import factories, smtp
+from tests.checklists import answer
 from tests.clock import fixed_instant
+from tests.factories import PASSWORD
 
 # Whatever this run starts (the app, a `flask` subprocess that inherits the environment) is a test one.
 os.environ["CLINIC_ENV"] = "testing"
-
-PASSWORD = "correct-horse-9"
-_counter = itertools.count(1)
 
 
 TEST_NOW = fixed_instant()
@@ -147,55 +146,17 @@ def client(app, db):
     return app.test_client()
 
 
-# ---------------------------------------------------------------- factories
-
-
-ORGANISATIONS = {"FR": ("paris-group", "Paris group"), "US": ("twin-cities", "Twin Cities group")}
-
-
-def organisation_for(db, country: str) -> Organisation:
-    """The test organisation of a country (the Paris group, the Twin Cities group), made on first use."""
-    code, name = ORGANISATIONS.get(country, (f"org-{country.lower()}", f"Organisation {country}"))
-    org = db.session.scalar(sa.select(Organisation).where(Organisation.code == code))
-    if org is None:
-        org = Organisation(code=code, name=name, country=country, privacy_contact=f"privacy@{code}.test")
-        db.session.add(org)
-        db.session.flush()
-    return org
+# ---------------------------------------------------------------- factories (tests/factories.py)
 
 
 @pytest.fixture
 def make_organisation(db):
-    def make(code=None, country="FR", name=None):
-        n = next(_counter)
-        org = Organisation(code=code or f"org-{n}", name=name or f"Organisation {n}", country=country)
-        db.session.add(org)
-        db.session.commit()
-        return org
-
-    return make
+    return factories.organisation
 
 
 @pytest.fixture
 def make_site(db):
-    def make(code=None, tz="Europe/Paris", country="FR", subdivision=None, language="fr", rooms=None,
-             organisation=None, **kw):
-        """A site of `organisation` (default: the test organisation of its country)."""
-        n = next(_counter)
-        site = Site(
-            organisation=organisation or organisation_for(db, country),
-            code=code or f"site-{n}", name=kw.pop("name", f"Site {n}"), timezone=tz, country=country,
-            subdivision=subdivision, language=language, address=kw.pop("address", f"{n} Test Street"),
-            phone=kw.pop("phone", "+33 1 00 00 00 00"), policy=kw.pop("policy", "fr" if country == "FR" else "us"),
-            **kw,
-        )
-        for name, modalities in rooms or [("Room 1", ["fluoroscopy"])]:
-            site.rooms.append(Room(name=name, modalities=modalities))
-        db.session.add(site)
-        db.session.commit()  # a savepoint: the test's outer transaction still rolls back
-        return site
-
-    return make
+    return factories.site
 
 
 @pytest.fixture
@@ -210,52 +171,82 @@ def minnesota(make_site):
 
 @pytest.fixture
 def make_user(db):
-    def make(role="front_desk", sites=(), email=None, name=None, password=PASSWORD, hours=True, language="en"):
-        """A user; English interface unless `language` says otherwise (None: the site's language)."""
-        n = next(_counter)
-        user = User(email=email or f"user{n}@test.example", name=name or f"User {n}", role=Role(role),
-                    sites=list(sites), language=language)
-        user.set_password(password)
-        db.session.add(user)
-        db.session.flush()
-        if hours and user.role == Role.PHYSICIAN:
-            for site in sites:
-                for weekday in range(5):
-                    db.session.add(WorkingHours(physician=user, site=site, weekday=weekday, start_time=dt.time(8),
-                                                end_time=dt.time(17), valid_from=dt.date(2020, 1, 1)))
-            db.session.flush()
-        db.session.commit()
-        return user
-
-    return make
-
-
-def _default_organisation(db) -> Organisation:
-    """A patient given no site is registered at the newest site's organisation (the site the test
-    is about, in practice), or the Paris group when there is no site yet."""
-    site = db.session.scalar(sa.select(Site).order_by(Site.id.desc()).limit(1))
-    return site.organisation if site is not None else organisation_for(db, "FR")
+    return factories.user
 
 
 @pytest.fixture
 def make_patient(db):
-    def make(language="en", conditions=(), allergies=(), medications=(), site=None, organisation=None, **kw):
-        """A patient registered at `site` (or of `organisation`; default: see _default_organisation)."""
-        n = next(_counter)
-        org = organisation or (site.organisation if site is not None else _default_organisation(db))
-        patient = Patient(
-            organisation_id=org.id,
-            first_name=kw.pop("first_name", f"Pat{n}"), last_name=kw.pop("last_name", f"Patient{n}"),
-            birth_date=kw.pop("birth_date", dt.date(1960, 5, 17)), email=kw.pop("email", f"patient{n}@test.example"),
-            language=language, conditions=list(conditions), allergies=list(allergies), **kw,
-        )
-        patient.medications = [PatientMedication(drug=d, indication=i) for d, i in
-                               ((m, None) if isinstance(m, str) else m for m in medications)]
-        db.session.add(patient)
-        db.session.commit()
-        return patient
+    return factories.patient
+
+
+@pytest.fixture
+def make_appointment(db, paris):
+    """An appointment row at a site's local date and time (30 minutes), without any signal: see
+    factories.appointment (a room, a physician and, unless given, a patient of its own)."""
+
+    def make(site=None, day=dt.date(2026, 6, 10), time=dt.time(10, 0), patient=None, minutes=30, **kw):
+        return factories.appointment(site or paris, patient, day=day, time=time, minutes=minutes, **kw)
 
     return make
+
+
+@pytest.fixture
+def make_case(db, paris):
+    """A procedure-day case: a checked-in appointment starting now at the Paris test site (unless
+    told), for a new patient (`patient_kw` go to the patient factory) in a room of its own."""
+
+    def make(procedure="esi-interlaminar", status=AppointmentStatus.CHECKED_IN, start=None, site=None,
+             physician=None, patient=None, sedation=False, screening=None, **patient_kw):
+        site = site or paris
+        return factories.appointment(
+            site, patient or factories.patient(site=site, **patient_kw),
+            start=start or utcnow().replace(microsecond=0), turnover=10,
+            physician=physician or factories.user("physician", sites=[site]), procedure_code=procedure,
+            status=status, levels=["L4-L5"], sedation=sedation, screening=screening or {},
+        )
+
+    return make
+
+
+@pytest.fixture
+def nurse(make_user, paris):
+    return make_user("nurse", sites=[paris])
+
+
+@pytest.fixture
+def physician(make_user, paris):
+    return make_user("physician", sites=[paris])
+
+
+@pytest.fixture
+def complete_phase():
+    """Record every required item of a phase with a valid value (physician for physician-only items)."""
+    from clinic.procedures import services
+
+    def run(appointment, phase, nurse, physician, now=None, override_reason=None):
+        case = services.load_case(appointment)
+        for item in case.phase_items(phase):
+            if item.required:
+                user = nurse if "nurse" in item.roles else physician
+                if override_reason:
+                    user = physician
+                services.record(appointment, item.code, answer(item), user, override_reason=override_reason, now=now)
+        return services.load_case(appointment)
+
+    return run
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A running SMTP server keeping raw messages; the app sends to it for the duration of the test."""
+    handler = smtp.Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp.free_port())
+    controller.start()
+    try:
+        with smtp.sending_to(app, controller.port):
+            yield handler
+    finally:
+        controller.stop()
 
 
 # ---------------------------------------------------------------- sign-in helpers

@@ -83,10 +83,13 @@ def test_time_off_at_one_site_spares_other_sites(frozen, db, make_user, paris, m
 def test_cancelled_and_past_appointments_are_not_affected(frozen, db, make_user, paris, book):
     """Only active, coming appointments count."""
     physician = make_user("physician", sites=[paris])
-    book(physician, paris, WEDNESDAY, dt.time(10), status="cancelled")
-    book(physician, paris, dt.date(2026, 2, 27), dt.time(10))
-    staffing.add_time_off(physician, local_to_utc(dt.date(2026, 2, 27), dt.time(0), paris.tz),
-                          local_to_utc(dt.date(2026, 3, 5), dt.time(0), paris.tz), "leave", None)
+    cancelled = book(physician, paris, WEDNESDAY, dt.time(10), status="cancelled")
+    past = book(physician, paris, dt.date(2026, 2, 27), dt.time(10))
+    # Unconfirmed: an appointment that counted would refuse the time off (AppointmentsAffected).
+    time_off = staffing.add_time_off(physician, local_to_utc(dt.date(2026, 2, 27), dt.time(0), paris.tz),
+                                     local_to_utc(dt.date(2026, 3, 5), dt.time(0), paris.tz), "leave", None)
+    assert db.session.query(TimeOff).filter_by(physician_id=physician.id).one() is time_off
+    assert cancelled.needs_reschedule is False and past.needs_reschedule is False
 
 
 def test_time_off_with_end_before_start_keeps_form(frozen, db, client, login_as, make_user, paris, post_form):

@@ -11,11 +11,6 @@ import time_machine
 from clinic.audit.models import AuditEvent
 from clinic.procedures import services
 from clinic.scheduling.models import AppointmentStatus
-from tests.procedures import conftest as procedure_fixtures
-
-# The procedure tests' fixtures, shared here: appointments made directly with the models.
-make_appointment = procedure_fixtures.make_appointment
-complete_phase = procedure_fixtures.complete_phase
 
 ITEM_KEYS = {"code", "label", "type", "roles", "required", "done", "value", "done_by", "done_at"}
 STATES = {"open", "in_procedure", "monitoring", "ready_for_discharge", "discharged", "signed"}
@@ -40,9 +35,9 @@ def error(response) -> tuple[int, str]:
     return response.status_code, response.get_json()["error"]["code"]
 
 
-def test_get_shape(client, make_appointment, staff):
+def test_get_shape(client, make_case, staff):
     """GET answers {state, phases: [{code, items: [item]}]} with the contract's item keys."""
-    appointment = make_appointment(procedure="esi-transforaminal", medications=["warfarin"])
+    appointment = make_case(procedure="esi-transforaminal", medications=["warfarin"])
     _nurse, headers = staff("nurse")
     response = client.get(url(appointment), headers=headers)
     assert response.status_code == 200
@@ -60,9 +55,9 @@ def test_get_shape(client, make_appointment, staff):
     assert items["identity_confirmed"]["done"] is False and items["identity_confirmed"]["value"] is None
 
 
-def test_post_answers_the_item(client, make_appointment, staff):
+def test_post_answers_the_item(client, make_case, staff):
     """POST records the value and answers the item, done, with who and when in the site's offset."""
-    appointment = make_appointment()
+    appointment = make_case()
     nurse, headers = staff("nurse")
     vitals = {"systolic": 130, "diastolic": 85, "pulse": 64, "spo2": 97}
     response = client.post(url(appointment, "vitals_before"), json={"value": vitals}, headers=headers)
@@ -73,55 +68,55 @@ def test_post_answers_the_item(client, make_appointment, staff):
     assert dt.datetime.fromisoformat(item["done_at"]).utcoffset() in (dt.timedelta(hours=1), dt.timedelta(hours=2))
 
 
-def test_401_without_token(client, make_appointment):
-    appointment = make_appointment()
+def test_401_without_token(client, make_case):
+    appointment = make_case()
     assert error(client.get(url(appointment))) == (401, "unauthorized")
     assert error(client.post(url(appointment, "identity_confirmed"), json={"value": True})) == (401, "unauthorized")
 
 
 @pytest.mark.parametrize("role", ["front_desk", "admin"])
-def test_403_for_roles_that_do_not_record(client, make_appointment, staff, role):
+def test_403_for_roles_that_do_not_record(client, make_case, staff, role):
     """Front desk and admin cannot record; a front desk cannot read the clinical checklist either."""
-    appointment = make_appointment()
+    appointment = make_case()
     _user, headers = staff(role)
     assert error(client.post(url(appointment, "identity_confirmed"), json={"value": True}, headers=headers))[0] == 403
     assert client.get(url(appointment), headers=headers).status_code == (403 if role == "front_desk" else 200)
 
 
-def test_403_other_site_404_other_organisation(client, make_appointment, make_user, make_site, api_token, minnesota):
+def test_403_other_site_404_other_organisation(client, make_case, make_user, make_site, api_token, minnesota):
     """A nurse of another site of the organisation gets 403; of another organisation's site 404
     (the appointment does not exist for them)."""
-    appointment = make_appointment()
+    appointment = make_case()
     same_org = api_token(make_user("nurse", sites=[make_site(organisation=appointment.site.organisation)]))
     assert client.get(url(appointment), headers=same_org).status_code == 403
     other_org = api_token(make_user("nurse", sites=[minnesota]))
     assert client.get(url(appointment), headers=other_org).status_code == 404
 
 
-def test_403_before_409(client, make_appointment, staff):
+def test_403_before_409(client, make_case, staff):
     """A nurse posting a physician's item out of turn gets 403, not 409."""
-    appointment = make_appointment(status=AppointmentStatus.BOOKED)
+    appointment = make_case(status=AppointmentStatus.BOOKED)
     _nurse, headers = staff("nurse")
     assert error(client.post(url(appointment, "signature"), json={"value": True}, headers=headers)) == (403, "forbidden")
 
 
-def test_404_unknown_appointment_and_item(client, make_appointment, staff):
-    appointment = make_appointment()
+def test_404_unknown_appointment_and_item(client, make_case, staff):
+    appointment = make_case()
     _nurse, headers = staff("nurse")
     assert error(client.get("/api/v1/appointments/999999/checklist", headers=headers)) == (404, "not_found")
     assert error(client.post(url(appointment, "nope"), json={"value": True}, headers=headers)) == (404, "not_found")
 
 
-def test_409_not_checked_in_before_422(client, make_appointment, staff):
+def test_409_not_checked_in_before_422(client, make_case, staff):
     """Before check-in: 409 not_checked_in, even with a bad value or body."""
-    appointment = make_appointment(status=AppointmentStatus.BOOKED)
+    appointment = make_case(status=AppointmentStatus.BOOKED)
     _nurse, headers = staff("nurse")
     assert error(client.post(url(appointment, "pain_before"), json={"value": 42}, headers=headers)) == (409, "not_checked_in")
     assert error(client.post(url(appointment, "pain_before"), data="not json", headers=headers)) == (409, "not_checked_in")
 
 
-def test_409_out_of_order(client, make_appointment, staff):
-    appointment = make_appointment()
+def test_409_out_of_order(client, make_case, staff):
+    appointment = make_case()
     _doc, headers = staff("physician")
     response = client.post(url(appointment, "imaging_used"), json={"value": "fluoroscopy"}, headers=headers)
     assert error(response) == (409, "out_of_order")
@@ -129,23 +124,23 @@ def test_409_out_of_order(client, make_appointment, staff):
 
 
 @pytest.mark.parametrize("value", ["yes", 12, None, {"x": 1}])
-def test_422_invalid_value(client, make_appointment, staff, value):
-    appointment = make_appointment()
+def test_422_invalid_value(client, make_case, staff, value):
+    appointment = make_case()
     _nurse, headers = staff("nurse")
     response = client.post(url(appointment, "pain_before"), json={"value": value}, headers=headers)
     assert error(response) == (422, "invalid_value")
 
 
-def test_422_for_a_body_that_is_not_an_object(client, make_appointment, staff):
-    appointment = make_appointment()
+def test_422_for_a_body_that_is_not_an_object(client, make_case, staff):
+    appointment = make_case()
     _nurse, headers = staff("nurse")
     assert error(client.post(url(appointment, "pain_before"), json=[1], headers=headers)) == (422, "invalid_value")
 
 
-def test_monitoring_time_override_and_signed(client, make_appointment, staff, complete_phase):
+def test_monitoring_time_override_and_signed(client, make_case, staff, complete_phase):
     """409 monitoring_time with minutes_left; a physician's override_reason passes; after the
     signature plain changes answer 409 signed and amendments need a reason."""
-    appointment = make_appointment()
+    appointment = make_case()
     nurse, nurse_headers = staff("nurse")
     doc, doc_headers = staff("physician")
     with time_machine.travel(T0, tick=False):
@@ -174,9 +169,9 @@ def test_monitoring_time_override_and_signed(client, make_appointment, staff, co
     assert services.load_case(appointment).checklist.state.value == "signed"
 
 
-def test_reads_and_writes_are_audited(client, make_appointment, staff, db):
+def test_reads_and_writes_are_audited(client, make_case, staff, db):
     """The API's checklist read and write each leave an audit event on the patient."""
-    appointment = make_appointment()
+    appointment = make_case()
     _nurse, headers = staff("nurse")
     client.get(url(appointment), headers=headers)
     client.post(url(appointment, "identity_confirmed"), json={"value": True}, headers=headers)

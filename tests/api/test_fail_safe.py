@@ -12,12 +12,7 @@ import time_machine
 from clinic.procedures import services as checklist
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment, AppointmentStatus
-from tests.procedures import conftest as procedure_fixtures
-
-make_appointment = procedure_fixtures.make_appointment
-complete_phase = procedure_fixtures.complete_phase
-nurse = procedure_fixtures.nurse
-physician = procedure_fixtures.physician
+from tests import checklists
 
 NOW = dt.datetime(2026, 2, 20, 14, 0, tzinfo=dt.UTC)   # a Friday, 15:00 in Paris
 
@@ -81,9 +76,9 @@ def test_an_unknown_medicine_is_flagged_with_the_closest_names(client, desk, clo
     assert answer["medication_holds"] == []
 
 
-def test_the_physician_reviews_unknown_medicines_before_time_out(client, make_appointment, nurse, physician,
+def test_the_physician_reviews_unknown_medicines_before_time_out(client, make_case, nurse, physician,
                                                                  api_token, complete_phase):
-    appointment = make_appointment(medications=["Zorglub"])
+    appointment = make_case(medications=["Zorglub"])
     case = checklist.load_case(appointment)
     item = case.item("medicines_reviewed")
     assert item is not None and item.phase == "sign_in" and item.roles == ("physician",) and item.required
@@ -91,7 +86,7 @@ def test_the_physician_reviews_unknown_medicines_before_time_out(client, make_ap
         if code != "medicines_reviewed":
             entry = case.item(code)
             who = nurse if "nurse" in entry.roles else physician
-            checklist.record(appointment, code, procedure_fixtures.answer(entry), who)
+            checklist.record(appointment, code, checklists.answer(entry), who)
     response = client.post(f"/api/v1/appointments/{appointment.id}/checklist/timeout_patient", json={"value": True},
                            headers=api_token(physician))
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "out_of_order"
@@ -103,8 +98,8 @@ def test_the_physician_reviews_unknown_medicines_before_time_out(client, make_ap
     checklist.record(appointment, "timeout_patient", True, physician)
 
 
-def test_known_medicines_add_no_review_item(make_appointment):
-    case = checklist.load_case(make_appointment(medications=["Kardégic 75", "Doliprane"]))
+def test_known_medicines_add_no_review_item(make_case):
+    case = checklist.load_case(make_case(medications=["Kardégic 75", "Doliprane"]))
     assert case.item("medicines_reviewed") is None
     assert case.item("anticoagulant_hold_verified") is not None
 
@@ -183,7 +178,7 @@ def _sign_in_except(appointment, nurse, physician, skip):
     for code in case.open_required("sign_in"):
         if code != skip:
             entry = case.item(code)
-            checklist.record(appointment, code, procedure_fixtures.answer(entry), nurse if "nurse" in entry.roles
+            checklist.record(appointment, code, checklists.answer(entry), nurse if "nurse" in entry.roles
                              else physician)
 
 
@@ -191,9 +186,9 @@ def post_item(client, appointment, code, headers, **body):
     return client.post(f"/api/v1/appointments/{appointment.id}/checklist/{code}", json=body, headers=headers)
 
 
-def test_inr_above_the_site_maximum_is_refused_and_blocks_time_out(client, make_appointment, nurse, physician,
+def test_inr_above_the_site_maximum_is_refused_and_blocks_time_out(client, make_case, nurse, physician,
                                                                    api_token):
-    appointment = make_appointment(medications=["Coumadine 5 mg"])
+    appointment = make_case(medications=["Coumadine 5 mg"])
     _sign_in_except(appointment, nurse, physician, "inr")
     response = post_item(client, appointment, "inr", api_token(nurse), value=2.8)
     assert response.status_code == 409
@@ -206,14 +201,14 @@ def test_inr_above_the_site_maximum_is_refused_and_blocks_time_out(client, make_
     assert response.status_code == 409 and response.get_json()["error"]["details"]["open"] == ["inr"]
 
 
-def test_inr_within_the_limit_is_accepted(client, make_appointment, nurse, physician, api_token):
-    appointment = make_appointment(medications=["warfarin"])
+def test_inr_within_the_limit_is_accepted(client, make_case, nurse, physician, api_token):
+    appointment = make_case(medications=["warfarin"])
     response = post_item(client, appointment, "inr", api_token(nurse), value=1.2)
     assert response.status_code == 200 and response.get_json()["done"] is True
 
 
-def test_a_physician_override_of_the_inr_is_recorded(client, make_appointment, nurse, physician, api_token):
-    appointment = make_appointment(medications=["Previscan"])      # fluindione: INR as for warfarin
+def test_a_physician_override_of_the_inr_is_recorded(client, make_case, nurse, physician, api_token):
+    appointment = make_case(medications=["Previscan"])      # fluindione: INR as for warfarin
     _sign_in_except(appointment, nurse, physician, "inr")
     response = post_item(client, appointment, "inr", api_token(physician), value=2.8,
                          override_reason="Cardiology agrees; bleeding risk accepted for this low-risk block")
@@ -223,10 +218,10 @@ def test_a_physician_override_of_the_inr_is_recorded(client, make_appointment, n
     assert post_item(client, appointment, "timeout_patient", api_token(physician), value=True).status_code == 200
 
 
-def test_glucose_gate_where_the_policy_sets_one(client, make_appointment, make_user, api_token, minnesota, paris):
+def test_glucose_gate_where_the_policy_sets_one(client, make_case, make_user, api_token, minnesota, paris):
     """Minnesota sets 300 mg/dL for a diabetic patient; Paris sets no limit."""
     mn_nurse = make_user("nurse", sites=[minnesota])
-    appointment = make_appointment(site=minnesota, conditions=["diabetes"])
+    appointment = make_case(site=minnesota, conditions=["diabetes"])
     response = post_item(client, appointment, "glucose", api_token(mn_nurse), value=350)
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "glucose_above_limit"
@@ -234,7 +229,7 @@ def test_glucose_gate_where_the_policy_sets_one(client, make_appointment, make_u
     assert response.get_json()["error"]["details"]["max"] == 300
     assert post_item(client, appointment, "glucose", api_token(mn_nurse), value=180).status_code == 200
     paris_nurse = make_user("nurse", sites=[paris])
-    appointment = make_appointment(conditions=["diabetes"])
+    appointment = make_case(conditions=["diabetes"])
     assert post_item(client, appointment, "glucose", api_token(paris_nurse), value=3.5).status_code == 200
 
 

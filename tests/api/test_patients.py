@@ -4,12 +4,9 @@ import pytest
 
 from clinic.audit.models import AuditEvent
 from clinic.patients.models import Patient
+from tests.factories import PATIENT_JSON
 
-GOOD = {
-    "first_name": "Marie", "last_name": "Dubois", "birth_date": "1961-04-02", "email": "marie@example.org",
-    "phone": "+33 6 00 00 00 01", "language": "fr", "conditions": ["diabetes"], "allergies": ["iodinated_contrast"],
-    "medications": [{"drug": "apixaban", "indication": "atrial fibrillation"}],
-}
+GOOD = PATIENT_JSON
 
 
 def _count(db, model):

@@ -5,8 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from clinic.scheduling.models import Appointment, TimeOff
-from clinic.timeutil import local_to_utc
+from clinic.scheduling.models import TimeOff
 
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 BODY = {"start": "2026-03-04T00:00:00+01:00", "end": "2026-03-05T00:00:00+01:00", "reason": "Congress"}
@@ -19,13 +18,10 @@ def frozen():
 
 
 @pytest.fixture
-def booked(db, make_user, make_patient, paris):
+def booked(db, make_user, make_appointment, paris):
     physician = make_user("physician", sites=[paris])
-    start = local_to_utc(dt.date(2026, 3, 4), dt.time(10), paris.tz)
-    appointment = Appointment(patient=make_patient(), site=paris, room=paris.rooms[0], physician=physician,
-                              procedure_code="esi-transforaminal", start_at=start, end_at=start + dt.timedelta(minutes=30),
-                              block_end_at=start + dt.timedelta(minutes=40))
-    db.session.add(appointment)
+    appointment = make_appointment(paris, dt.date(2026, 3, 4), dt.time(10), physician=physician, room=paris.rooms[0],
+                                   side=None, region=None)
     db.session.commit()
     return physician, appointment
 

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from clinic.audit.models import AuditEvent
 from clinic.portal.models import PatientRequest
 from clinic.reminders.models import Reminder, ReminderStatus
-from tests.reminders.conftest import make_appointment  # noqa: F401  (shared fixture)
 
 DAY = dt.date(2026, 6, 10)
 
@@ -41,7 +40,7 @@ def _events(db, action):
 
 
 @pytest.fixture
-def day_of_three(db, make_patient, make_appointment):  # noqa: F811
+def day_of_three(db, make_patient, make_appointment):
     """Three patients on the Paris test site's list of DAY, the first with two appointments, each
     with a reminder and an open request; and a patient who is on no list."""
     patients = [make_patient(last_name=f"Listed{n}") for n in range(3)]
@@ -135,7 +134,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(("who", "path", "status", "kind"), REFUSED, ids=[p for _w, p, _s, _k in REFUSED])
 def test_a_refused_attempt_on_patient_data_is_recorded(client, db, login, api_token, make_user, paris, minnesota,
-                                                       make_appointment, who, path, status, kind):  # noqa: F811
+                                                       make_appointment, who, path, status, kind):
     appointment = make_appointment(day=DAY)
     db.session.commit()
     user = make_user(who.removesuffix("_mn"), sites=[minnesota if who.endswith("_mn") else paris])
@@ -153,7 +152,7 @@ def test_a_refused_attempt_on_patient_data_is_recorded(client, db, login, api_to
     assert not _events(db, "appointment.read")   # the refused read is not on record as a read
 
 
-def test_an_allowed_read_is_not_a_refusal(client, db, login_as, make_appointment):  # noqa: F811
+def test_an_allowed_read_is_not_a_refusal(client, db, login_as, make_appointment):
     appointment = make_appointment(day=DAY)
     db.session.commit()
     login_as("front_desk")

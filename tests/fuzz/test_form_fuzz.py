@@ -29,7 +29,7 @@ STAFF_PAGES = [
     "/appointments/{appointment}/reschedule", "/appointments/{appointment}/cancel", "/appointments/",
     "/admin/users/new", "/admin/users/{user}", "/admin/physicians/{physician}/hours",
     "/admin/physicians/{physician}/time-off", "/admin/sites/{site}/edit", "/admin/sites/{site}/calendar",
-    "/admin/sites/{site}/rooms/new", "/audit/", "/outcomes/",
+    "/admin/sites/{site}/rooms/new", "/audit/", "/outcomes/", "/admin/patients/{patient}/erase",
 ]
 PORTAL_PAGES = ["pain", "cancel", "optout"]
 

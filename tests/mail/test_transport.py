@@ -10,7 +10,7 @@ import pytest
 
 from clinic.mail import transport
 from clinic.mail.composers import new_message
-from tests.reminders.smtp import SMTPServer, sending_to
+from tests.smtp import SMTPServer, sending_to
 
 
 def message(i: int, to: str | None = None):

@@ -14,6 +14,7 @@ from clinic.db import utcnow
 from clinic.reminders import heartbeat
 from clinic.reminders.dispatcher import Counts
 from clinic.reminders.models import Reminder
+from tests import factories
 
 TOKEN = "metrics-test-token"
 AVAILABILITY = "/api/v1/availability?location=paris-test&procedure=esi-interlaminar&date=2026-03-02&days=1"
@@ -93,25 +94,19 @@ def test_unmatched_paths_share_one_route_label(client, scrape):
 
 
 def test_a_booking_rolled_back_in_a_savepoint_is_not_counted_and_the_one_before_it_is(db, client, scrape, paris, make_user, make_patient):
-    from clinic.scheduling.models import Appointment
-
     doc = make_user("physician", sites=[paris])
     patient = make_patient()
     site = str(paris.id)
     before = _value(scrape(), "clinic_bookings_total", site_id=site)
     start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
 
-    def appointment(minutes: int) -> Appointment:
-        begin = start + dt.timedelta(minutes=minutes)
-        return Appointment(patient=patient, site=paris, room=paris.rooms[0], physician=doc,
-                           procedure_code="esi-interlaminar", start_at=begin, end_at=begin + dt.timedelta(minutes=30),
-                           block_end_at=begin + dt.timedelta(minutes=30))
+    def appointment(minutes: int) -> None:   # added and flushed
+        factories.appointment(paris, patient, start=start + dt.timedelta(minutes=minutes), turnover=0,
+                              room=paris.rooms[0], physician=doc, procedure_code="esi-interlaminar")
 
-    db.session.add(appointment(0))
-    db.session.flush()
+    appointment(0)
     nested = db.session.begin_nested()
-    db.session.add(appointment(60))
-    db.session.flush()
+    appointment(60)
     nested.rollback()
     db.session.commit()
     assert _value(scrape(), "clinic_bookings_total", site_id=site) - before == 1

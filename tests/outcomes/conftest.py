@@ -8,14 +8,15 @@ import itertools
 import pytest
 
 from clinic.outcomes.models import PainMoment, PainScore
-from clinic.scheduling.models import Appointment, AppointmentStatus
+from clinic.scheduling.models import AppointmentStatus
 from clinic.timeutil import local_to_utc
+from tests import factories
 
 _minutes = itertools.count(0, 5)
 
 
 @pytest.fixture
-def make_case(db):
+def make_outcome(db):
     """A completed (by default) appointment at local `day` and `time` with pain scores by moment."""
 
     def make(site, physician, patient, procedure="esi-interlaminar", day=dt.date(2026, 3, 10), scores=None,
@@ -23,13 +24,8 @@ def make_case(db):
         # Without an explicit time, cases are spread over the morning (08:00 to 12:55).
         offset = dt.timedelta(minutes=0 if time else next(_minutes) % 300)
         start = local_to_utc(day, time or dt.time(8), site.tz) + offset
-        appt = Appointment(
-            patient_id=patient.id, site_id=site.id, room_id=site.rooms[0].id, physician_id=physician.id,
-            procedure_code=procedure, start_at=start, end_at=start + dt.timedelta(minutes=30),
-            block_end_at=start + dt.timedelta(minutes=40), status=status, region="lumbar", **kw,
-        )
-        db.session.add(appt)
-        db.session.flush()
+        appt = factories.appointment(site, patient, start=start, turnover=10, room=site.rooms[0], physician=physician,
+                                     procedure_code=procedure, status=status, side=kw.pop("side", None), **kw)
         for moment, score in (scores or {}).items():
             db.session.add(PainScore(appointment_id=appt.id, patient_id=patient.id, moment=PainMoment(moment),
                                      score=score, source="test"))

@@ -13,14 +13,14 @@ MARCH = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
 
 
 @pytest.fixture
-def seeded(make_case, make_user, make_patient, paris, minnesota):
+def seeded(make_outcome, make_user, make_patient, paris, minnesota):
     doc = make_user("physician", sites=[paris], hours=False)
     us_doc = make_user("physician", sites=[minnesota], hours=False)
     p = make_patient(site=paris)
-    make_case(paris, doc, p, "esi-interlaminar", scores={"before": 8, "after": 3, "day14": 2})
-    make_case(paris, doc, p, "esi-interlaminar", scores={"before": 8, "day7": 6})
-    make_case(paris, doc, p, "facet-joint", scores={"before": 7})
-    make_case(minnesota, us_doc, make_patient(site=minnesota), "si-joint", scores={"before": 6, "day14": 1})
+    make_outcome(paris, doc, p, "esi-interlaminar", scores={"before": 8, "after": 3, "day14": 2})
+    make_outcome(paris, doc, p, "esi-interlaminar", scores={"before": 8, "day7": 6})
+    make_outcome(paris, doc, p, "facet-joint", scores={"before": 7})
+    make_outcome(minnesota, us_doc, make_patient(site=minnesota), "si-joint", scores={"before": 6, "day14": 1})
     return {"doc": doc, "paris": paris, "minnesota": minnesota}
 
 

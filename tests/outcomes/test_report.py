@@ -21,7 +21,7 @@ CI_4_OF_5 = (0.3755, 0.9638)
 
 
 @pytest.fixture
-def cases(make_case, make_user, make_patient, paris, minnesota):
+def cases(make_outcome, make_user, make_patient, paris, minnesota):
     """Six epidural cases and two facet cases in Paris, one SI-joint case in Minnesota, and noise."""
     doc = make_user("physician", sites=[paris], hours=False)
     us_doc = make_user("physician", sites=[minnesota], hours=False)
@@ -36,17 +36,17 @@ def cases(make_case, make_user, make_patient, paris, minnesota):
         {"before": 4, "day14": 4},                         # 0%: not a responder
     ]
     for scores in esi:
-        make_case(paris, doc, p, "esi-interlaminar", scores=scores)
+        make_outcome(paris, doc, p, "esi-interlaminar", scores=scores)
     for _ in range(2):
-        make_case(paris, doc, p, "facet-joint", scores={"before": 7, "after": 2})
+        make_outcome(paris, doc, p, "facet-joint", scores={"before": 7, "after": 2})
     # 20:00 in Chicago on 31 March is 1 April in UTC: still in March locally.
-    make_case(minnesota, us_doc, us_patient, "si-joint", day=dt.date(2026, 3, 31), time=dt.time(20),
+    make_outcome(minnesota, us_doc, us_patient, "si-joint", day=dt.date(2026, 3, 31), time=dt.time(20),
               scores={"before": 6, "day14": 3})
     # 00:30 in Paris on 1 April is 31 March in UTC: outside March locally.
-    make_case(paris, doc, p, "esi-interlaminar", day=dt.date(2026, 4, 1), time=dt.time(0, 30),
+    make_outcome(paris, doc, p, "esi-interlaminar", day=dt.date(2026, 4, 1), time=dt.time(0, 30),
               scores={"before": 9, "day14": 0})
-    make_case(paris, doc, p, "esi-interlaminar", scores={"before": 9, "day14": 0}, status=AppointmentStatus.CANCELLED)
-    make_case(paris, doc, p, "esi-interlaminar", scores={"before": 9}, status=AppointmentStatus.NO_SHOW)
+    make_outcome(paris, doc, p, "esi-interlaminar", scores={"before": 9, "day14": 0}, status=AppointmentStatus.CANCELLED)
+    make_outcome(paris, doc, p, "esi-interlaminar", scores={"before": 9}, status=AppointmentStatus.NO_SHOW)
     return {"doc": doc, "us_doc": us_doc, "paris": paris, "minnesota": minnesota}
 
 

@@ -36,12 +36,12 @@ def record_entries(db):
 
 
 @pytest.fixture
-def world(make_case, make_user, make_patient, paris, record_entries, db):
+def world(make_outcome, make_user, make_patient, paris, record_entries, db):
     doc = make_user("physician", sites=[paris], hours=False, name="Dr Test")
     alice, bob = make_patient(first_name="Alice"), make_patient(first_name="Bob")
-    a1 = make_case(paris, doc, alice, "esi-interlaminar", override_reason="INR 1.4 accepted", override_by_id=doc.id)
-    a2 = make_case(paris, doc, bob, "esi-interlaminar")
-    a3 = make_case(paris, doc, bob, "facet-joint")
+    a1 = make_outcome(paris, doc, alice, "esi-interlaminar", override_reason="INR 1.4 accepted", override_by_id=doc.id)
+    a2 = make_outcome(paris, doc, bob, "esi-interlaminar")
+    a3 = make_outcome(paris, doc, bob, "facet-joint")
     record_entries(a1, doc, {"complications": "vasovagal episode", "fluoroscopy_time_s": 10,
                              "dose_area_product": {"value": 100, "unit": "mGy.cm2"}})
     rows = record_entries(a2, doc, {"complications": "none", "fluoroscopy_time_s": 20, "dose_area_product": 300,

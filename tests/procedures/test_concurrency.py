@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from tests import factories
 from tests.cleanup import purge
 import sqlalchemy as sa
 
@@ -42,11 +43,9 @@ def committed_case(app):
         db.session.add_all([site, *users, patient])
         db.session.flush()   # the organisation has its id: the appointment takes it from its patient
         start = utcnow().replace(microsecond=0)
-        appointment = Appointment(patient=patient, site=site, room=site.rooms[0], physician=users[2],
-                                  procedure_code="facet-joint", start_at=start, end_at=start + dt.timedelta(minutes=30),
-                                  block_end_at=start + dt.timedelta(minutes=40), status=AppointmentStatus.CHECKED_IN)
-        db.session.add(appointment)
-        db.session.flush()
+        appointment = factories.appointment(site, patient, start=start, turnover=10, room=site.rooms[0],
+                                            physician=users[2], procedure_code="facet-joint",
+                                            status=AppointmentStatus.CHECKED_IN, region=None, side=None)
         ids = {"appointment": appointment.id, "nurses": [users[0].id, users[1].id], "patient": patient.id,
                "users": [u.id for u in users], "site": site.id}
         services.record(appointment, "pain_before", 5, users[0])

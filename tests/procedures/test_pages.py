@@ -14,9 +14,9 @@ from tests.conftest import csrf_token
 
 
 @pytest.fixture
-def case_path(make_appointment):
+def case_path(make_case):
     def make(**kw):
-        appointment = make_appointment(**kw)
+        appointment = make_case(**kw)
         return appointment, f"/procedures/cases/{appointment.id}"
 
     return make
@@ -123,10 +123,10 @@ def test_report_in_the_sites_language(client, login_as, case_path):
     assert 'lang="fr"' in html and "Compte rendu de l&#39;acte" in html
 
 
-def test_board_shows_cases_by_room_with_status(client, login_as, make_appointment, paris):
+def test_board_shows_cases_by_room_with_status(client, login_as, make_case, paris):
     """The day board lists the day's cases in their room column with status and warnings."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    booked = make_appointment(status=AppointmentStatus.BOOKED, start=now)
+    booked = make_case(status=AppointmentStatus.BOOKED, start=now)
     login_as("front_desk")
     booked.warnings = [{"code": "inr_check", "message": "INR", "source": "s2"}]
     html = client.get(f"/procedures/board?site={paris.code}").get_data(as_text=True)
@@ -136,10 +136,10 @@ def test_board_shows_cases_by_room_with_status(client, login_as, make_appointmen
     assert fragment.lstrip().startswith("<table") and f'id="case-{booked.id}"' in fragment
 
 
-def test_board_monitoring_minutes_left(client, login_as, make_appointment, paris, complete_phase, make_user):
+def test_board_monitoring_minutes_left(client, login_as, make_case, paris, complete_phase, make_user):
     """A case in monitoring shows the observation minutes left."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    appointment = make_appointment(start=now)
+    appointment = make_case(start=now)
     nurse, physician = make_user("nurse", sites=[paris]), make_user("physician", sites=[paris])
     for phase in ("sign_in", "time_out", "procedure"):
         complete_phase(appointment, phase, nurse, physician)
@@ -155,12 +155,12 @@ def test_board_bad_date_and_unknown_site(client, login_as, paris):
     assert client.get("/procedures/board?site=nowhere").status_code == 404
 
 
-def test_worklist_shows_only_the_physicians_cases(client, login, make_appointment, make_user, paris):
+def test_worklist_shows_only_the_physicians_cases(client, login, make_case, make_user, paris):
     """The physician's worklist lists their own cases of the day, not a colleague's."""
     me = make_user("physician", sites=[paris])
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    mine = make_appointment(physician=me, start=now)
-    other = make_appointment(start=now)
+    mine = make_case(physician=me, start=now)
+    other = make_case(start=now)
     login(me)
     html = client.get("/procedures/my-day").get_data(as_text=True)
     assert f'id="case-{mine.id}"' in html and f'id="case-{other.id}"' not in html

@@ -29,8 +29,8 @@ def _ct_room(site, db):
 @pytest.mark.parametrize("sex", ["female", "unknown", "other"])
 @pytest.mark.parametrize("age", [12, 30, 55])
 @pytest.mark.parametrize("modality", ["fluoroscopy", "ct"])
-def test_pregnancy_item_for_every_patient_who_could_be_pregnant(db, make_appointment, paris, sex, age, modality):
-    appointment = make_appointment(procedure="facet-joint", sex=sex, birth_date=_born(age))
+def test_pregnancy_item_for_every_patient_who_could_be_pregnant(db, make_case, paris, sex, age, modality):
+    appointment = make_case(procedure="facet-joint", sex=sex, birth_date=_born(age))
     if modality == "ct":
         appointment.room = _ct_room(paris, db)
     item = services.load_case(appointment).item("pregnancy_excluded")
@@ -38,20 +38,20 @@ def test_pregnancy_item_for_every_patient_who_could_be_pregnant(db, make_appoint
 
 
 @pytest.mark.parametrize("sex,age", [("male", 30), ("female", 11), ("female", 56), ("unknown", 70)])
-def test_no_pregnancy_item_outside_child_bearing_potential(make_appointment, sex, age):
-    appointment = make_appointment(procedure="facet-joint", sex=sex, birth_date=_born(age))
+def test_no_pregnancy_item_outside_child_bearing_potential(make_case, sex, age):
+    appointment = make_case(procedure="facet-joint", sex=sex, birth_date=_born(age))
     assert services.load_case(appointment).item("pregnancy_excluded") is None
 
 
-def test_no_pregnancy_item_without_ionising_imaging(db, make_appointment, paris):
-    appointment = make_appointment(procedure="si-joint", sex="female", birth_date=_born(30))
+def test_no_pregnancy_item_without_ionising_imaging(db, make_case, paris):
+    appointment = make_case(procedure="si-joint", sex="female", birth_date=_born(30))
     appointment.room = Room(site=paris, name="Echo", modalities=["ultrasound"])
     db.session.flush()
     assert services.load_case(appointment).item("pregnancy_excluded") is None
 
 
-def test_a_ticked_question_still_counts_for_anyone(make_appointment):
-    appointment = make_appointment(procedure="facet-joint", sex="male", birth_date=_born(40),
+def test_a_ticked_question_still_counts_for_anyone(make_case):
+    appointment = make_case(procedure="facet-joint", sex="male", birth_date=_born(40),
                                    screening={"possible_pregnancy": True})
     assert services.load_case(appointment).item("pregnancy_excluded") is not None
 

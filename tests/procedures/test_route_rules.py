@@ -21,9 +21,9 @@ def _to_procedure(appointment, nurse, physician, complete_phase):
     complete_phase(appointment, "time_out", nurse, physician, now=T0)
 
 
-def test_cervical_nerve_root_block_with_triamcinolone_is_refused(client, make_appointment, nurse, physician,
+def test_cervical_nerve_root_block_with_triamcinolone_is_refused(client, make_case, nurse, physician,
                                                                  complete_phase, api_token):
-    appointment = make_appointment(procedure="nerve-root-block")
+    appointment = make_case(procedure="nerve-root-block")
     appointment.region = "cervical"
     _to_procedure(appointment, nurse, physician, complete_phase)
     case = services.load_case(appointment)
@@ -37,13 +37,13 @@ def test_cervical_nerve_root_block_with_triamcinolone_is_refused(client, make_ap
     assert response.status_code == 200
 
 
-def test_no_contrast_used_needs_a_contrast_plan_and_a_reason(make_appointment, nurse, physician, complete_phase):
-    plain = make_appointment(procedure="esi-transforaminal")
+def test_no_contrast_used_needs_a_contrast_plan_and_a_reason(make_case, nurse, physician, complete_phase):
+    plain = make_case(procedure="esi-transforaminal")
     _to_procedure(plain, nurse, physician, complete_phase)
     with pytest.raises(DomainError) as err:
         services.record(plain, "realtime_contrast_check", "no_contrast_used", physician, now=T0, override_reason="x")
     assert err.value.code == "invalid_value"
-    allergic = make_appointment(procedure="nerve-root-block", allergies=["iodinated_contrast"])
+    allergic = make_case(procedure="nerve-root-block", allergies=["iodinated_contrast"])
     _to_procedure(allergic, nurse, physician, complete_phase)
     with pytest.raises(DomainError):
         services.record(allergic, "realtime_contrast_check", "no_contrast_used", physician, now=T0)
@@ -52,9 +52,9 @@ def test_no_contrast_used_needs_a_contrast_plan_and_a_reason(make_appointment, n
     assert entry.done and entry.override_reason.startswith("Contrast allergy")
 
 
-def test_premedication_steroid_is_required_with_that_plan_and_counted(db, make_appointment, nurse, physician,
+def test_premedication_steroid_is_required_with_that_plan_and_counted(db, make_case, nurse, physician,
                                                                       complete_phase):
-    appointment = make_appointment(procedure="medial-branch-block", allergies=["iodinated_contrast"])
+    appointment = make_case(procedure="medial-branch-block", allergies=["iodinated_contrast"])
     complete_phase(appointment, "sign_in", nurse, physician, now=T0)
     services.record(appointment, "contrast_plan", "premedication", physician, now=T0)
     case = services.load_case(appointment)

@@ -33,9 +33,9 @@ def to_monitoring(appointment, nurse, physician, complete_phase, now=T0):
         complete_phase(appointment, phase, nurse, physician, now=now)
 
 
-def test_first_access_creates_one_open_checklist(make_appointment):
+def test_first_access_creates_one_open_checklist(make_case):
     """The checklist is created on first access, once, in state open."""
-    appointment = make_appointment()
+    appointment = make_case()
     first = services.load_case(appointment)
     again = services.load_case(appointment)
     assert first.checklist.id == again.checklist.id
@@ -43,16 +43,16 @@ def test_first_access_creates_one_open_checklist(make_appointment):
     assert [p.code for p in first.template.phases] == ["sign_in", "time_out", "procedure", "monitoring", "discharge", "signature"]
 
 
-def test_time_out_before_sign_in_is_out_of_order(make_appointment, physician):
+def test_time_out_before_sign_in_is_out_of_order(make_case, physician):
     """A time-out item while sign-in items are open answers 409 out_of_order naming them."""
-    appointment = make_appointment()
+    appointment = make_case()
     err = refused("out_of_order", 409, services.record, appointment, "timeout_patient", True, physician, now=T0)
     assert "identity_confirmed" in err.details["open"]
 
 
-def test_each_phase_needs_the_previous_one_complete(make_appointment, nurse, physician, complete_phase):
+def test_each_phase_needs_the_previous_one_complete(make_case, nurse, physician, complete_phase):
     """Procedure items wait for the time-out, monitoring for the procedure, discharge for monitoring."""
-    appointment = make_appointment()
+    appointment = make_case()
     complete_phase(appointment, "sign_in", nurse, physician, now=T0)
     refused("out_of_order", 409, services.record, appointment, "imaging_used", "fluoroscopy", physician, now=T0)
     complete_phase(appointment, "time_out", nurse, physician, now=T0)
@@ -63,78 +63,80 @@ def test_each_phase_needs_the_previous_one_complete(make_appointment, nurse, phy
             now=T0 + dt.timedelta(hours=1))
 
 
-def test_a_required_yes_no_answered_no_keeps_the_phase_open(make_appointment, nurse, physician, complete_phase):
+def test_a_required_yes_no_answered_no_keeps_the_phase_open(make_case, nurse, physician, complete_phase):
     """'No' on a required yes/no item is recorded but does not complete it."""
-    appointment = make_appointment()
+    appointment = make_case()
     complete_phase(appointment, "sign_in", nurse, physician, now=T0)
     _case, entry = services.record(appointment, "consent_signed", False, nurse, now=T0)
     assert entry.done is False
     refused("out_of_order", 409, services.record, appointment, "timeout_patient", True, physician, now=T0)
 
 
-def test_same_phase_items_in_any_order(make_appointment, nurse):
+def test_same_phase_items_in_any_order(make_case, nurse):
     """Items of one phase may be recorded in any order."""
-    appointment = make_appointment()
+    appointment = make_case()
     services.record(appointment, "pain_before", 7, nurse, now=T0)
-    services.record(appointment, "identity_confirmed", True, nurse, now=T0)
+    case, _ = services.record(appointment, "identity_confirmed", True, nurse, now=T0)
+    assert case.entries["pain_before"].value == 7 and case.entries["identity_confirmed"].value is True
 
 
 @pytest.mark.parametrize("code, value", [
     ("identity_confirmed", True), ("vitals_before", {"systolic": 120, "diastolic": 80, "pulse": 70, "spo2": 98}),
     ("pain_before", 5),
 ])
-def test_nurse_records_sign_in_items(make_appointment, nurse, code, value):
+def test_nurse_records_sign_in_items(make_case, nurse, code, value):
     """A nurse may record sign-in items and vital signs."""
-    appointment = make_appointment()
+    appointment = make_case()
     _case, entry = services.record(appointment, code, value, nurse, now=T0)
     assert entry.done and entry.recorded_by_id == nurse.id
 
 
 @pytest.mark.parametrize("code", ["timeout_patient", "imaging_used", "steroid", "fluoroscopy_time_s", "signature"])
-def test_nurse_cannot_record_physician_items(make_appointment, nurse, code):
+def test_nurse_cannot_record_physician_items(make_case, nurse, code):
     """Time-out, procedure record and signature are the physician's: 403 for a nurse, before any 409."""
-    appointment = make_appointment()
+    appointment = make_case()
     refused("forbidden", 403, services.record, appointment, code, True, nurse, now=T0)
 
 
-def test_contrast_plan_is_the_physicians(make_appointment, nurse, physician):
+def test_contrast_plan_is_the_physicians(make_case, nurse, physician):
     """The contrast plan for an allergy is a physician's decision even though it is a sign-in item."""
-    appointment = make_appointment(allergies=["iodinated_contrast"])
+    appointment = make_case(allergies=["iodinated_contrast"])
     refused("forbidden", 403, services.record, appointment, "contrast_plan", "premedication", nurse, now=T0)
     services.record(appointment, "contrast_plan", "premedication", physician, now=T0)
 
 
 @pytest.mark.parametrize("role", ["front_desk", "admin"])
-def test_front_desk_and_admin_record_nothing(make_appointment, make_user, paris, role):
+def test_front_desk_and_admin_record_nothing(make_case, make_user, paris, role):
     """Only nurses and physicians record checklist items."""
-    appointment = make_appointment()
+    appointment = make_case()
     user = make_user(role, sites=[paris] if role != "admin" else [])
     refused("forbidden", 403, services.record, appointment, "identity_confirmed", True, user, now=T0)
 
 
-def test_physician_may_record_nurse_items(make_appointment, physician):
+def test_physician_may_record_nurse_items(make_case, physician):
     """Sign-in and monitoring items are open to the physician too."""
-    appointment = make_appointment()
-    services.record(appointment, "identity_confirmed", True, physician, now=T0)
+    appointment = make_case()
+    _, entry = services.record(appointment, "identity_confirmed", True, physician, now=T0)
+    assert entry.done and entry.recorded_by_id == physician.id
 
 
-def test_unknown_or_inapplicable_item_is_404(make_appointment, nurse):
+def test_unknown_or_inapplicable_item_is_404(make_case, nurse):
     """An item that does not exist, or whose condition does not hold for this booking, is 404."""
-    appointment = make_appointment()
+    appointment = make_case()
     refused("not_found", 404, services.record, appointment, "no_such_item", True, nurse, now=T0)
     refused("not_found", 404, services.record, appointment, "inr", 1.0, nurse, now=T0)
 
 
 @pytest.mark.parametrize("status", [AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
-def test_nothing_before_check_in(make_appointment, nurse, status):
+def test_nothing_before_check_in(make_case, nurse, status):
     """Before check-in (or when the patient never came) every item answers 409 not_checked_in."""
-    appointment = make_appointment(status=status)
+    appointment = make_case(status=status)
     refused("not_checked_in", 409, services.record, appointment, "identity_confirmed", True, nurse, now=T0)
 
 
-def test_conflict_wins_over_invalid_value(make_appointment, nurse):
+def test_conflict_wins_over_invalid_value(make_case, nurse):
     """A bad value on an item that is also out of turn answers 409 (the contract's order)."""
-    appointment = make_appointment(status=AppointmentStatus.BOOKED)
+    appointment = make_case(status=AppointmentStatus.BOOKED)
     refused("not_checked_in", 409, services.record, appointment, "pain_before", 99, nurse, now=T0)
 
 
@@ -145,17 +147,17 @@ def test_conflict_wins_over_invalid_value(make_appointment, nurse):
     ("vitals_before", {"systolic": 120, "diastolic": 80, "pulse": 70, "spo2": 101}), ("vitals_before", [1, 2]),
     ("identity_confirmed", None),
 ])
-def test_invalid_values_are_422(make_appointment, nurse, code, value):
+def test_invalid_values_are_422(make_case, nurse, code, value):
     """Wrong types and out-of-range values answer 422 invalid_value and write nothing."""
-    appointment = make_appointment()
+    appointment = make_case()
     refused("invalid_value", 422, services.record, appointment, code, value, nurse, now=T0)
     case = services.load_case(appointment)
     assert code not in case.entries
 
 
-def test_number_range_and_choice_are_checked(make_appointment, nurse, physician, complete_phase):
+def test_number_range_and_choice_are_checked(make_case, nurse, physician, complete_phase):
     """Numbers stay within min..max; choices are one of the item's codes."""
-    appointment = make_appointment()
+    appointment = make_case()
     complete_phase(appointment, "sign_in", nurse, physician, now=T0)
     complete_phase(appointment, "time_out", nurse, physician, now=T0)
     refused("invalid_value", 422, services.record, appointment, "contrast_volume_ml", 500, physician, now=T0)
@@ -163,10 +165,10 @@ def test_number_range_and_choice_are_checked(make_appointment, nurse, physician,
     services.record(appointment, "contrast_volume_ml", 2.5, physician, now=T0)
 
 
-def test_state_machine_and_appointment_status(make_appointment, nurse, physician, complete_phase):
+def test_state_machine_and_appointment_status(make_case, nurse, physician, complete_phase):
     """open -> in_procedure (appointment in_procedure) -> monitoring (end time, signal) -> discharged
     (appointment completed) -> signed."""
-    appointment = make_appointment()
+    appointment = make_case()
     ended = []
 
     def receiver(sender, ended_at):
@@ -199,16 +201,16 @@ def test_state_machine_and_appointment_status(make_appointment, nurse, physician
 class TestMonitoringClock:
     """Discharge waits for the minimum observation time since the procedure ended."""
 
-    def _ready(self, make_appointment, nurse, physician, complete_phase, **kw):
-        appointment = make_appointment(**kw)
+    def _ready(self, make_case, nurse, physician, complete_phase, **kw):
+        appointment = make_case(**kw)
         with time_machine.travel(T0, tick=False):
             to_monitoring(appointment, nurse, physician, complete_phase, now=None)
             complete_phase(appointment, "monitoring", nurse, physician)
         return appointment
 
-    def test_refused_at_minute_14_allowed_at_15(self, make_appointment, nurse, physician, complete_phase):
+    def test_refused_at_minute_14_allowed_at_15(self, make_case, nurse, physician, complete_phase):
         """With a frozen clock: refused 14 minutes after the end (1 min left), allowed at 15."""
-        appointment = self._ready(make_appointment, nurse, physician, complete_phase)
+        appointment = self._ready(make_case, nurse, physician, complete_phase)
         with time_machine.travel(T0 + dt.timedelta(minutes=14), tick=False):
             err = refused("monitoring_time", 409, services.record, appointment, "vitals_stable", True, nurse)
             assert err.details["minutes_left"] == 1
@@ -216,18 +218,18 @@ class TestMonitoringClock:
             _case, entry = services.record(appointment, "vitals_stable", True, nurse)
             assert entry.done and entry.override_reason is None
 
-    def test_sedation_doubles_the_wait(self, make_appointment, nurse, physician, complete_phase):
+    def test_sedation_doubles_the_wait(self, make_case, nurse, physician, complete_phase):
         """After sedation the minimum is the catalog's longer time (30 min)."""
-        appointment = self._ready(make_appointment, nurse, physician, complete_phase, sedation=True)
+        appointment = self._ready(make_case, nurse, physician, complete_phase, sedation=True)
         with time_machine.travel(T0 + dt.timedelta(minutes=20), tick=False):
             err = refused("monitoring_time", 409, services.record, appointment, "vitals_stable", True, nurse)
             assert err.details["minutes_left"] == 10
         with time_machine.travel(T0 + dt.timedelta(minutes=30), tick=False):
             services.record(appointment, "vitals_stable", True, nurse)
 
-    def test_physician_override_passes_and_is_recorded(self, make_appointment, nurse, physician, complete_phase):
+    def test_physician_override_passes_and_is_recorded(self, make_case, nurse, physician, complete_phase):
         """A physician's override reason passes the clock; it is stored on the entry and audited."""
-        appointment = self._ready(make_appointment, nurse, physician, complete_phase)
+        appointment = self._ready(make_case, nurse, physician, complete_phase)
         with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
             _case, entry = services.record(appointment, "vitals_stable", True, physician,
                                            override_reason="Patient well, transport waiting")
@@ -235,19 +237,20 @@ class TestMonitoringClock:
         events = [e.action for e in _events(appointment)]
         assert "checklist.override" in events
 
-    def test_nurse_override_does_not_pass(self, make_appointment, nurse, physician, complete_phase):
+    def test_nurse_override_does_not_pass(self, make_case, nurse, physician, complete_phase):
         """Only a physician may override the clock."""
-        appointment = self._ready(make_appointment, nurse, physician, complete_phase)
+        appointment = self._ready(make_case, nurse, physician, complete_phase)
         with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
             refused("monitoring_time", 409, services.record, appointment, "vitals_stable", True, nurse,
                     override_reason="please")
 
-    def test_monitoring_items_are_not_on_the_clock(self, make_appointment, nurse, physician, complete_phase):
+    def test_monitoring_items_are_not_on_the_clock(self, make_case, nurse, physician, complete_phase):
         """Vital signs during monitoring are recorded at once; only discharge waits."""
-        appointment = make_appointment()
+        appointment = make_case()
         to_monitoring(appointment, nurse, physician, complete_phase)
-        services.record(appointment, "vitals_recheck", {"systolic": 120, "diastolic": 80, "pulse": 70, "spo2": 98},
-                        nurse, now=T0 + dt.timedelta(minutes=1))
+        _, entry = services.record(appointment, "vitals_recheck", {"systolic": 120, "diastolic": 80, "pulse": 70,
+                                                                   "spo2": 98}, nurse, now=T0 + dt.timedelta(minutes=1))
+        assert entry.done and entry.value["systolic"] == 120
 
 
 def _events(appointment):
@@ -256,8 +259,8 @@ def _events(appointment):
     return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.patient_id == appointment.patient_id)).all()
 
 
-def _signed(make_appointment, nurse, physician, complete_phase, **kw):
-    appointment = make_appointment(**kw)
+def _signed(make_case, nurse, physician, complete_phase, **kw):
+    appointment = make_case(**kw)
     to_monitoring(appointment, nurse, physician, complete_phase)
     later = T0 + dt.timedelta(minutes=40)
     for phase in ("monitoring", "discharge", "signature"):
@@ -266,17 +269,17 @@ def _signed(make_appointment, nurse, physician, complete_phase, **kw):
 
 
 class TestSignedRecord:
-    def test_signed_record_refuses_plain_changes(self, make_appointment, nurse, physician, complete_phase):
+    def test_signed_record_refuses_plain_changes(self, make_case, nurse, physician, complete_phase):
         """After signing, recording again answers 409 signed and the stored value is unchanged."""
-        appointment = _signed(make_appointment, nurse, physician, complete_phase)
+        appointment = _signed(make_case, nurse, physician, complete_phase)
         refused("signed", 409, services.record, appointment, "pain_after", 1, nurse, now=T0 + dt.timedelta(hours=2))
         refused("signed", 409, services.record, appointment, "signature", True, physician,
                 now=T0 + dt.timedelta(hours=2), amendment_reason="again")
         assert services.load_case(appointment).entries["pain_after"].value == 2
 
-    def test_amendment_is_a_new_audited_row(self, make_appointment, nurse, physician, complete_phase):
+    def test_amendment_is_a_new_audited_row(self, make_case, nurse, physician, complete_phase):
         """An amendment adds a row with its reason, supersedes the old one, and is audited."""
-        appointment = _signed(make_appointment, nurse, physician, complete_phase)
+        appointment = _signed(make_case, nurse, physician, complete_phase)
         old = services.load_case(appointment).entries["steroid_dose_mg"]
         _case, entry = services.record(appointment, "steroid_dose_mg", 4, physician, now=T0 + dt.timedelta(hours=3),
                                        amendment_reason="Dose typed wrong: 4 mg given")
@@ -288,9 +291,9 @@ class TestSignedRecord:
         record = _injection(appointment)
         assert record.dose_mg == 4 and record.triamcinolone_eq_mg == pytest.approx(21.32)
 
-    def test_amendment_still_follows_roles(self, make_appointment, nurse, physician, complete_phase):
+    def test_amendment_still_follows_roles(self, make_case, nurse, physician, complete_phase):
         """A nurse cannot amend the physician's procedure record."""
-        appointment = _signed(make_appointment, nurse, physician, complete_phase)
+        appointment = _signed(make_case, nurse, physician, complete_phase)
         refused("forbidden", 403, services.record, appointment, "steroid_dose_mg", 4, nurse,
                 now=T0 + dt.timedelta(hours=3), amendment_reason="x")
 
@@ -303,10 +306,10 @@ def _injection(appointment):
     ).scalar_one()
 
 
-def test_completed_steroid_injection_feeds_the_history(make_appointment, nurse, physician, complete_phase, db):
+def test_completed_steroid_injection_feeds_the_history(make_case, nurse, physician, complete_phase, db):
     """Discharge writes the InjectionRecord (steroid, dose, triamcinolone equivalent) that the next
     booking's steroid count reads from the patient's injections."""
-    appointment = _signed(make_appointment, nurse, physician, complete_phase, procedure="esi-transforaminal")
+    appointment = _signed(make_case, nurse, physician, complete_phase, procedure="esi-transforaminal")
     record = _injection(appointment)
     assert (record.steroid, record.dose_mg) == ("dexamethasone", 8.0)
     assert record.triamcinolone_eq_mg == pytest.approx(42.64)
@@ -317,16 +320,16 @@ def test_completed_steroid_injection_feeds_the_history(make_appointment, nurse, 
     assert sum(r.triamcinolone_eq_mg for r in patient.injections) == pytest.approx(42.64)
 
 
-def test_non_steroid_procedure_records_no_steroid(make_appointment, nurse, physician, complete_phase):
+def test_non_steroid_procedure_records_no_steroid(make_case, nurse, physician, complete_phase):
     """A medial branch block completes with an injection record without steroid."""
-    appointment = _signed(make_appointment, nurse, physician, complete_phase, procedure="medial-branch-block")
+    appointment = _signed(make_case, nurse, physician, complete_phase, procedure="medial-branch-block")
     record = _injection(appointment)
     assert record.steroid is None and record.triamcinolone_eq_mg is None
 
 
-def test_particulate_steroid_refused_for_transforaminal(make_appointment, nurse, physician, complete_phase):
+def test_particulate_steroid_refused_for_transforaminal(make_case, nurse, physician, complete_phase):
     """A particulate steroid in a transforaminal injection needs a physician's override reason."""
-    appointment = make_appointment(procedure="esi-transforaminal")
+    appointment = make_case(procedure="esi-transforaminal")
     complete_phase(appointment, "sign_in", nurse, physician, now=T0)
     complete_phase(appointment, "time_out", nurse, physician, now=T0)
     err = refused("invalid_value", 422, services.record, appointment, "steroid", "triamcinolone", physician, now=T0)
@@ -336,16 +339,16 @@ def test_particulate_steroid_refused_for_transforaminal(make_appointment, nurse,
     assert entry.override_reason == "Allergy to dexamethasone"
 
 
-def test_pain_scores_before_and_after(make_appointment, nurse, physician, complete_phase, db):
+def test_pain_scores_before_and_after(make_case, nurse, physician, complete_phase, db):
     """Pain at sign-in and at discharge become the patient's before/after pain scores."""
-    appointment = _signed(make_appointment, nurse, physician, complete_phase)
+    appointment = _signed(make_case, nurse, physician, complete_phase)
     rows = db.session.scalars(sa.select(PainScore).where(PainScore.appointment_id == appointment.id)).all()
     assert {(r.moment, r.score) for r in rows} == {(PainMoment.BEFORE, 6), (PainMoment.AFTER, 2)}
 
 
-def test_correction_before_signing_supersedes(make_appointment, nurse, db):
+def test_correction_before_signing_supersedes(make_case, nurse, db):
     """Recording an item again before signing keeps the earlier row, superseded, not an amendment."""
-    appointment = make_appointment()
+    appointment = make_case()
     services.record(appointment, "pain_before", 8, nurse, now=T0)
     _case, second = services.record(appointment, "pain_before", 7, nurse, now=T0)
     rows = db.session.scalars(sa.select(ChecklistEntry).where(ChecklistEntry.item_code == "pain_before",
@@ -355,9 +358,9 @@ def test_correction_before_signing_supersedes(make_appointment, nurse, db):
     assert score.score == 7
 
 
-def test_every_write_is_audited(make_appointment, nurse):
+def test_every_write_is_audited(make_case, nurse):
     """Creating the checklist and recording an item leave audit events with the patient's id."""
-    appointment = make_appointment()
+    appointment = make_case()
     services.record(appointment, "identity_confirmed", True, nurse, now=T0)
     actions = [e.action for e in _events(appointment)]
     assert "checklist.create" in actions and "checklist.record" in actions

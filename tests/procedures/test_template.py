@@ -39,74 +39,74 @@ def test_roles_follow_the_phases():
             assert "nurse" in item.roles, item.code
 
 
-def test_plain_booking_has_only_the_common_items(make_appointment):
+def test_plain_booking_has_only_the_common_items(make_case):
     """Without warfarin, pregnancy, diabetes, sedation or allergy, no conditional sign-in item appears."""
-    found = codes(make_appointment(procedure="esi-interlaminar"))
+    found = codes(make_case(procedure="esi-interlaminar"))
     assert found >= COMMON
     assert not found & {"inr", "pregnancy_excluded", "glucose", "escort_present", "iv_access", "contrast_plan",
                         "realtime_contrast_check", "anticoagulant_hold_verified", "escort_at_discharge"}
 
 
 @pytest.mark.parametrize("drug, expected", [("warfarin", True), ("acenocoumarol", True), ("apixaban", False)])
-def test_inr_for_vitamin_k_antagonists(make_appointment, drug, expected):
+def test_inr_for_vitamin_k_antagonists(make_case, drug, expected):
     """INR is asked for warfarin and acenocoumarol only; the hold check for any blood thinner."""
-    found = codes(make_appointment(medications=[drug]))
+    found = codes(make_case(medications=[drug]))
     assert ("inr" in found) is expected
     assert "anticoagulant_hold_verified" in found
 
 
-def test_pregnancy_item_when_possible_pregnancy_meets_fluoroscopy(make_appointment, make_site):
+def test_pregnancy_item_when_possible_pregnancy_meets_fluoroscopy(make_case, make_site):
     """A possible pregnancy adds the test-or-waiver item under fluoroscopy, not in an ultrasound room."""
-    assert "pregnancy_excluded" in codes(make_appointment(screening={"possible_pregnancy": True}))
-    assert "pregnancy_excluded" not in codes(make_appointment(screening={"possible_pregnancy": False}))
+    assert "pregnancy_excluded" in codes(make_case(screening={"possible_pregnancy": True}))
+    assert "pregnancy_excluded" not in codes(make_case(screening={"possible_pregnancy": False}))
     echo = make_site(rooms=[("Echo", ["ultrasound"])])
     assert "pregnancy_excluded" not in codes(
-        make_appointment(procedure="si-joint", site=echo, screening={"possible_pregnancy": True}))
+        make_case(procedure="si-joint", site=echo, screening={"possible_pregnancy": True}))
 
 
-def test_glucose_for_diabetes_with_site_units(make_appointment, minnesota):
+def test_glucose_for_diabetes_with_site_units(make_case, minnesota):
     """Diabetes adds a glucose item, in g/L at a French site and mg/dL at a US site."""
-    paris_case = services.load_case(make_appointment(conditions=["diabetes"]))
-    us_case = services.load_case(make_appointment(conditions=["diabetes"], site=minnesota))
+    paris_case = services.load_case(make_case(conditions=["diabetes"]))
+    us_case = services.load_case(make_case(conditions=["diabetes"], site=minnesota))
     assert paris_case.item("glucose").unit == "g/L" and us_case.item("glucose").unit == "mg/dL"
-    assert "glucose" not in codes(make_appointment(conditions=["glaucoma"]))
+    assert "glucose" not in codes(make_case(conditions=["glaucoma"]))
 
 
-def test_escort_and_iv_access_for_sedation(make_appointment):
+def test_escort_and_iv_access_for_sedation(make_case):
     """Sedation adds the escort, IV access and escort-at-discharge items."""
-    found = codes(make_appointment(sedation=True))
+    found = codes(make_case(sedation=True))
     assert {"escort_present", "iv_access", "escort_at_discharge"} <= found
 
 
-def test_realtime_contrast_check_for_transforaminal(make_appointment):
+def test_realtime_contrast_check_for_transforaminal(make_case):
     """Only procedures flagged contrast_realtime_check (the transforaminal routes, the nerve-root block
     among them) get the real-time/DSA item; the same ones require a non-particulate steroid."""
     flagged = {c for c, p in load_procedures().items() if p.contrast_realtime_check}
     assert flagged == {"esi-transforaminal", "nerve-root-block"}
     assert flagged == {c for c, p in load_procedures().items() if p.non_particulate_steroid}
-    assert "realtime_contrast_check" in codes(make_appointment(procedure="esi-transforaminal"))
-    assert "realtime_contrast_check" in codes(make_appointment(procedure="nerve-root-block"))
-    assert "realtime_contrast_check" not in codes(make_appointment(procedure="facet-joint"))
+    assert "realtime_contrast_check" in codes(make_case(procedure="esi-transforaminal"))
+    assert "realtime_contrast_check" in codes(make_case(procedure="nerve-root-block"))
+    assert "realtime_contrast_check" not in codes(make_case(procedure="facet-joint"))
 
 
 @pytest.mark.parametrize("allergy, expected", [("iodinated_contrast", True), ("gadolinium", True), ("latex", False)])
-def test_contrast_plan_for_contrast_allergy(make_appointment, allergy, expected):
+def test_contrast_plan_for_contrast_allergy(make_case, allergy, expected):
     """A contrast or gadolinium allergy requires the physician's contrast plan."""
-    assert ("contrast_plan" in codes(make_appointment(allergies=[allergy]))) is expected
+    assert ("contrast_plan" in codes(make_case(allergies=[allergy]))) is expected
 
 
-def test_steroid_items_only_for_steroid_procedures(make_appointment):
+def test_steroid_items_only_for_steroid_procedures(make_case):
     """Medial branch blocks and RFA record no steroid; RFA adds its own safety items."""
-    rfa = codes(make_appointment(procedure="rfa"))
+    rfa = codes(make_case(procedure="rfa"))
     assert "steroid" not in rfa and "steroid_dose_mg" not in rfa
     assert {"timeout_rf_grounding_pad", "rf_motor_test"} <= rfa
-    assert "steroid" in codes(make_appointment(procedure="esi-caudal"))
+    assert "steroid" in codes(make_case(procedure="esi-caudal"))
 
 
-def test_radiation_report_fields_required_in_france(make_appointment, minnesota):
+def test_radiation_report_fields_required_in_france(make_case, minnesota):
     """Equipment and operator are required at French sites (radiation report), optional in the US."""
-    fr = services.load_case(make_appointment())
-    us = services.load_case(make_appointment(site=minnesota))
+    fr = services.load_case(make_case())
+    us = services.load_case(make_case(site=minnesota))
     assert fr.item("equipment").required and fr.item("operator").required
     assert not us.item("equipment").required
 

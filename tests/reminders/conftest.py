@@ -1,10 +1,9 @@
-"""Appointments made with the models (the signals are sent by the tests), a real SMTP server, a
-stand-in SMS gateway, and rows committed for real for the multi-process tests."""
+"""A real SMTP server, a stand-in SMS gateway, and rows committed for real for the multi-process
+tests (appointments are made with make_appointment: the signals are sent by the tests)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import os
 import time
 
@@ -15,39 +14,11 @@ from clinic.accounts.models import Role, User
 from clinic.extensions import db as _db
 from clinic.patients.models import Patient
 from clinic.reminders.models import Reminder
-from clinic.scheduling.models import Appointment
 from clinic.sites.models import Organisation, Room, Site
+from tests import factories
 from tests.cleanup import purge
-from clinic.timeutil import local_to_utc
 from tests.reminders import gateway as sms_gateway
-from tests.reminders.smtp import SMTPServer, sending_to
-
-_rooms = itertools.count(100)
-
-
-@pytest.fixture
-def make_appointment(db, make_user, make_patient, paris):
-    """An appointment row at a site's local date and time (30 minutes), without any signal."""
-
-    def make(site=None, day=dt.date(2026, 6, 10), time=dt.time(10, 0), patient=None, minutes=30, **kw):
-        site = site or paris
-        # Each appointment gets its own room and physician: no overlap constraint is ever in play.
-        room = Room(site_id=site.id, name=f"Room {next(_rooms)}", modalities=["fluoroscopy"])
-        db.session.add(room)
-        physician = make_user("physician", sites=[site], hours=False)
-        patient = patient or make_patient(language=site.language, site=site)
-        start = local_to_utc(day, time, site.tz)
-        end = start + dt.timedelta(minutes=minutes)
-        appointment = Appointment(
-            patient=patient, site=site, room=room, physician=physician,
-            procedure_code=kw.pop("procedure_code", "esi-transforaminal"), start_at=start, end_at=end,
-            block_end_at=end + dt.timedelta(minutes=10), region=kw.pop("region", "lumbar"),
-            side=kw.pop("side", "left"), **kw)
-        db.session.add(appointment)
-        db.session.flush()
-        return appointment
-
-    return make
+from tests.smtp import SMTPServer, sending_to
 
 
 @pytest.fixture
@@ -73,29 +44,6 @@ def gateway(app):
 
 
 @pytest.fixture
-def notice_composers():
-    """Stand-in composers for confirmation and cancellation when the booking side's are absent."""
-    from email.message import EmailMessage
-
-    from clinic.mail.composers import COMPOSERS
-    from clinic.reminders.composers import subject_for
-
-    def stub(reminder):
-        msg = EmailMessage()
-        msg["To"] = reminder.patient.email
-        msg["Subject"] = subject_for(reminder) if reminder.kind in COMPOSERS else f"{reminder.kind}"
-        msg.set_content(reminder.kind)
-        return msg
-
-    added = [k for k in ("confirmation", "cancellation") if k not in COMPOSERS]
-    for kind in added:
-        COMPOSERS[kind] = stub
-    yield
-    for kind in added:
-        COMPOSERS.pop(kind, None)
-
-
-@pytest.fixture
 def committed_rows(app):
     """Make a site, patient and appointment (in a month), and N due 'day before' rows of the channel
     (an SMS patient has a phone and said yes to texts; the site has no quiet hours, so that texts go
@@ -117,12 +65,8 @@ def committed_rows(app):
             _db.session.add_all([site, user, patient])
             _db.session.flush()
             start = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
-            appointment = Appointment(
-                patient_id=patient.id, site_id=site.id, room_id=site.rooms[0].id, physician_id=user.id,
-                procedure_code="facet-joint", start_at=start, end_at=start + dt.timedelta(minutes=30),
-                block_end_at=start + dt.timedelta(minutes=40))
-            _db.session.add(appointment)
-            _db.session.flush()
+            appointment = factories.appointment(site, patient, start=start, room=site.rooms[0], physician=user,
+                                                procedure_code="facet-joint", turnover=10, region=None, side=None)
             due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
             _db.session.execute(sa.insert(Reminder), [
                 dict(organisation_id=org.id, appointment_id=appointment.id, patient_id=patient.id, site_id=site.id,

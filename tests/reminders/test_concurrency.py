@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from clinic.extensions import db as _db
 from clinic.reminders.models import Reminder
 from tests.processes import dispatcher
-from tests.reminders.smtp import SMTPServer
+from tests.smtp import SMTPServer
 
 
 def statuses(app, ids: list[int]) -> dict[str, int]:

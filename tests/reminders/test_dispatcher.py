@@ -12,7 +12,7 @@ from clinic.reminders.dispatcher import dispatch_once
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.scheduling import signals
 from clinic.scheduling.models import AppointmentStatus
-from tests.reminders.smtp import SMTPServer, free_port
+from tests.smtp import SMTPServer, free_port
 
 BOOKED_AT = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
 
@@ -38,7 +38,7 @@ def run_through(db, appointment, until: dt.datetime):
             dispatch_once(worker_id="test")
 
 
-def test_due_rows_are_sent_once_and_marked(db, smtp, make_appointment, notice_composers):
+def test_due_rows_are_sent_once_and_marked(db, smtp, make_appointment):
     """Only due rows go out; each is marked sent with its Message-ID and is not sent again."""
     appointment = make_appointment()
     book(appointment)
@@ -54,7 +54,7 @@ def test_due_rows_are_sent_once_and_marked(db, smtp, make_appointment, notice_co
     assert all(r.status == ReminderStatus.PLANNED for r in rows_of(db, appointment) if r.kind != "confirmation")
 
 
-def test_whole_schedule_goes_out_at_its_times(db, smtp, make_appointment, notice_composers):
+def test_whole_schedule_goes_out_at_its_times(db, smtp, make_appointment):
     """Run through the weeks: every planned row is sent once, in its send order, none early."""
     appointment = make_appointment()
     book(appointment)
@@ -67,7 +67,7 @@ def test_whole_schedule_goes_out_at_its_times(db, smtp, make_appointment, notice
     assert sorted(smtp.recorder.counts().values()) == [1] * len(rows)
 
 
-def test_rescheduled_appointments_old_rows_are_never_sent(db, smtp, make_appointment, notice_composers):
+def test_rescheduled_appointments_old_rows_are_never_sent(db, smtp, make_appointment):
     """After a reschedule only the new rows are delivered; the old ones stay cancelled."""
     appointment = make_appointment()
     book(appointment)
@@ -83,7 +83,7 @@ def test_rescheduled_appointments_old_rows_are_never_sent(db, smtp, make_appoint
     assert all(db.session.get(Reminder, i).status == ReminderStatus.CANCELLED for i in old_ids if i not in received)
 
 
-def test_cancelled_appointments_pending_rows_are_never_sent(db, smtp, make_appointment, notice_composers):
+def test_cancelled_appointments_pending_rows_are_never_sent(db, smtp, make_appointment):
     """A cancellation: one notice is delivered, nothing else that was pending."""
     appointment = make_appointment()
     book(appointment)
@@ -95,7 +95,7 @@ def test_cancelled_appointments_pending_rows_are_never_sent(db, smtp, make_appoi
     assert kinds == ["cancellation"]
 
 
-def test_row_cancelled_directly_in_the_table_is_not_sent(db, smtp, make_appointment, notice_composers):
+def test_row_cancelled_directly_in_the_table_is_not_sent(db, smtp, make_appointment):
     """A row whose appointment is cancelled is marked cancelled at dispatch, never sent."""
     appointment = make_appointment()
     book(appointment)
@@ -107,7 +107,7 @@ def test_row_cancelled_directly_in_the_table_is_not_sent(db, smtp, make_appointm
     assert smtp.messages == []
 
 
-def test_before_reminder_unsent_at_the_start_is_skipped(db, smtp, make_appointment, notice_composers):
+def test_before_reminder_unsent_at_the_start_is_skipped(db, smtp, make_appointment):
     """A dispatcher that was down: the 'day before' row found after the start is skipped, not sent."""
     appointment = make_appointment()
     book(appointment)
@@ -119,7 +119,7 @@ def test_before_reminder_unsent_at_the_start_is_skipped(db, smtp, make_appointme
     assert smtp.recorder.row_ids() == []  # nothing at all reaches the patient after the start
 
 
-def test_smtp_outage_backs_off_then_everything_is_delivered(db, app, make_appointment, notice_composers):
+def test_smtp_outage_backs_off_then_everything_is_delivered(db, app, make_appointment):
     """SMTP down: attempts grow and next_attempt_at moves out exponentially; back up: all delivered."""
     port = free_port()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, DISPATCH_BACKOFF_BASE_SECONDS=60,
@@ -151,8 +151,7 @@ def test_smtp_outage_backs_off_then_everything_is_delivered(db, app, make_appoin
     assert server.recorder.counts() == {row.id: 1}
 
 
-def test_after_max_attempts_the_row_fails_and_an_admin_retry_requeues_it(db, app, make_appointment,
-                                                                        notice_composers):
+def test_after_max_attempts_the_row_fails_and_an_admin_retry_requeues_it(db, app, make_appointment):
     """DISPATCH_MAX_ATTEMPTS failures make the row failed; retry puts it back, due now."""
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), DISPATCH_MAX_ATTEMPTS=2)
     appointment = make_appointment()
@@ -170,7 +169,7 @@ def test_after_max_attempts_the_row_fails_and_an_admin_retry_requeues_it(db, app
     assert row.status == ReminderStatus.RETRYING and row.attempts == 0 and row.next_attempt_at == retry_at
 
 
-def test_row_claimed_when_the_appointment_is_rescheduled_is_not_sent(db, smtp, make_appointment, notice_composers):
+def test_row_claimed_when_the_appointment_is_rescheduled_is_not_sent(db, smtp, make_appointment):
     """A replan between claim and send closes the claimed row: the dispatcher drops it unsent."""
     from clinic.reminders.dispatcher import Counts, claim, send_claimed
 

@@ -21,10 +21,10 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.reminders import dispatcher
 from clinic.reminders.models import Reminder
-from clinic.scheduling.models import Appointment
 from clinic.sites.models import Organisation, Room, Site
+from tests import factories
 from tests.cleanup import purge
-from tests.reminders.smtp import ROW_HEADER, Recorder, SMTPServer, sending_to
+from tests.smtp import ROW_HEADER, Recorder, SMTPServer, sending_to
 
 pytestmark = pytest.mark.postgres
 DELAY = 0.6  # seconds the mail server takes over each message
@@ -66,14 +66,9 @@ def four_due(app):
         db.session.add_all([site, doc, desk, *patients])
         db.session.flush()
         start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=30)
-        appts = []
-        for n, patient in enumerate(patients):
-            begin = start + dt.timedelta(hours=n)
-            appts.append(Appointment(patient_id=patient.id, site_id=site.id, room_id=site.rooms[n].id,
-                                     physician_id=doc.id, procedure_code="facet-joint", start_at=begin,
-                                     end_at=begin + dt.timedelta(minutes=30), block_end_at=begin + dt.timedelta(minutes=40)))
-        db.session.add_all(appts)
-        db.session.flush()
+        appts = [factories.appointment(site, patient, start=start + dt.timedelta(hours=n), turnover=10,
+                                       room=site.rooms[n], physician=doc, procedure_code="facet-joint", region=None,
+                                       side=None) for n, patient in enumerate(patients)]
         due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         rows = [Reminder(appointment_id=a.id, patient_id=a.patient_id, site_id=site.id, kind="day_before",
                          essential=True, language="fr", send_at=due + dt.timedelta(seconds=n),

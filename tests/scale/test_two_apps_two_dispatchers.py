@@ -27,7 +27,7 @@ from clinic.extensions import db
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment
 from tests.processes import dispatcher
-from tests.reminders.smtp import SMTPServer
+from tests.smtp import SMTPServer
 
 pytestmark = pytest.mark.postgres
 

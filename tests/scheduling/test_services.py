@@ -12,6 +12,7 @@ from clinic.scheduling import services, signals
 from clinic.scheduling.availability import Slot
 from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus
 from clinic.screening.services import Finding, MedicationHold, ScreeningResult
+from tests import factories
 
 UTC = dt.UTC
 
@@ -172,10 +173,9 @@ def test_database_refuses_an_overlap_on_postgresql(db, paris, physician, book, f
     frozen(2026, 2, 20)
     physician(paris)
     appt = book(paris, "2026-03-02T09:00:00+01:00")
-    clone = Appointment(patient_id=make_patient().id, site_id=paris.id, room_id=appt.room_id,
-                        physician_id=appt.physician_id, procedure_code=appt.procedure_code,
-                        start_at=appt.start_at + dt.timedelta(minutes=15), end_at=appt.end_at + dt.timedelta(minutes=15),
-                        block_end_at=appt.block_end_at + dt.timedelta(minutes=15))
+    clone = factories.build_appointment(paris, make_patient(), start=appt.start_at + dt.timedelta(minutes=15),
+                                        minutes=(appt.end_at - appt.start_at).seconds // 60, room=appt.room, physician=appt.physician,
+                                        procedure_code=appt.procedure_code)   # 15 minutes into appt
     monkeypatch.setattr(services, "_ensure_free", lambda *a: None)   # skip the friendly check
     with pytest.raises(DomainError) as err:
         services._write_guarded(clone, paris, None, lambda first: first or services._times(
@@ -194,10 +194,9 @@ def test_database_refuses_a_patient_in_two_places_on_postgresql(db, paris, make_
     lyon = make_site(code="lyon-db")
     other = physician(lyon)
     appt = book(paris, "2026-03-02T09:00:00+01:00")
-    clone = Appointment(patient_id=appt.patient_id, site_id=lyon.id, room_id=lyon.rooms[0].id,
-                        physician_id=other.id, procedure_code=appt.procedure_code,
-                        start_at=appt.start_at + dt.timedelta(minutes=15), end_at=appt.end_at + dt.timedelta(minutes=15),
-                        block_end_at=appt.block_end_at + dt.timedelta(minutes=15))
+    clone = factories.build_appointment(lyon, appt.patient, start=appt.start_at + dt.timedelta(minutes=15),
+                                        minutes=(appt.end_at - appt.start_at).seconds // 60, room=lyon.rooms[0], physician=other,
+                                        procedure_code=appt.procedure_code)   # 15 minutes into appt
     monkeypatch.setattr(services, "_ensure_free", lambda *a: None)   # skip the friendly check
     tries = []
     with pytest.raises(DomainError) as err:

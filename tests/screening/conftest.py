@@ -1,4 +1,4 @@
-"""Helpers for screening tests: a booking context and appointment rows made directly."""
+"""Helpers for screening tests: a booking context (appointment rows come from make_appointment)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from clinic.catalog import get_procedure
-from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.screening.results import BookingContext
 
 
@@ -24,26 +23,5 @@ def make_ctx():
         kw.setdefault("now", start_at - dt.timedelta(days=30))   # booked a month ahead unless told
         return BookingContext(patient=patient, procedure=proc, site=site, start_at=start_at,
                               end_at=start_at + dt.timedelta(minutes=proc.duration_minutes), region=region, **kw)
-
-    return make
-
-
-@pytest.fixture
-def make_appointment(db, make_user):
-    """An appointment row for the patient at the site (a physician and the site's first room)."""
-    physicians = {}
-
-    def make(patient, site, start, procedure="esi-interlaminar", region="lumbar", status="booked", **kw):
-        physician = physicians.get(site.id) or physicians.setdefault(site.id, make_user("physician", sites=[site]))
-        proc = get_procedure(procedure)
-        start_at = local(site, *start)
-        end_at = start_at + dt.timedelta(minutes=proc.duration_minutes)
-        appt = Appointment(patient_id=patient.id, site_id=site.id, room_id=site.rooms[0].id, physician_id=physician.id,
-                           procedure_code=procedure, start_at=start_at, end_at=end_at,
-                           block_end_at=end_at + dt.timedelta(minutes=site.turnover_minutes), region=region,
-                           status=AppointmentStatus(status), **kw)
-        db.session.add(appt)
-        db.session.flush()
-        return appt
 
     return make

@@ -8,24 +8,18 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 
 from clinic.audit.models import AuditEvent
-from clinic.scheduling.models import Appointment
 
 
-def _appointment(db, make_user, patient, site, **kw) -> Appointment:
-    physician = make_user("physician", sites=[site])
-    start = dt.datetime(2026, 6, 15, 9, 0, tzinfo=site.tz).astimezone(dt.UTC)
-    appt = Appointment(patient_id=patient.id, site_id=site.id, room_id=site.rooms[0].id, physician_id=physician.id,
-                       procedure_code="esi-interlaminar", start_at=start, end_at=start + dt.timedelta(minutes=30),
-                       block_end_at=start + dt.timedelta(minutes=40), region="lumbar", **kw)
-    db.session.add(appt)
-    db.session.flush()
-    return appt
+def _appointment(make_appointment, patient, site, **kw):
+    """The patient's epidural at the site on Monday 15 June 2026, 09:00 local time."""
+    return make_appointment(site, dt.date(2026, 6, 15), dt.time(9, 0), patient, procedure_code="esi-interlaminar", **kw)
 
 
-def test_sheet_in_patient_language_with_stored_preparation(db, client, login_as, make_user, make_patient, paris):
+def test_sheet_in_patient_language_with_stored_preparation(db, client, login_as, make_appointment, make_patient,
+                                                             paris):
     """A front-desk user at the site sees the sheet in the patient's language; the read is audited."""
     patient = make_patient(language="fr")
-    appt = _appointment(db, make_user, patient, paris,
+    appt = _appointment(make_appointment, patient, paris,
                         preparation=[{"code": "bring", "text": "Apportez <votre> carte"}],
                         medication_holds=[{"drug": "warfarin", "stop_on": "2026-06-10",
                                            "restart_after": "2026-06-15T15:30:00+02:00", "note": "", "action": "stop"}],
@@ -41,10 +35,10 @@ def test_sheet_in_patient_language_with_stored_preparation(db, client, login_as,
     assert any(e.action == "appointment.preparation_sheet" and e.patient_id == patient.id for e in events)
 
 
-def test_sheet_refused_at_another_site(db, client, login_as, make_user, make_patient, paris, minnesota):
+def test_sheet_refused_at_another_site(db, client, login_as, make_appointment, make_patient, paris, minnesota):
     """Staff of another organisation get 404 (its appointments are not shown to exist), as for an
     unknown appointment; signed-out users go to sign-in."""
-    appt = _appointment(db, make_user, make_patient(site=minnesota), minnesota)
+    appt = _appointment(make_appointment, make_patient(site=minnesota), minnesota)
     assert client.get(f"/appointments/{appt.id}/preparation").status_code == 302
     login_as("nurse")
     assert client.get(f"/appointments/{appt.id}/preparation").status_code == 404

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from clinic.patients.models import InjectionRecord
-from clinic.scheduling.models import Appointment
 from clinic.screening.exposure import Exposure, worst_window
 from clinic.screening.services import evaluate
+from tests import factories
+
+EPIDURAL = "esi-interlaminar"   # a steroid procedure, lumbar unless told
 
 
 def _record(db, patient, day, region="lumbar", steroid="triamcinolone", dose=40.0, **kw):
@@ -28,10 +30,10 @@ def test_past_record_and_booked_future_appointment_count(db, make_patient, paris
     patient = make_patient(birth_date=dt.date(1980, 1, 1))
     _record(db, patient, dt.date(2026, 1, 10), dose=10)
     _record(db, patient, dt.date(2026, 3, 2), dose=10)
-    make_appointment(patient, paris, (2026, 9, 1, 10, 0))     # 10 + 10 + 80 + 80 = 180 mg
+    make_appointment(paris, dt.date(2026, 9, 1), patient=patient, procedure_code=EPIDURAL)   # 10 + 10 + 80 + 80 = 180 mg
     ctx = make_ctx(patient, paris, start=(2026, 6, 15, 9, 0))
     assert _exposure(evaluate(ctx)) is None                       # 4 sessions: at the limit
-    make_appointment(patient, paris, (2026, 11, 2, 10, 0))
+    make_appointment(paris, dt.date(2026, 11, 2), patient=patient, procedure_code=EPIDURAL)
     finding = _exposure(evaluate(ctx))
     assert finding is not None and finding.details["sessions"] == 5 and finding.details["region"] == "lumbar"
     assert "CMS" in finding.source or "L33906" in finding.source
@@ -43,9 +45,9 @@ def test_cancelled_other_region_and_excluded_appointments_do_not_count(db, make_
     patient = make_patient(birth_date=dt.date(1980, 1, 1))
     for month in (1, 2, 3):
         _record(db, patient, dt.date(2026, month, 5), dose=5)
-    make_appointment(patient, paris, (2026, 7, 1, 10, 0), status="cancelled")
-    make_appointment(patient, paris, (2026, 7, 2, 10, 0), region="cervical", procedure="facet-joint")
-    moving = make_appointment(patient, paris, (2026, 7, 3, 10, 0))
+    make_appointment(paris, dt.date(2026, 7, 1), patient=patient, procedure_code=EPIDURAL, status="cancelled")
+    make_appointment(paris, dt.date(2026, 7, 2), patient=patient, region="cervical", procedure_code="facet-joint")
+    moving = make_appointment(paris, dt.date(2026, 7, 3), patient=patient, procedure_code=EPIDURAL)
     ctx = make_ctx(patient, paris, start=(2026, 6, 15, 9, 0), exclude_appointment_id=moving.id)
     assert _exposure(evaluate(ctx)) is None
     ctx.exclude_appointment_id = None
@@ -99,12 +101,11 @@ def test_a_pending_new_booking_does_not_count_itself(db, make_patient, paris, ma
     patient = make_patient(birth_date=dt.date(1980, 1, 1))
     for month in (1, 2, 3):
         _record(db, patient, dt.date(2026, month, 5), dose=5)
-    other = make_appointment(make_patient(), paris, (2026, 6, 1, 9, 0))     # another patient's, for the ids
-    start = dt.datetime(2026, 6, 15, 9, 0, tzinfo=paris.tz).astimezone(dt.UTC)
-    db.session.add(Appointment(patient_id=patient.id, site_id=paris.id, room_id=other.room_id,
-                               physician_id=other.physician_id, procedure_code="esi-interlaminar", start_at=start,
-                               end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40),
-                               region="lumbar"))   # pending: not flushed
+    # another patient's, for the ids
+    other = make_appointment(paris, dt.date(2026, 6, 1), dt.time(9, 0), make_patient(), procedure_code=EPIDURAL)
+    db.session.add(factories.build_appointment(paris, patient, day=dt.date(2026, 6, 15), time=dt.time(9, 0),
+                                               room=other.room, physician=other.physician,
+                                               procedure_code=EPIDURAL))   # pending: not flushed
     assert _exposure(evaluate(make_ctx(patient, paris, start=(2026, 6, 15, 9, 0)))) is None
 
 
@@ -114,14 +115,15 @@ def test_four_medial_branch_blocks_and_an_ablation_add_nothing(db, make_patient,
     patient = make_patient(birth_date=dt.date(1980, 1, 1))
     for month in (1, 2):
         _record(db, patient, dt.date(2026, month, 5), procedure="medial-branch-block", steroid=None, dose=None,
-                appointment_id=make_appointment(patient, paris, (2026, month, 5, 9, 0), procedure="medial-branch-block",
-                                                status="completed").id)
-    make_appointment(patient, paris, (2026, 3, 2, 9, 0), procedure="medial-branch-block", status="completed")
-    make_appointment(patient, paris, (2026, 4, 6, 9, 0), procedure="medial-branch-block")
-    make_appointment(patient, paris, (2026, 5, 4, 9, 0), procedure="rfa")
+                appointment_id=make_appointment(paris, dt.date(2026, month, 5), dt.time(9, 0), patient,
+                                                procedure_code="medial-branch-block", status="completed").id)
+    make_appointment(paris, dt.date(2026, 3, 2), dt.time(9, 0), patient, procedure_code="medial-branch-block",
+                     status="completed")
+    make_appointment(paris, dt.date(2026, 4, 6), dt.time(9, 0), patient, procedure_code="medial-branch-block")
+    make_appointment(paris, dt.date(2026, 5, 4), dt.time(9, 0), patient, procedure_code="rfa")
     _record(db, patient, dt.date(2026, 5, 11), procedure="facet-joint", steroid=None, dose=None,
-            appointment_id=make_appointment(patient, paris, (2026, 5, 11, 9, 0), procedure="facet-joint",
-                                            status="completed").id)   # recorded "no steroid"
+            appointment_id=make_appointment(paris, dt.date(2026, 5, 11), dt.time(9, 0), patient,
+                                            procedure_code="facet-joint", status="completed").id)   # recorded "no steroid"
     assert _exposure(evaluate(make_ctx(patient, paris, start=(2026, 6, 15, 9, 0)))) is None
 
 
@@ -143,8 +145,8 @@ def test_a_premedication_steroid_adds_its_dose_but_no_session(db, make_patient, 
     """Prednisone 4 x 50 mg for a contrast allergy is 160 mg triamcinolone-equivalent: with the usual
     80 mg of the new epidural, past 200 mg; it is no injection session."""
     patient = make_patient(birth_date=dt.date(1980, 1, 1))
-    appointment = make_appointment(patient, paris, (2026, 3, 2, 9, 0), procedure="medial-branch-block",
-                                   status="completed")
+    appointment = make_appointment(paris, dt.date(2026, 3, 2), dt.time(9, 0), patient,
+                                   procedure_code="medial-branch-block", status="completed")
     _record(db, patient, dt.date(2026, 3, 2), procedure="medial-branch-block", steroid=None, dose=None,
             appointment_id=appointment.id, premedication_steroid="prednisone", premedication_eq_mg=160.0)
     finding = _exposure(evaluate(make_ctx(patient, paris, start=(2026, 6, 15, 9, 0))))

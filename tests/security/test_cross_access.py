@@ -23,9 +23,7 @@ from clinic.procedures.models import Checklist
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment, AppointmentStatus
 from tests.conftest import csrf_token
-from tests.reminders import conftest as reminder_fixtures
 
-make_appointment = reminder_fixtures.make_appointment  # the shared fixture
 MARKER = "Zorglubovitch"
 DAY = dt.date(2026, 6, 10)
 HTML_GETS = ["/appointments/{id}", "/appointments/{id}/preparation", "/appointments/{id}/reschedule",

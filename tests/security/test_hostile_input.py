@@ -90,7 +90,7 @@ BAD_NAMES = ["Jean\r\nBcc: attacker@evil.example", "Tab\there", "Jean <x@evil.ex
 
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_bad_patient_names_are_refused_by_the_api(client, api_as, name):
-    from tests.api.test_patients import GOOD
+    from tests.factories import PATIENT_JSON as GOOD
 
     response = client.post("/api/v1/patients", json=GOOD | {"last_name": name}, headers=api_as("front_desk"))
     assert response.status_code == 422 and "last_name" in response.get_json()["error"]["details"]
@@ -107,7 +107,7 @@ def test_a_bad_patient_name_is_refused_by_the_form(client, login_as, paris, post
 
 
 def test_a_fine_name_with_accents_and_hyphens_is_accepted(client, api_as):
-    from tests.api.test_patients import GOOD
+    from tests.factories import PATIENT_JSON as GOOD
 
     response = client.post("/api/v1/patients", json=GOOD | {"last_name": "Lefèvre-O'Brien"},
                            headers=api_as("front_desk"))

@@ -1,4 +1,5 @@
-"""A real SMTP server (aiosmtpd) in the test process that records what it receives."""
+"""A real SMTP server (aiosmtpd) in the test process that records what it receives: SMTPServer
+(parsed messages, with failure modes for the dispatcher tests) and Collector (the raw envelopes)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,17 @@ class Recorder:
 
     def counts(self) -> Counter:
         return Counter(self.row_ids())
+
+
+class Collector:
+    """aiosmtpd handler: keeps (sender, recipients, raw bytes) of each message."""
+
+    def __init__(self):
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
 
 
 class SMTPServer:
