@@ -115,12 +115,14 @@ def seeded_day(db, paris, make_user, make_patient):
         db.session.flush()
         return appt
 
+    room_2 = Room(site=paris, name="Room 2", modalities=list(paris.rooms[0].modalities))
+    db.session.add(room_2)
     appts = {
         "booked": appointment(started, AppointmentStatus.BOOKED),
         "no_show": appointment(started, AppointmentStatus.NO_SHOW),
         # at the same time as the booked one: another patient and physician, in another room
         "checked_in": appointment(started, AppointmentStatus.CHECKED_IN, physician=make_user("physician", sites=[paris]),
-                                  room=Room(site=paris, name="Room 2", modalities=list(paris.rooms[0].modalities)),
+                                  room=room_2,
                                   who=make_patient(site=paris)),
         "next_week": appointment(started + dt.timedelta(days=7), AppointmentStatus.BOOKED, needs_reschedule=True),
     }

@@ -16,7 +16,7 @@ from clinic.scheduling import signals
 BOOKED_AT = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
 
 
-def test_every_commit_of_a_pass_is_the_unit_of_works(db, smtp, make_appointment, notice_composers, monkeypatch):
+def test_every_commit_of_a_pass_is_the_unit_of_works(db, smtp, make_appointment, monkeypatch):
     appointment = make_appointment()
     with time_machine.travel(BOOKED_AT, tick=False):
         signals.appointment_booked.send(appointment)
