@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, render_template
-from flask_babel import lazy_gettext as _l
 
-from clinic import navigation
 from clinic.access import ensure_site, requires
 from clinic.tenancy import get_scoped_or_404
 from clinic.audit.services import record, record_shown
@@ -21,8 +19,6 @@ __all__ = ["bp", "render_sheet"]
 
 bp = Blueprint("screening", __name__)
 PER_PAGE = 20
-navigation.add("screening.outbox_index", _l("Mail folder"), "read_mail_folder", _l("Messages written in development"),
-               order=90)
 
 
 @bp.route("/appointments/<int:appointment_id>/preparation")
