@@ -40,7 +40,7 @@ LISTENERS = [
     (AuditEvent, "before_update", audit_queries._refuse_update),
     (AuditEvent, "before_delete", audit_queries._refuse_delete),
 ]
-BLUEPRINTS = {"accounts", "admin", "api", "audit", "catalog", "ops", "outcomes", "patients", "portal", "privacy",
+BLUEPRINTS = {"accounts", "admin", "api", "audit", "catalog", "mail", "ops", "outcomes", "patients", "portal", "privacy",
               "procedures", "reminders", "scheduling", "screening", "sms"}
 # Modules that add their routes to another module's blueprint.
 ROUTE_MODULES = {"clinic.admin.pages_sites", "clinic.admin.pages_staffing", "clinic.admin.pages_users",
@@ -48,7 +48,7 @@ ROUTE_MODULES = {"clinic.admin.pages_sites", "clinic.admin.pages_staffing", "cli
                  "clinic.api.routes_reference", "clinic.api.routes_time_off", "clinic.portal.manage_views"}
 MENU = {"admin.index", "admin.to_reschedule", "api.docs", "audit.index", "catalog.index", "outcomes.delivery_view",
         "outcomes.report", "outcomes.safety_view", "patients.index", "portal.requests", "procedures.board",
-        "procedures.worklist", "reminders.outbox", "scheduling.day", "screening.outbox_index"}
+        "procedures.worklist", "reminders.outbox", "scheduling.day", "mail.folder_index"}
 COMMANDS = {"create-user", "api-token", "ready", "backup", "send-due", "scheduler", "seed-demo", "seed-scale"}
 
 
