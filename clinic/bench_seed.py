@@ -21,7 +21,8 @@ import time
 import click
 import sqlalchemy as sa
 
-from clinic.accounts.models import Role, User, user_sites
+from clinic.accounts.models import Role, user_sites
+from clinic.accounts.services import create_user
 from clinic.cli import command
 from clinic.db import utcnow
 from clinic.extensions import db
@@ -66,11 +67,7 @@ def ensure_site(code: str, *, timezone: str = "Europe/Paris", country: str = "FR
     db.session.add(site)
     db.session.flush()
     for i in range(PHYSICIANS):
-        user = User(email=f"dr{i + 1}@{code}.bench", name=f"Dr Bench {i + 1}", role=Role.PHYSICIAN, language="en")
-        user.password_hash = "!"  # noqa: S105 (no login: no password verifies against "!")
-        user.sites = [site]
-        db.session.add(user)
-        db.session.flush()
+        user = create_user(f"dr{i + 1}@{code}.bench", f"Dr Bench {i + 1}", Role.PHYSICIAN, None, [site], "en")
         for weekday in range(5):
             db.session.add(WorkingHours(physician_id=user.id, site_id=site.id, weekday=weekday,
                                         start_time=dt.time(8), end_time=dt.time(17),

@@ -1,4 +1,5 @@
-"""The role-aware main menu. Each domain's views add their own entries at import."""
+"""The role-aware main menu. Each domain package adds its entries from its init_app, once per
+endpoint however many apps are created."""
 
 from __future__ import annotations
 

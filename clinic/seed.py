@@ -14,6 +14,7 @@ from flask import current_app
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role, User
+from clinic.accounts.services import create_user
 from clinic.catalog import load_procedures
 from clinic.cli import add_commands, command
 from clinic.db import utcnow
@@ -109,10 +110,7 @@ def _get_or_create_staff(sites: dict[str, Site], today: dt.date) -> list[tuple[s
         user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
         created = user is None
         if created:
-            user = User(email=email, name=name, role=role, language=lang, sites=[sites[c] for c in codes])
-            user.set_password(password)
-            db.session.add(user)
-            db.session.flush()
+            user = create_user(email, name, role, password, [sites[c] for c in codes], lang)
             if role == Role.PHYSICIAN:
                 for code in codes:
                     for weekday in range(5):

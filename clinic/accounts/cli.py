@@ -39,7 +39,7 @@ def api_token(email: str, name: str, days: int | None):
     """Print a new API token for a user (the last word of the last line)."""
     try:
         with unit_of_work():
-            raw = services.issue_token(email, name, days)
+            raw = services.issue_token(services.user_by_email(email), name, days)
     except DomainError as err:
         raise click.ClickException(err.message) from err
     click.echo("Keep this token secret; it is shown only once.")

@@ -7,15 +7,19 @@ from functools import cache
 from pathlib import Path
 
 from clinic.accounts.models import ApiToken, Role, User
+from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import DomainError
-from clinic.names import name_problem
 from clinic.extensions import db
+from clinic.names import name_problem
 from clinic.sites.models import Organisation, Site
+from clinic.tenancy import scoped
 
 # NIST SP 800-63B 5.1.1.2: at least 12 characters here, no composition rules, and a blocklist.
 MIN_PASSWORD_LENGTH = 12
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
+# No password verifies against this hash: the user cannot sign in until an admin sets a password.
+NO_PASSWORD = "!"  # noqa: S105
 
 
 @cache
@@ -40,12 +44,23 @@ def check_password_rules(password: str) -> None:
                                            "choose another, for example a few unrelated words.")
 
 
+def _site(site: Site | str) -> Site:
+    """A site given as a row, or by its code among the caller's organisations' sites."""
+    if isinstance(site, Site):
+        return site
+    found = db.session.execute(scoped(Site).where(Site.code == site)).scalar_one_or_none()
+    if found is None:
+        raise DomainError("unknown_location", f"No site with code {site!r}.")
+    return found
+
+
 def create_user(
-    email: str, name: str, role: str, password: str, site_codes: Iterable[str] = (), language: str | None = None,
-    organisation_code: str | None = None,
+    email: str, name: str, role: str, password: str | None, sites: Iterable[Site | str] = (),
+    language: str | None = None, organisation_code: str | None = None,
 ) -> User:
-    """A user with a role and sites. An admin given an organisation administers it only; an admin
-    with neither an organisation nor a site is the deployment's administrator (every site)."""
+    """A user with a role and sites (rows, or site codes), on the audit record. An admin given an
+    organisation administers it only; an admin with neither an organisation nor a site is the
+    deployment's administrator (every site). Without a password (None) the user cannot sign in."""
     email = email.strip().lower()
     try:
         role_value = Role(role)
@@ -54,16 +69,12 @@ def create_user(
     problem = name_problem(name)
     if problem:
         raise DomainError("invalid_name", problem)
-    check_password_rules(password)
+    if password is not None:
+        check_password_rules(password)
     if db.session.execute(db.select(User.id).where(User.email == email)).first():
         raise DomainError("email_taken", f"A user with e-mail {email} exists already.")
-    sites = []
-    for code in site_codes:
-        site = db.session.execute(db.select(Site).where(Site.code == code)).scalar_one_or_none()
-        if site is None:
-            raise DomainError("unknown_location", f"No site with code {code!r}.")
-        sites.append(site)
-    if role_value != Role.ADMIN and not sites:
+    site_rows = [_site(site) for site in sites]
+    if role_value != Role.ADMIN and not site_rows:
         raise DomainError("location_required", "Every user but an admin needs at least one site.")
     organisation = None
     if organisation_code is not None:
@@ -73,15 +84,20 @@ def create_user(
         organisation = db.session.scalar(db.select(Organisation).where(Organisation.code == organisation_code))
         if organisation is None:
             raise DomainError("unknown_organisation", f"No organisation with code {organisation_code!r}.")
-        outside = [s.code for s in sites if s.organisation_id != organisation.id]
+        outside = [s.code for s in site_rows if s.organisation_id != organisation.id]
         if outside:
             raise DomainError("site_outside_organisation",
                               f"Sites {', '.join(outside)} do not belong to organisation {organisation_code}.")
-    user = User(email=email, name=name.strip(), role=role_value, sites=sites, language=language,
+    user = User(email=email, name=name.strip(), role=role_value, sites=site_rows, language=language or None,
                 organisation=organisation)
-    user.set_password(password)
+    if password is None:
+        user.password_hash = NO_PASSWORD
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    record("user.create", "user", user.id,
+           details={"email": user.email, "role": user.role.value, "sites": [s.code for s in site_rows]})
     return user
 
 
@@ -99,15 +115,22 @@ def end_all_sessions(user: User) -> int:
     return revoked
 
 
-def issue_token(email: str, name: str = "", days: int | None = None) -> str:
+def user_by_email(email: str) -> User:
     user = db.session.execute(db.select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     if user is None:
         raise DomainError("unknown_user", f"No user with e-mail {email}.")
+    return user
+
+
+def issue_token(user: User, name: str = "", days: int | None = None) -> str:
+    """A new token valid `days` days (None: until revoked), on the audit record; the raw value is
+    returned once and only its hash is stored."""
     if not user.active:
-        raise DomainError("inactive_user", f"User {email} is deactivated.")
+        raise DomainError("inactive_user", f"User {user.email} is deactivated: a deactivated user cannot get a token.")
     if days is not None and days < 1:
         raise DomainError("invalid_days", "A token lasts at least one day (--days 1 or more).")
-    token, raw = ApiToken.issue(user, name, days)
+    token, raw = ApiToken.issue(user, name.strip()[:80], days)
     db.session.add(token)
     db.session.flush()
+    record("api_token.issue", "user", user.id, details={"token": token.id, "prefix": token.prefix})
     return raw

@@ -1,4 +1,5 @@
-"""Users: list, create, change role and sites, deactivate (never delete), passwords, API tokens."""
+"""Users: list, change role and sites, deactivate (never delete), passwords, API tokens (creating a
+user and issuing a token are in clinic.accounts.services)."""
 
 from __future__ import annotations
 
@@ -44,29 +45,12 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def _sites(site_ids: Iterable[int]) -> list[Site]:
+def sites_by_id(site_ids: Iterable[int]) -> list[Site]:
     ids = set(site_ids)
     sites = list(db.session.execute(scoped(Site).where(Site.id.in_(ids))).scalars()) if ids else []
     if len(sites) != len(ids):
         raise ValidationFailed({"sites": "Unknown site."})
     return sites
-
-
-def _field_error(err: DomainError) -> ValidationFailed:
-    fields = {"weak_password": "password", "email_taken": "email", "invalid_role": "role",
-              "unknown_location": "sites", "location_required": "sites", "invalid_name": "name"}
-    return ValidationFailed({fields.get(err.code, "email"): err.message})
-
-
-def create_user(email: str, name: str, role: str, password: str, site_ids: Iterable[int],
-                language: str | None = None) -> User:
-    codes = [s.code for s in _sites(site_ids)]
-    try:
-        user = accounts.create_user(email, name, role, password, codes, language or None)
-    except DomainError as err:
-        raise _field_error(err) from err
-    record("user.create", "user", user.id, details={"email": user.email, "role": user.role.value, "sites": codes})
-    return user
 
 
 def update_user(user: User, actor: User, name: str, role: str, site_ids: Iterable[int],
@@ -77,7 +61,7 @@ def update_user(user: User, actor: User, name: str, role: str, site_ids: Iterabl
         raise ValidationFailed({"role": "Unknown role."}) from None
     if user.id == actor.id and role_value != Role.ADMIN:
         raise ValidationFailed({"role": "You cannot take away your own admin role."})
-    sites = _sites(site_ids)
+    sites = sites_by_id(site_ids)
     if role_value != Role.ADMIN and not sites:
         raise ValidationFailed({"sites": "Every user but an admin needs at least one site."})
     if not name.strip():
@@ -126,17 +110,6 @@ def reset_password(user: User, password: str) -> User:
 def tokens(user: User) -> list[ApiToken]:
     stmt = sa.select(ApiToken).where(ApiToken.user_id == user.id)
     return list(db.session.execute(stmt.order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())).scalars())
-
-
-def issue_token(user: User, name: str) -> str:
-    """A new token; the raw value is returned once and only its hash is stored."""
-    if not user.active:
-        raise DomainError("inactive_user", "A deactivated user cannot get a token.")
-    token, raw = ApiToken.issue(user, name.strip()[:80])
-    db.session.add(token)
-    db.session.flush()
-    record("api_token.issue", "user", user.id, details={"token": token.id, "prefix": token.prefix})
-    return raw
 
 
 def revoke_token(user: User, token_id: int) -> ApiToken:

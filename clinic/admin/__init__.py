@@ -4,10 +4,15 @@ their forms; the rules they apply live in the sites, scheduling and accounts pac
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from clinic import register_blueprint
+    from clinic import navigation, register_blueprint
     from clinic.admin import pages_sites, pages_staffing, pages_users, views
 
     register_blueprint(app, views.bp, pages_sites, pages_staffing, pages_users)
+    navigation.add("admin.index", _l("Administration"), "administer",
+                   _l("Sites, rooms, working hours, time off, closures, users"), order=80)
+    navigation.add("admin.to_reschedule", _l("To reschedule"), "rearrange",
+                   _l("Appointments left outside working time by a change"), order=35)

@@ -7,13 +7,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from clinic.access import requires
-from clinic.accounts.forms import ConfirmForm
+from clinic.accounts import services as accounts
 from clinic.accounts import users as user_services
+from clinic.accounts.forms import ConfirmForm
 from clinic.admin.forms import NewUserForm, PasswordForm, TokenForm, UserForm
 from clinic.admin.views import bp, show_errors
 from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.queryargs import page_arg
+
+
+# Where the new-user form shows each refusal of accounts.create_user.
+FIELD_OF_ERROR = {"weak_password": "password", "email_taken": "email", "invalid_role": "role",
+                  "unknown_location": "sites", "location_required": "sites", "invalid_name": "name"}
+
+
+def _field_error(err: DomainError) -> ValidationFailed:
+    if isinstance(err, ValidationFailed):
+        return err
+    return ValidationFailed({FIELD_OF_ERROR.get(err.code, "email"): err.message})
 
 
 def _with_sites(form: UserForm) -> UserForm:
@@ -37,11 +49,12 @@ def new_user():
     form = _with_sites(NewUserForm())
     if form.validate_on_submit():
         try:
-            user = user_services.create_user(form.email.data, form.name.data, form.role.data, form.password.data,
-                                              form.sites.data or [], form.language.data)
-        except ValidationFailed as err:
+            sites = user_services.sites_by_id(form.sites.data or [])
+            user = accounts.create_user(form.email.data, form.name.data, form.role.data, form.password.data,
+                                        sites, form.language.data)
+        except DomainError as err:
             db.session.rollback()
-            show_errors(form, err)
+            show_errors(form, _field_error(err))
         else:
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(url_for("admin.user", user_id=user.id))
@@ -143,7 +156,7 @@ def issue_token(user_id: int):
         flash(_("Please correct the marked fields."), "error")
         return _render_user(target, token_form=form, status=422)
     try:
-        raw = user_services.issue_token(target, form.name.data)
+        raw = accounts.issue_token(target, form.name.data)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")

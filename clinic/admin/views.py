@@ -7,20 +7,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, render_template
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from clinic import navigation
 from clinic.access import requires
 from clinic.scheduling import affected as affected_services
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-navigation.add("admin.index", _l("Administration"), "administer",
-               _l("Sites, rooms, working hours, time off, closures, users"), order=80)
-navigation.add("admin.to_reschedule", _l("To reschedule"), "rearrange",
-               _l("Appointments left outside working time by a change"), order=35)
 
 
 def show_errors(form, err: ValidationFailed, aliases: dict[str, str] | None = None) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from clinic import register_blueprint
+    from clinic import navigation, register_blueprint
     from clinic.api import (routes_appointments, routes_checklist, routes_patients, routes_reference,
                             routes_time_off, views)
 
     register_blueprint(app, views.bp, routes_appointments, routes_checklist, routes_patients, routes_reference,
                        routes_time_off)
+    navigation.add("api.docs", _l("API documentation"), "api_docs_menu", _l("The JSON API v1, read from its OpenAPI document"),
+                   order=95)

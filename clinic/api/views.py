@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, render_template
-from flask_babel import lazy_gettext as _l
 
-from clinic import navigation
 from clinic.access import public
 from clinic.accounts.auth import user_from_bearer
 from clinic.extensions import csrf
@@ -25,10 +23,6 @@ def openapi():
     from clinic.api.openapi import document
 
     return jsonify(document())
-
-
-navigation.add("api.docs", _l("API documentation"), "api_docs_menu", _l("The JSON API v1, read from its OpenAPI document"),
-               order=95)
 
 
 @bp.route("/docs")

@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from clinic import navigation
 from clinic.access import requires
 from clinic.accounts.models import User
 from clinic.audit import queries
@@ -26,7 +25,6 @@ from clinic.queryargs import page_arg, plausible_day
 from clinic.tenancy import get_scoped
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-navigation.add("audit.index", _l("Audit log"), "view_audit", _l("Who read or changed what, and when"), order=80)
 
 
 class AuditFilterForm(FlaskForm):

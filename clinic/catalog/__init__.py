@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from clinic.catalog.bilingual import in_language, read
 
 DATA = Path(__file__).parent / "data"
@@ -63,6 +64,9 @@ def get_procedure(code: str) -> Procedure | None:
 
 
 def init_app(app: Flask) -> None:
+    from clinic import navigation
     from clinic.catalog import views
 
     app.register_blueprint(views.bp)
+    navigation.add("catalog.index", _l("Catalog"), "view_catalog", _l("Procedures, blood-thinner holds and site policies"),
+                   order=80)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
-from clinic import navigation
 from clinic.access import requires
 from clinic.catalog import load_procedures
 from clinic.catalog.rules import RISK_CLASSES, load_drugs, load_policies, load_steroids, steroid_source, validate_all
@@ -15,8 +13,6 @@ from clinic.catalog.rules import RISK_CLASSES, load_drugs, load_policies, load_s
 validate_all()   # a broken rule file stops the app at start-up, not in the middle of a booking
 
 bp = Blueprint("catalog", __name__, url_prefix="/admin/catalog")
-navigation.add("catalog.index", _l("Catalog"), "view_catalog", _l("Procedures, blood-thinner holds and site policies"),
-               order=80)
 
 
 @bp.route("/")

@@ -1,14 +1,20 @@
-"""Outgoing mail: composers per message kind, and the transport (SMTP relay or outbox folder)."""
+"""Outgoing mail: composers per message kind, the transport (SMTP relay or outbox folder) and the
+development mail folder's pages."""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from clinic.mail import confirmation
+    from clinic import navigation
+    from clinic.mail import confirmation, views
     from clinic.mail.composers import register_composer
 
     register_composer(confirmation.compose_confirmation, "confirmation")
     register_composer(confirmation.compose_rescheduled, "rescheduled")
     register_composer(confirmation.compose_cancellation, "cancellation")
+    app.register_blueprint(views.bp)
+    navigation.add("mail.folder_index", _l("Mail folder"), "read_mail_folder", _l("Messages written in development"),
+                   order=90)

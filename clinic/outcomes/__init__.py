@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from clinic import navigation
     from clinic.outcomes import views
 
     app.register_blueprint(views.bp)
+    navigation.add("outcomes.report", _l("Outcomes"), "read_outcomes", _l("Pain relief and responder rates per procedure"), order=70)
+    navigation.add("outcomes.safety_view", _l("Safety"), "read_outcomes",
+                   _l("Complications, overrides, steroid exposure and radiation"), order=72)
+    navigation.add("outcomes.delivery_view", _l("Reminder delivery"), "manage_reminders",
+                   _l("Reminders sent, pending, retrying and failed per day and site"), order=74)

@@ -7,9 +7,7 @@ from flask import Blueprint, Response, render_template
 from flask import request as flask_request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from clinic import navigation
 from clinic.access import requires, signed_in_actor
 from clinic.accounts.models import Role, User, user_sites
 from clinic.catalog import load_procedures
@@ -19,12 +17,6 @@ from clinic.outcomes.forms import GROUP_CHOICES, DeliveryForm, PeriodForm, Repor
 from clinic.sites.models import Site
 
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
-
-navigation.add("outcomes.report", _l("Outcomes"), "read_outcomes", _l("Pain relief and responder rates per procedure"), order=70)
-navigation.add("outcomes.safety_view", _l("Safety"), "read_outcomes",
-               _l("Complications, overrides, steroid exposure and radiation"), order=72)
-navigation.add("outcomes.delivery_view", _l("Reminder delivery"), "manage_reminders",
-               _l("Reminders sent, pending, retrying and failed per day and site"), order=74)
 
 
 def _sites() -> list[Site]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from clinic import navigation
     from clinic.patients import views
 
     app.register_blueprint(views.bp)
+    navigation.add("patients.index", _l("Patients"), "view_patients", _l("Find, register and update patients"), order=20)

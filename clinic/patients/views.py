@@ -5,14 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 import sqlalchemy as sa
 
 from clinic.access import current_actor, requires, signed_in_actor
 from clinic.catalog.medicines import pick_list
 from clinic.screening.holds import patient_medicines
-from clinic import navigation
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services
@@ -22,7 +20,6 @@ from clinic.queryargs import page_arg
 from clinic.sites.models import Site
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
-navigation.add("patients.index", _l("Patients"), "view_patients", _l("Find, register and update patients"), order=20)
 
 
 def _form(patient=None) -> PatientForm:

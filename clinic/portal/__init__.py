@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from clinic import register_blueprint
+    from clinic import navigation, register_blueprint
     from clinic.portal import manage, manage_views, views
 
     manage.connect()
     register_blueprint(app, views.bp, manage_views)
+    navigation.add("portal.requests", _l("Patient requests"), "handle_requests", _l("Cancellation requests sent from patient links"),
+                   order=35)

@@ -9,9 +9,7 @@ from functools import wraps
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from clinic import navigation
 from clinic.access import current_actor, public, requires, visible_site_ids
 from clinic.accounts.forms import ConfirmForm
 from clinic.errors import DomainError
@@ -23,8 +21,6 @@ from clinic.portal.tokens import LinkExpired, LinkInvalid, read_token
 from clinic.reminders.composers import locale_of
 
 bp = Blueprint("portal", __name__)
-navigation.add("portal.requests", _l("Patient requests"), "handle_requests", _l("Cancellation requests sent from patient links"),
-               order=35)
 
 
 @bp.app_template_filter("portal_when")

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from clinic import navigation
 from clinic.access import ensure_site, requires
 from clinic.tenancy import get_scoped_or_404
 from clinic.catalog import get_procedure
@@ -29,8 +28,6 @@ from clinic.sites.models import Site
 from clinic.timeutil import local_date
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")
-navigation.add("procedures.board", _l("Day board"), "view_schedule", _l("Today's cases per room, live"), order=30)
-navigation.add("procedures.worklist", _l("My day"), "my_day", _l("Your own cases of the day"), order=31)
 
 @bp.context_processor
 def helpers() -> dict:

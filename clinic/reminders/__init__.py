@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from clinic import navigation
     from clinic.cli import add_commands
     from clinic.mail.composers import register_composer
     from clinic.reminders import cli, composers, planner, views
@@ -14,3 +16,5 @@ def init_app(app: Flask) -> None:
     register_composer(composers.compose_reminder, *composers.SCHEDULE_KINDS)
     app.register_blueprint(views.bp)
     add_commands(cli.send_due, cli.scheduler)
+    navigation.add("reminders.outbox", _l("Outbox"), "manage_reminders", _l("Reminder delivery by status, site and date"),
+                   order=80)

@@ -6,9 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from clinic import navigation
 from clinic.access import requires
 from clinic.accounts.forms import ConfirmForm
 from clinic.audit.services import record
@@ -21,8 +19,6 @@ from clinic.sms.transport import outbox_files
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/outbox")
 bp.record_once(lambda state: labels.register(state.app))  # kinds, statuses and times in words on any page
-navigation.add("reminders.outbox", _l("Outbox"), "manage_reminders", _l("Reminder delivery by status, site and date"),
-               order=80)
 
 
 def _filter() -> services.OutboxFilter:

@@ -12,7 +12,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from clinic import navigation
 from clinic.access import current_actor, ensure_site, requires, signed_in_actor
 from clinic.accounts.models import Role, User
 from clinic.catalog import load_procedures
@@ -32,7 +31,6 @@ from clinic.sites.models import Site
 from clinic.timeutil import local_date, parse_instant
 
 bp = Blueprint("scheduling", __name__, url_prefix="/appointments")
-navigation.add("scheduling.day", _l("Appointments"), "view_schedule", _l("The day's appointments at each site"), order=30)
 
 
 @bp.app_context_processor

@@ -40,12 +40,15 @@ LISTENERS = [
     (AuditEvent, "before_update", audit_queries._refuse_update),
     (AuditEvent, "before_delete", audit_queries._refuse_delete),
 ]
-BLUEPRINTS = {"accounts", "admin", "api", "audit", "catalog", "ops", "outcomes", "patients", "portal", "privacy",
+BLUEPRINTS = {"accounts", "admin", "api", "audit", "catalog", "mail", "ops", "outcomes", "patients", "portal", "privacy",
               "procedures", "reminders", "scheduling", "screening", "sms"}
 # Modules that add their routes to another module's blueprint.
 ROUTE_MODULES = {"clinic.admin.pages_sites", "clinic.admin.pages_staffing", "clinic.admin.pages_users",
                  "clinic.api.routes_appointments", "clinic.api.routes_checklist", "clinic.api.routes_patients",
                  "clinic.api.routes_reference", "clinic.api.routes_time_off", "clinic.portal.manage_views"}
+MENU = {"admin.index", "admin.to_reschedule", "api.docs", "audit.index", "catalog.index", "outcomes.delivery_view",
+        "outcomes.report", "outcomes.safety_view", "patients.index", "portal.requests", "procedures.board",
+        "procedures.worklist", "reminders.outbox", "scheduling.day", "mail.folder_index"}
 COMMANDS = {"create-user", "api-token", "ready", "backup", "send-due", "scheduler", "seed-demo", "seed-scale"}
 
 
@@ -86,9 +89,18 @@ def test_each_command_is_on_the_clinic_group(app):
     assert set(clinic_cli.commands) == COMMANDS
 
 
+def test_each_menu_entry_is_added_once(app):
+    from clinic import create_app, navigation
+
+    assert sorted(item.endpoint for item in navigation._ITEMS) == sorted(MENU)
+    assert set(app.view_functions) >= MENU
+    create_app("testing")  # a second app adds no entry twice
+    assert sorted(item.endpoint for item in navigation._ITEMS) == sorted(MENU)
+
+
 def test_importing_every_module_connects_nothing():
     """Without create_app, importing every module of the package (views included) leaves each signal
-    without a receiver, the session without listeners and the composers empty."""
+    without a receiver, the session without listeners, the composers, the commands and the menu empty."""
     code = """
 import pkgutil, importlib, clinic
 from sqlalchemy import event
@@ -98,14 +110,15 @@ for info in pkgutil.walk_packages(clinic.__path__, "clinic."):
 from clinic.scheduling import signals
 from clinic.mail.composers import COMPOSERS
 from clinic.cli import clinic_cli
+from clinic.navigation import _ITEMS
 connected = [s.name for s in vars(signals).values() if hasattr(s, "receivers") and s.receivers]
 listening = [n for n in ("before_flush", "after_flush", "before_commit", "after_commit", "after_soft_rollback")
              if list(getattr(Session.dispatch, n)._clslevel.get(Session, ()))]
-print(connected, listening, sorted(COMPOSERS), sorted(clinic_cli.commands))
+print(connected, listening, sorted(COMPOSERS), sorted(clinic_cli.commands), [i.endpoint for i in _ITEMS])
 """
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "[] [] [] []"
+    assert run.stdout.strip() == "[] [] [] [] []"
 
 
 def test_every_package_is_initialised_once():
