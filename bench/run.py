@@ -22,8 +22,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Server, env_for, flask, latencies, throughput  # noqa: E402
 import scenarios  # noqa: E402
+from common import ROOT, Server, env_for, flask, latencies, throughput  # noqa: E402
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/clinic_bench")
 SITE, BOOK_SITE = "bench", "bench-book"

@@ -14,7 +14,6 @@ from email.message import EmailMessage
 import psycopg
 import requests
 from aiosmtpd.controller import Controller
-
 from common import ROOT, VENV_BIN, barrier_run, free_port
 
 

@@ -10,8 +10,8 @@ import random
 from typing import Any
 
 import click
-from flask import current_app
 import sqlalchemy as sa
+from flask import current_app
 
 from clinic.accounts.models import Role, User
 from clinic.accounts.services import create_user
@@ -20,8 +20,8 @@ from clinic.cli import add_commands, command
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.patients.models import Patient, PatientMedication
-from clinic.sites.holidays import public_holiday
 from clinic.scheduling.models import Appointment, AppointmentStatus, WorkingHours
+from clinic.sites.holidays import public_holiday
 from clinic.sites.models import Organisation, Room, Site
 from clinic.timeutil import local_to_utc
 from clinic.unit_of_work import unit_of_work

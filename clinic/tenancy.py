@@ -22,7 +22,6 @@ from clinic.db import listen
 from clinic.extensions import db
 
 
-
 def organisation_ids(user: Any = None) -> set[int] | None:
     """The caller's organisations (None: every one). In a request without a signed-in caller:
     the empty set. Outside any request (the dispatcher, the command line, run by the operator):

@@ -8,14 +8,14 @@ from flask_login import current_user
 
 from clinic.access import requires
 from clinic.accounts.forms import ConfirmForm
-from clinic.sites import rooms as room_services
-from clinic.sites import services as site_services
-from clinic.scheduling.affected import AppointmentsAffected, audit_reads
 from clinic.admin.forms import ExceptionForm, RoomForm, SiteForm
 from clinic.admin.views import affected_rows, bp, show_errors
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.mail.neutral import short_address
+from clinic.scheduling.affected import AppointmentsAffected, audit_reads
+from clinic.sites import rooms as room_services
+from clinic.sites import services as site_services
 from clinic.sites.models import Site, SiteCalendarException
 from clinic.tenancy import get_scoped_or_404, scoped
 

@@ -12,15 +12,15 @@ from flask_login import current_user
 from clinic.access import requires
 from clinic.accounts.forms import ConfirmForm
 from clinic.accounts.models import User
-from clinic.scheduling import staffing
-from clinic.scheduling.affected import AppointmentsAffected
 from clinic.admin.forms import WEEKDAYS, ScheduleForm, TimeOffForm
 from clinic.admin.views import affected_rows, bp, show_errors
-from clinic.queryargs import date_arg
-from clinic.scheduling.hours_week import week
 from clinic.db import utcnow
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
+from clinic.queryargs import date_arg
+from clinic.scheduling import staffing
+from clinic.scheduling.affected import AppointmentsAffected
+from clinic.scheduling.hours_week import week
 from clinic.sites.models import Site
 from clinic.timeutil import local_to_utc
 

@@ -16,7 +16,6 @@ from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.queryargs import page_arg
 
-
 # Where the new-user form shows each refusal of accounts.create_user.
 FIELD_OF_ERROR = {"weak_password": "password", "email_taken": "email", "invalid_role": "role",
                   "unknown_location": "sites", "location_required": "sites", "invalid_name": "name"}

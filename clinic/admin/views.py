@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from clinic.access import requires
-from clinic.scheduling import affected as affected_services
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
+from clinic.scheduling import affected as affected_services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -8,8 +8,14 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from clinic import navigation, register_blueprint
-    from clinic.api import (routes_appointments, routes_checklist, routes_patients, routes_reference,
-                            routes_time_off, views)
+    from clinic.api import (
+        routes_appointments,
+        routes_checklist,
+        routes_patients,
+        routes_reference,
+        routes_time_off,
+        views,
+    )
 
     register_blueprint(app, views.bp, routes_appointments, routes_checklist, routes_patients, routes_reference,
                        routes_time_off)

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.access import allows, current_actor, ensure_site, requires, signed_in_actor
-from clinic.tenancy import get_scoped
 from clinic.accounts.models import Role, User
 from clinic.api.appointment_json import appointment_json, appointments_json, reminder_json, reminder_rows
 from clinic.api.parsing import Body, given, query_date, query_int
@@ -34,8 +33,7 @@ from clinic.scheduling.availability import FreeStart, free_starts, start_minutes
 from clinic.scheduling.locks import ConcurrentChange
 from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
 from clinic.sites.models import Room, Site
-
-
+from clinic.tenancy import get_scoped
 
 # ---------------------------------------------------------------- helpers
 

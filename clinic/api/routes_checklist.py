@@ -6,13 +6,13 @@ from flask import jsonify, request
 from flask_babel import get_locale
 
 from clinic.access import current_actor, ensure_site, requires, signed_in_actor
-from clinic.tenancy import get_scoped
 from clinic.api.views import bp
 from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.procedures import services
 from clinic.procedures.serialize import checklist_json, item_json
 from clinic.scheduling.models import Appointment
+from clinic.tenancy import get_scoped
 
 
 def _appointment(appointment_id: int) -> Appointment:

@@ -16,7 +16,6 @@ from clinic.patients.models import SEXES
 from clinic.patients.phones import registering_site
 
 
-
 def _patient_input(body: Body) -> services.PatientInput:
     data: dict[str, Any] = {   # typed by the checks above; done() refuses the body before any None is used
         "first_name": body.string("first_name", max_length=100),

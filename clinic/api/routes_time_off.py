@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from flask import jsonify
 
 from clinic.access import requires, signed_in_actor
-from clinic.scheduling import staffing
 from clinic.api.parsing import Body, given
 from clinic.api.routes_reference import site_by_code
 from clinic.api.views import bp
 from clinic.errors import ValidationFailed
+from clinic.scheduling import staffing
 from clinic.timeutil import iso_local
 
 

@@ -91,8 +91,8 @@ REFUSED = (403, 404)
 
 def _patient_of(kind: str, object_id: int) -> int | None:
     """The patient an id in a URL names, when it names one."""
-    from clinic.portal.models import PatientRequest
     from clinic.patients.models import Patient
+    from clinic.portal.models import PatientRequest
     from clinic.reminders.models import Reminder
     from clinic.scheduling.models import Appointment
 

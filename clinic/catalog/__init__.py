@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+
 from clinic.catalog.bilingual import in_language, read
 
 DATA = Path(__file__).parent / "data"

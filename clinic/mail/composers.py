@@ -13,7 +13,6 @@ from email.headerregistry import AddressHeader, BaseHeader, DateHeader, HeaderRe
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 
-
 # Headers whose values repeat from message to message: parsed once, then the (immutable) header
 # object is shared.
 SHARED_HEADERS = frozenset({"content-type", "content-transfer-encoding", "content-disposition",

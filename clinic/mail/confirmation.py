@@ -20,8 +20,8 @@ from clinic.dates import format_day
 from clinic.mail import ics
 from clinic.mail.composers import new_message
 from clinic.mail.neutral import mail_name
-from clinic.timeutil import parse_instant
 from clinic.screening.sheet import render_plain, render_sheet, render_sheet_text
+from clinic.timeutil import parse_instant
 
 LANGUAGES = ("en", "fr")
 

@@ -77,8 +77,9 @@ def page(number: int, per_page: int = 20) -> tuple[list[OutboxEntry], int]:
 
 def addressed_patients(headers: list[dict[str, str]]) -> list[int]:
     """The patients the messages were sent to (by the address in To), for the audit log."""
-    import sqlalchemy as sa
     from email.utils import getaddresses
+
+    import sqlalchemy as sa
 
     from clinic.extensions import db
     from clinic.patients.models import Patient

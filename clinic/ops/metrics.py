@@ -80,8 +80,7 @@ class DatabaseCollector:
 
     def collect(self):
         from clinic.extensions import db
-        from clinic.reminders.models import DispatcherHeartbeat
-        from clinic.reminders.models import Reminder
+        from clinic.reminders.models import DispatcherHeartbeat, Reminder
 
         now = utcnow()
         t = Reminder.__table__.c

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import lazy_gettext as _l, lazy_pgettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
-from clinic.queryargs import plausible_day
-
 from clinic.db import utcnow
+from clinic.queryargs import plausible_day
 
 MAX_SPAN_DAYS = 3 * 366
 

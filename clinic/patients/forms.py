@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, FieldList, FormField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from clinic.queryargs import plausible_day
-
 from clinic.patients.models import ALLERGIES, CONDITIONS
 from clinic.patients.phones import BadPhone, to_e164
 from clinic.patients.services import DRUG_PATTERN
+from clinic.queryargs import plausible_day
 
 CONDITION_LABELS = {
     "diabetes": _l("Diabetes"),

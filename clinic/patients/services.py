@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from clinic.audit.services import record, record_shown
 from clinic.db import utcnow
 from clinic.errors import ValidationFailed
-from clinic.names import name_problem
 from clinic.extensions import db
+from clinic.names import name_problem
 from clinic.patients.models import ALLERGIES, CONDITIONS, SEXES, Patient, PatientMedication
 from clinic.patients.phones import BadPhone, to_e164
 from clinic.sites.models import Site

@@ -20,8 +20,7 @@ from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
 from clinic.mail.neutral import messages_data
-from clinic.portal.models import PatientRequest
-from clinic.portal.models import ManageLink, TimeOption
+from clinic.portal.models import ManageLink, PatientRequest, TimeOption
 from clinic.portal.services import actor
 from clinic.scheduling import services as scheduling
 from clinic.scheduling import signals

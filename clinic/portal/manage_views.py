@@ -22,6 +22,7 @@ from clinic.reminders.models import Reminder
 from clinic.scheduling import services as scheduling
 from clinic.timeutil import parse_instant
 
+
 def manage_link(view: Callable) -> Callable:
     """Resolve the opaque token: unknown or revoked 404, past the appointment 410; the view gets the
     appointment and renders in the patient's language."""

@@ -14,8 +14,8 @@ from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
 from clinic.outcomes.models import PainMoment, PainScore
-from clinic.portal.models import PatientRequest
 from clinic.patients.models import Patient
+from clinic.portal.models import PatientRequest
 from clinic.portal.tokens import LinkClaims, LinkExpired, LinkInvalid
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus

@@ -18,8 +18,8 @@ from clinic.db import utcnow
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.outcomes.models import PainScore
-from clinic.portal.models import PatientRequest
 from clinic.patients.models import InjectionRecord, Patient
+from clinic.portal.models import PatientRequest
 from clinic.procedures.models import Checklist, ChecklistEntry
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
 from clinic.scheduling.models import Appointment, AppointmentChange

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from clinic.access import ensure_site, requires
-from clinic.tenancy import get_scoped_or_404
 from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.errors import DomainError
@@ -25,6 +24,7 @@ from clinic.scheduling import status as status_service
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.views import change_once
 from clinic.sites.models import Site
+from clinic.tenancy import get_scoped_or_404
 from clinic.timeutil import local_date
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")

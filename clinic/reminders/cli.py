@@ -27,8 +27,7 @@ def send_due(batch_size: int | None, worker_id: str | None, until_empty: bool) -
 
 
 def _job(app, worker_id: str, started_at) -> None:
-    from clinic.reminders import heartbeat
-    from clinic.reminders import dispatcher
+    from clinic.reminders import dispatcher, heartbeat
 
     with app.app_context():
         try:

@@ -16,10 +16,10 @@ from babel.dates import format_time
 from flask import g, render_template
 from flask_babel import force_locale
 
-from clinic.dates import format_day
-from clinic.mail.composers import new_message
 from clinic.catalog.bilingual import in_language
 from clinic.catalog.rules import policy_for
+from clinic.dates import format_day
+from clinic.mail.composers import new_message
 from clinic.mail.neutral import mail_name
 from clinic.portal.tokens import link
 from clinic.reminders.schedule import load_data, rule, rules

@@ -14,8 +14,8 @@ from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.sites.models import Site
-from clinic.timeutil import local_day_bounds
 from clinic.tenancy import get_scoped, scoped
+from clinic.timeutil import local_day_bounds
 
 PER_PAGE = 50
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,10 +10,10 @@ from clinic.access import requires
 from clinic.accounts.forms import ConfirmForm
 from clinic.audit.services import record
 from clinic.extensions import db
+from clinic.queryargs import date_arg, id_arg, page_arg
 from clinic.reminders import labels, services
 from clinic.reminders.models import ReminderStatus
 from clinic.sites.models import Site
-from clinic.queryargs import date_arg, id_arg, page_arg
 from clinic.sms.transport import outbox_files
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/outbox")

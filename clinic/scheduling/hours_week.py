@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from clinic.accounts.models import User
-from clinic.sites.holidays import public_holidays
-from clinic.sites import services as site_services
-from clinic.scheduling.affected import audit_reads
-from clinic.scheduling.staffing import hours_on, time_off_between
 from clinic.extensions import db
+from clinic.scheduling.affected import audit_reads
 from clinic.scheduling.models import Appointment, AppointmentStatus
+from clinic.scheduling.staffing import hours_on, time_off_between
+from clinic.sites import services as site_services
+from clinic.sites.holidays import public_holidays
 from clinic.sites.models import Site
 from clinic.timeutil import local_day_bounds
 

@@ -32,7 +32,12 @@ from clinic.patients.services import medication_error, update_medications
 from clinic.scheduling.availability import Slot, find_slots
 from clinic.scheduling.locks import lock_appointment, lock_schedule
 from clinic.scheduling.models import (
-    ACTIVE_STATUSES, REGIONS, SIDES, Appointment, AppointmentChange, AppointmentStatus,
+    ACTIVE_STATUSES,
+    REGIONS,
+    SIDES,
+    Appointment,
+    AppointmentChange,
+    AppointmentStatus,
 )
 from clinic.scheduling.signals import appointment_booked, appointment_cancelled, appointment_rescheduled
 from clinic.screening.services import BookingContext, ScreeningResult, evaluate

@@ -12,15 +12,15 @@ from collections.abc import Mapping, Sequence
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role, User
-from clinic.scheduling.affected import active_appointments, settle
 from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
+from clinic.scheduling.affected import active_appointments, settle
 from clinic.scheduling.models import TimeOff, WorkingHours
 from clinic.sites.models import Site
-from clinic.timeutil import local_to_utc
 from clinic.tenancy import user_visible
+from clinic.timeutil import local_to_utc
 
 Interval = tuple[dt.time, dt.time]
 MAX_TIME_OFF = dt.timedelta(days=366)

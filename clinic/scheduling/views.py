@@ -6,24 +6,30 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from clinic.access import current_actor, ensure_site, requires, signed_in_actor
 from clinic.accounts.models import Role, User
 from clinic.catalog import load_procedures
+from clinic.catalog.medicines import pick_list
 from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
-from clinic.catalog.medicines import pick_list
 from clinic.patients.forms import medication_entries, rows_on_file, rows_posted
 from clinic.patients.services import get_patient
 from clinic.scheduling import form_keys, reads, services, status
 from clinic.scheduling.forms import (
-    REGION_LABELS, SIDE_LABELS, STATUS_LABELS, BookingForm, CancelForm, DayForm, RescheduleForm,
+    REGION_LABELS,
+    SIDE_LABELS,
+    STATUS_LABELS,
+    BookingForm,
+    CancelForm,
+    DayForm,
+    RescheduleForm,
 )
 from clinic.scheduling.models import AppointmentChange
 from clinic.scheduling.week import week_of

@@ -8,8 +8,8 @@ import datetime as dt
 from babel.dates import format_time
 
 from clinic.catalog.medicines import resolve
-from clinic.dates import format_day
 from clinic.catalog.rules import common_aftercare, find_drug, label, policy_for, procedure_text, text
+from clinic.dates import format_day
 from clinic.screening.results import BookingContext, MedicationHold
 
 

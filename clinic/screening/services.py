@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from clinic.catalog.rules import label, policy_for, screening_data
 from clinic.extensions import db
-from clinic.timeutil import local_date
 from clinic.screening import preparation
 from clinic.screening.exposure import steroid_exposure
 from clinic.screening.holds import bleeding_risk, medication_holds, risk_factors
@@ -24,6 +23,7 @@ from clinic.screening.results import (
     MedicationHold,
     ScreeningResult,
 )
+from clinic.timeutil import local_date
 
 __all__ = [
     "REFUSAL_CODES", "WARNING_CODES", "BookingContext", "Finding", "MedicationHold", "ScreeningResult",

@@ -4,9 +4,9 @@ page, the confirmation email and the patient portal (`render_sheet`)."""
 from __future__ import annotations
 
 from flask import current_app
-from markupsafe import Markup
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from clinic.catalog import get_procedure
 from clinic.screening import preparation

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from clinic.access import ensure_site, requires
-from clinic.tenancy import get_scoped_or_404
 from clinic.audit.services import record
 from clinic.scheduling.models import Appointment
 from clinic.screening.sheet import render_sheet
+from clinic.tenancy import get_scoped_or_404
 
 __all__ = ["bp", "render_sheet"]
 

@@ -10,12 +10,12 @@ from zoneinfo import available_timezones
 import holidays
 import sqlalchemy as sa
 
-from clinic.mail.neutral import health_word
-from clinic.scheduling.affected import active_appointments, settle
 from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
+from clinic.mail.neutral import health_word
+from clinic.scheduling.affected import active_appointments, settle
 from clinic.sites.holidays import public_holidays
 from clinic.sites.models import CalendarExceptionKind, Site, SiteCalendarException
 from clinic.timeutil import local_day_bounds, local_to_utc

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from clinic.extensions import db
 from clinic.catalog.bilingual import in_language
+from clinic.dates import format_day
+from clinic.extensions import db
 from clinic.mail.neutral import mail_name, messages_data
 from clinic.portal.models import ManageLink
-from clinic.dates import format_day
 from clinic.reminders.composers import _lang, time_label
 from clinic.sms import gsm
 

@@ -18,6 +18,7 @@ from flask import current_app
 from clinic.mail.transport import TransportError
 from clinic.sms.compose import Sms
 
+
 class Refused(TransportError):
     """The gateway refused the message for good (a 4xx other than 429): not tried again."""
 

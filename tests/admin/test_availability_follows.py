@@ -4,8 +4,8 @@ public holidays, time off and new working hours change the slots find_slots offe
 import datetime as dt
 
 from clinic.scheduling import staffing
-from clinic.sites import services as sites
 from clinic.scheduling.availability import find_slots
+from clinic.sites import services as sites
 from clinic.timeutil import local_to_utc
 from tests.admin.conftest import NOW
 

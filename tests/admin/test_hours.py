@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
+from clinic.errors import ValidationFailed
 from clinic.scheduling import staffing
 from clinic.scheduling.affected import AppointmentsAffected
-from clinic.errors import ValidationFailed
 
 T = dt.time
 LATER = dt.date(2026, 4, 6)  # a Monday a month ahead

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from clinic.sites import rooms
 from clinic.errors import ValidationFailed
+from clinic.sites import rooms
 
 
 def test_room_with_future_booking_cannot_be_deactivated(frozen, db, client, login_as, make_user, paris, book,

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from clinic.sites import services as sites
-from clinic.scheduling.affected import AppointmentsAffected
 from clinic.errors import ValidationFailed
+from clinic.scheduling.affected import AppointmentsAffected
+from clinic.sites import services as sites
 from clinic.sites.models import SiteCalendarException
 
 EASTER_MONDAY = dt.date(2026, 4, 6)

@@ -6,8 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from clinic.catalog import RISK_CLASSES, load_procedures
-from clinic.catalog import rules
+from clinic.catalog import RISK_CLASSES, load_procedures, rules
 
 REFERENCE_DRUGS = {
     "aspirin:primary_prevention", "aspirin:secondary_prevention", "ibuprofen", "diclofenac", "ketorolac", "etodolac",

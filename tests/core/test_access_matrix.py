@@ -118,8 +118,7 @@ def organisation_objects(db, make_site, make_user, make_patient, make_organisati
     import datetime as dt
 
     from clinic.accounts.models import ApiToken
-    from clinic.portal.models import PatientRequest
-    from clinic.portal.models import TimeOption
+    from clinic.portal.models import PatientRequest, TimeOption
     from clinic.procedures.models import Checklist
     from clinic.reminders.models import Reminder, ReminderStatus
     from clinic.scheduling.models import Appointment, TimeOff

@@ -94,8 +94,7 @@ def seeded_day(db, paris, make_user, make_patient):
     passed, a no-show, a patient checked in, a booking next week that needs a new time, a failed
     reminder, a patient's request with a time offered, a closure and a physician's time off."""
     from clinic.accounts.models import ApiToken
-    from clinic.portal.models import PatientRequest
-    from clinic.portal.models import TimeOption
+    from clinic.portal.models import PatientRequest, TimeOption
     from clinic.reminders.models import Reminder, ReminderStatus
     from clinic.scheduling.models import Appointment, AppointmentStatus, TimeOff
     from clinic.sites.models import CalendarExceptionKind, Room, SiteCalendarException

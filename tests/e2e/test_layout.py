@@ -17,7 +17,6 @@ import pytest
 
 from tests.e2e.patient_links import patient_links
 
-
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"
 TARGET_PX = 44

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import runpy
+import secrets
 import signal
 import socket
 import subprocess

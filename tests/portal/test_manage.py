@@ -14,8 +14,7 @@ import sqlalchemy as sa
 import time_machine
 from icalendar import Calendar
 
-from clinic.portal.models import PatientRequest
-from clinic.portal.models import ManageLink, TimeOption
+from clinic.portal.models import ManageLink, PatientRequest, TimeOption
 from clinic.reminders.dispatcher import dispatch_until_empty
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment

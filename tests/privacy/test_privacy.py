@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from clinic.audit.models import AuditEvent
 from clinic.audit.services import record
 from clinic.outcomes.models import PainMoment, PainScore
-from clinic.portal.models import PatientRequest
 from clinic.patients.models import InjectionRecord, Patient
+from clinic.portal.models import PatientRequest
 from clinic.procedures.models import Checklist, ChecklistEntry
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.scheduling.models import Appointment, AppointmentChange

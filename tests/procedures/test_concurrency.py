@@ -7,9 +7,6 @@ import threading
 import uuid
 
 import pytest
-
-from tests import factories
-from tests.cleanup import purge
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role, User
@@ -20,6 +17,8 @@ from clinic.procedures import services
 from clinic.procedures.models import Checklist, ChecklistEntry
 from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.sites.models import Organisation, Room, Site
+from tests import factories
+from tests.cleanup import purge
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from clinic.procedures import services
 from clinic.screening.services import BookingContext, evaluate
 from clinic.sites.models import Room
 
+
 def _born(age: int) -> dt.date:
     """A birth date giving this age on the appointment day (the fixture books for now)."""
     today = utcnow().date()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from clinic.reminders.planner import _follows_procedure, plan_notice
-from clinic.reminders.schedule import rules
-
 import datetime as dt
 import re
 
@@ -19,6 +16,8 @@ from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS
 from clinic.patients.models import ALLERGIES, CONDITIONS
 from clinic.reminders.composers import SCHEDULE_KINDS, locale_of
 from clinic.reminders.models import Reminder
+from clinic.reminders.planner import _follows_procedure, plan_notice
+from clinic.reminders.schedule import rules
 from clinic.scheduling import signals
 
 DRUGS = ("aspirin", "ibuprofen", "diclofenac", "ketorolac", "naproxen", "meloxicam", "warfarin", "acenocoumarol",

@@ -7,7 +7,6 @@ import signal
 import time
 
 import pytest
-
 import sqlalchemy as sa
 
 from clinic.extensions import db as _db

@@ -12,8 +12,6 @@ import time
 import uuid
 
 import pytest
-
-from tests.cleanup import purge
 import sqlalchemy as sa
 import time_machine
 
@@ -22,6 +20,7 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.scheduling.models import Appointment, WorkingHours
 from clinic.sites.models import Organisation, Room, Site
+from tests.cleanup import purge
 
 THREADS = 50
 NOW = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
