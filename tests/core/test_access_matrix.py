@@ -12,6 +12,7 @@ import pytest
 
 from clinic.access import PUBLIC
 from clinic.accounts.models import Role
+from tests import factories
 from tests.conftest import PASSWORD, csrf_token
 
 ROLES = [r.value for r in Role]
@@ -121,7 +122,7 @@ def organisation_objects(db, make_site, make_user, make_patient, make_organisati
     from clinic.portal.models import PatientRequest, TimeOption
     from clinic.procedures.models import Checklist
     from clinic.reminders.models import Reminder, ReminderStatus
-    from clinic.scheduling.models import Appointment, TimeOff
+    from clinic.scheduling.models import TimeOff
     from clinic.sites.models import CalendarExceptionKind, SiteCalendarException
 
     def make(country):
@@ -132,11 +133,8 @@ def organisation_objects(db, make_site, make_user, make_patient, make_organisati
         staff["admin"].organisation_id = org.id
         patient = make_patient(site=site)
         start = dt.datetime(2026, 12, 21, 9, tzinfo=dt.UTC)
-        appointment = Appointment(patient=patient, site=site, room=site.rooms[0], physician=staff["physician"],
-                                  procedure_code="esi-interlaminar", start_at=start,
-                                  end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40))
-        db.session.add(appointment)
-        db.session.flush()
+        appointment = factories.appointment(site, patient, start=start, room=site.rooms[0], physician=staff["physician"],
+                                            procedure_code="esi-interlaminar", turnover=10, region=None, side=None)
         db.session.add(Checklist(appointment_id=appointment.id, template_code="spine-injection-v1"))
         reminder = Reminder(appointment_id=appointment.id, patient_id=patient.id, site_id=site.id, kind="reminder_7d",
                             send_at=start, next_attempt_at=start, status=ReminderStatus.FAILED)

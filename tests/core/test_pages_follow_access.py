@@ -22,6 +22,7 @@ from clinic.access import PERMISSIONS, PUBLIC
 from clinic.accounts.models import Role
 from clinic.db import utcnow
 from clinic.timeutil import local_date
+from tests import factories
 
 ROLES = [r.value for r in Role]
 PAGE_LIMIT = 250
@@ -96,7 +97,7 @@ def seeded_day(db, paris, make_user, make_patient):
     from clinic.accounts.models import ApiToken
     from clinic.portal.models import PatientRequest, TimeOption
     from clinic.reminders.models import Reminder, ReminderStatus
-    from clinic.scheduling.models import Appointment, AppointmentStatus, TimeOff
+    from clinic.scheduling.models import AppointmentStatus, TimeOff
     from clinic.sites.models import CalendarExceptionKind, Room, SiteCalendarException
 
     staff = {role: make_user(role, sites=[] if role == "admin" else [paris]) for role in ROLES}
@@ -106,12 +107,8 @@ def seeded_day(db, paris, make_user, make_patient):
     started = max(local_midnight, now - dt.timedelta(hours=1))   # today in Paris, and already begun
 
     def appointment(start, status, physician=staff["physician"], room=paris.rooms[0], who=patient, **kw):
-        appt = Appointment(patient=who, site=paris, room=room, physician=physician,
-                           procedure_code="esi-interlaminar", start_at=start,
-                           end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40),
-                           region="lumbar", side="left", levels=["L4-L5"], status=status, **kw)
-        db.session.add(appt)
-        db.session.flush()
+        appt = factories.appointment(paris, who, start=start, room=room, physician=physician, status=status,
+                                     procedure_code="esi-interlaminar", turnover=10, levels=["L4-L5"], **kw)
         return appt
 
     room_2 = Room(site=paris, name="Room 2", modalities=list(paris.rooms[0].modalities))

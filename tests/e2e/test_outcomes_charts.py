@@ -12,9 +12,9 @@ from clinic.accounts.models import User
 from clinic.extensions import db
 from clinic.outcomes.models import PainMoment, PainScore
 from clinic.patients.models import Patient
-from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.sites.models import Site
 from clinic.timeutil import local_to_utc
+from tests import factories
 
 pytestmark = pytest.mark.browser
 
@@ -38,12 +38,8 @@ def outcome_cases(live_app):
         patient = db.session.scalars(sa.select(Patient).order_by(Patient.id)).first()
         for i, (code, scores) in enumerate(CASES):
             start = local_to_utc(dt.date(2025, 6, 2 + i), dt.time(9), site.tz)
-            appt = Appointment(patient_id=patient.id, site_id=site.id, room_id=site.rooms[0].id,
-                               physician_id=doctor.id, procedure_code=code, start_at=start,
-                               end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40),
-                               status=AppointmentStatus.COMPLETED, region="lumbar")
-            db.session.add(appt)
-            db.session.flush()
+            appt = factories.appointment(site, patient, start=start, room=site.rooms[0], physician=doctor,
+                                         procedure_code=code, turnover=10, status="completed", side=None)
             for moment, score in scores.items():
                 db.session.add(PainScore(appointment_id=appt.id, patient_id=patient.id,
                                          moment=PainMoment(moment), score=score, source="test"))

@@ -18,6 +18,7 @@ from clinic.procedures.models import Checklist
 from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.sites.models import Site
 from clinic.timeutil import local_to_utc
+from tests import factories
 from tests.e2e.conftest import DEMO
 
 pytestmark = pytest.mark.browser
@@ -37,14 +38,11 @@ def todays_case(live_app):
         patient = Patient(organisation_id=site.organisation_id, first_name="Agathe", last_name="Parcours", birth_date=dt.date(1971, 4, 2),
                           email="agathe.parcours@example.org", language="fr",
                           sex="male")   # no pregnancy item: the walk below stays the same on every date
-        appointment = Appointment(
-            patient=patient, site=site, room=room, physician=physician, procedure_code="esi-interlaminar",
-            start_at=start, end_at=start + dt.timedelta(minutes=30), block_end_at=start + dt.timedelta(minutes=40),
-            region="lumbar", side="left", levels=["L5-S1"], status=AppointmentStatus.BOOKED,
+        appointment = factories.appointment(
+            site, patient, start=start, room=room, physician=physician, procedure_code="esi-interlaminar",
+            turnover=10, levels=["L5-S1"],
             warnings=[{"code": "conservative_care", "message": "Less than 6 weeks", "source": "s4"}],
         )
-        db.session.add(appointment)
-        db.session.flush()
         appointment_id = appointment.id
         db.session.commit()
         db.session.remove()   # hold no SQLite lock while the server works
