@@ -8,6 +8,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -58,11 +59,11 @@ def test_admin_day_off_removes_physician_from_that_day(page, live_app, live_serv
     page.get_by_label("Last day").fill(day.isoformat())
     page.get_by_label("Reason").fill("Congress")
     page.get_by_role("button", name="Save time off").click()
-    assert page.get_by_text(f"Time off saved for {name}.").is_visible()
-    assert page.get_by_role("cell", name="Congress").is_visible()
+    expect(page.get_by_text(f"Time off saved for {name}.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Congress")).to_be_visible()
 
     page.goto(f"{live_server}/admin/physicians/{physician_id}/week?start={day.isoformat()}")
-    assert page.get_by_text(re.compile("Time off .*Congress")).first.is_visible()
+    expect(page.get_by_text(re.compile("Time off .*Congress")).first).to_be_visible()
 
     assert _offered(live_app, physician_id, day) == []
     assert _offered(live_app, physician_id, day + dt.timedelta(days=1 if day.weekday() < 4 else 3))

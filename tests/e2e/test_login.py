@@ -1,6 +1,7 @@
 """The sign-in journey in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -9,10 +10,10 @@ def test_front_desk_signs_in_and_sees_patients(page, live_server, sign_in):
     """A demo front-desk user signs in, sees the menu, opens the patient list and searches it."""
     sign_in("front_desk_en")
     page.get_by_role("link", name="Patients").first.click()
-    assert page.get_by_role("heading", name="Patients").is_visible()
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
     page.get_by_label("Name, e-mail or birth date (YYYY-MM-DD)").fill("Olson")
     page.get_by_role("button", name="Search").click()
-    assert page.get_by_role("link", name="Olson, James").is_visible()
+    expect(page.get_by_role("link", name="Olson, James")).to_be_visible()
 
 
 def test_wrong_password_shows_message(page, live_server):
@@ -20,4 +21,4 @@ def test_wrong_password_shows_message(page, live_server):
     page.get_by_label("E-mail").fill("frontdesk@clinic.example")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("E-mail or password is not right.").is_visible()
+    expect(page.get_by_text("E-mail or password is not right.")).to_be_visible()

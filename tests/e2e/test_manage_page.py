@@ -4,6 +4,7 @@ sideways scrolling, and a cancellation before the cutoff leaves only the cancell
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.patient_links import patient_links
 
@@ -23,11 +24,11 @@ def test_manage_page_on_a_phone(page, live_app, live_server, language):
     heading, reason, button, cancelled = TEXTS[language]
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(_link(live_app, language))
-    assert page.get_by_role("heading", name=heading, exact=True).is_visible()
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator("html").get_attribute("lang") == language
     page.get_by_label(reason).fill("Empêchement" if language == "fr" else "Cannot come")
     page.get_by_role("button", name=button).click()
-    assert page.get_by_role("heading", name=cancelled).is_visible()
+    expect(page.get_by_role("heading", name=cancelled)).to_be_visible()
     assert page.get_by_role("button", name=button).count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

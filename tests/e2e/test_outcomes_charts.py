@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from clinic.accounts.models import User
 from clinic.extensions import db
@@ -51,7 +52,7 @@ def test_admin_reads_the_outcome_charts(page, live_server, sign_in, outcome_case
     """The admin opens the report: bars, whiskers, bands, axis labels and <title>s are drawn; a screenshot is kept."""
     sign_in("admin")
     page.goto(f"{live_server}/outcomes/?date_from={PERIOD['date_from']}&date_to={PERIOD['date_to']}")
-    assert page.get_by_role("heading", name="Outcomes").is_visible()
+    expect(page.get_by_role("heading", name="Outcomes")).to_be_visible()
 
     chart = page.locator("svg.chart-responders")
     chart.wait_for()

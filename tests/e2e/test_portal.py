@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from clinic.extensions import db
 from clinic.outcomes.models import PainMoment, PainScore
@@ -48,11 +49,11 @@ def test_patient_gives_pain_score_from_the_email_link(page, live_app, live_serve
     assert link.startswith(live_server)
 
     page.goto(link)
-    assert page.get_by_role("heading", name="How are you?").is_visible()
+    expect(page.get_by_role("heading", name="How are you?")).to_be_visible()
     page.get_by_label("Your pain today, from 0 (none) to 10 (worst imaginable)").fill("3")
     page.get_by_label("What can you do again, or not yet? (optional)").fill("Walking 30 minutes again")
     page.get_by_role("button", name="Send my answer").click()
-    assert page.get_by_text("your answer was sent to your care team").is_visible()
+    expect(page.get_by_text("your answer was sent to your care team")).to_be_visible()
 
     with live_app.app_context():
         score = db.session.execute(sa.select(PainScore).where(PainScore.appointment_id == appointment_id)
