@@ -11,7 +11,7 @@ runs in `with unit_of_work():`, committed when the block ends and rolled back wh
 
 `commit()` commits at once, for the few writes that must be kept whatever the rest of the request
 does (a failed sign-in, a refused attempt on patient data, a token's last use) and for the SQLite
-write lock taken before a booking (scheduling.services.begin_write). It is the application's only
+write lock taken before a booking (scheduling.writes.begin_write). It is the application's only
 commit of the session.
 
 Requests' sessions do not expire their objects on commit (extensions.py): what the view loaded is

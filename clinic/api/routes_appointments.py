@@ -28,7 +28,7 @@ from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed, error_body
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.scheduling import reads, services, stamps, status
+from clinic.scheduling import reads, services, stamps, status, writes
 from clinic.scheduling.availability import FreeStart, free_starts, start_minutes, window_edges
 from clinic.scheduling.locks import ConcurrentChange
 from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
@@ -77,7 +77,7 @@ def _changed(appointment_id: int, handler: Callable[[], tuple[dict, int]]) -> Ca
 
 def _idempotent(handler: Callable[[], tuple[dict, int]]):
     """Run a write once per Idempotency-Key: a retry with the same body replays the first answer."""
-    services.begin_write()
+    writes.begin_write()
     key = request.headers.get("Idempotency-Key")
     if key is None:
         body, code = handler()
@@ -308,7 +308,7 @@ def cancel(appointment_id: int):
 @bp.route("/v1/appointments/<int:appointment_id>/check-in", methods=["POST"])
 @requires("check_in")
 def check_in(appointment_id: int):
-    services.begin_write()
+    writes.begin_write()
 
     def handler() -> tuple[dict, int]:
         appt = _appointment(appointment_id)
@@ -323,7 +323,7 @@ def check_in(appointment_id: int):
 @bp.route("/v1/appointments/<int:appointment_id>/no-show", methods=["POST"])
 @requires("no_show")
 def no_show(appointment_id: int):
-    services.begin_write()
+    writes.begin_write()
     appt = _appointment(appointment_id)
     status.mark_no_show(appt, signed_in_actor())
     return jsonify(appointment_json(appt))

@@ -19,7 +19,7 @@ from clinic.portal.tokens import LinkClaims
 from clinic.portal.views import _link_error, bp
 from clinic.reminders.composers import locale_of
 from clinic.reminders.models import Reminder
-from clinic.scheduling import services as scheduling
+from clinic.scheduling import writes
 from clinic.timeutil import parse_instant
 
 
@@ -30,7 +30,7 @@ def manage_link(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(token: str):
         if request.method == "POST":
-            scheduling.begin_write()  # SQLite: take the write lock before reading
+            writes.begin_write()  # SQLite: take the write lock before reading
         if not 16 <= len(token) <= 64:
             abort(404)
         try:
@@ -157,7 +157,7 @@ def confirm_time(request_id: int, option_id: int):
 
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    scheduling.begin_write()
+    writes.begin_write()
     row = services.mark_handled(request_id, current_actor(), visible_site_ids())
     if row.kind != "reschedule":
         abort(404)

@@ -11,7 +11,7 @@
    that overlap touch a common hour, so writers that could collide queue before choosing their
    slot, and the exclusion constraints never wait on each other; writers of other hours go on.
 
-SQLite has one writer at a time (services.begin_write); the version check still applies.
+SQLite has one writer at a time (writes.begin_write); the version check still applies.
 """
 
 from __future__ import annotations

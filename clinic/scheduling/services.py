@@ -2,7 +2,8 @@
 
 No double booking is guaranteed by the database: on PostgreSQL by the exclusion constraints of
 migrations 0001 (physician, room) and 0010 (patient); a violation becomes 409 slot_unavailable or
-patient_busy. On SQLite by taking the database's write lock before re-checking for an overlap.
+patient_busy (clinic/scheduling/writes.py). On SQLite by taking the database's write lock before
+re-checking for an overlap.
 Writers take their locks in one order first (clinic/scheduling/locks.py), so that on PostgreSQL
 they queue rather than deadlock. The checks made before are for friendly answers.
 """
@@ -10,14 +11,8 @@ they queue rather than deadlock. The checks made before are for friendly answers
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, OperationalError
-
-from clinic import unit_of_work
 from clinic.access import allows
 from clinic.accounts.models import User
 from clinic.audit.services import record
@@ -32,7 +27,6 @@ from clinic.patients.services import medication_error, update_medications
 from clinic.scheduling.availability import Slot, find_slots
 from clinic.scheduling.locks import lock_appointment, lock_schedule
 from clinic.scheduling.models import (
-    ACTIVE_STATUSES,
     REGIONS,
     SIDES,
     Appointment,
@@ -40,17 +34,13 @@ from clinic.scheduling.models import (
     AppointmentStatus,
 )
 from clinic.scheduling.signals import appointment_booked, appointment_cancelled, appointment_rescheduled
+from clinic.scheduling.writes import patient_free, write_guarded
 from clinic.screening.services import BookingContext, ScreeningResult, evaluate
 from clinic.sites.models import Site
 from clinic.timeutil import local_date
 
 BOOLEAN_ANSWERS = ("possible_pregnancy", "active_infection", "fever", "recent_imaging")
 NUMBER_ANSWERS = {"conservative_care_weeks": (0, 520)}
-RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
-WRITE_ATTEMPTS = 6  # each retry follows a rival's commit; four rooms taken at once need five
-WRITE_DEADLINE_SECONDS = 2.0  # no retry starts later than this after the first attempt
-EXCLUSION_VIOLATION = "23P01"
-PATIENT_CONSTRAINT = "ex_appointments_patient_id_overlap"
 
 
 @dataclass
@@ -148,25 +138,6 @@ def screen(inp: BookingInput, procedure: Procedure, slot_end: dt.datetime,
     return result
 
 
-def patient_free(patient_id: int, start_at: dt.datetime, end_at: dt.datetime,
-                 exclude_appointment_id: int | None = None, tz=None) -> None:
-    """409 patient_busy when the patient has another active appointment overlapping [start, end)."""
-    stmt = sa.select(Appointment.id).where(
-        Appointment.patient_id == patient_id, Appointment.status.in_(ACTIVE_STATUSES),
-        Appointment.start_at < end_at, Appointment.end_at > start_at)
-    if exclude_appointment_id is not None:
-        stmt = stmt.where(Appointment.id != exclude_appointment_id)
-    with db.session.no_autoflush:
-        taken = db.session.execute(stmt.limit(1)).first()
-    if taken is not None:
-        raise _patient_busy(start_at, tz)
-
-
-def _patient_busy(start_at: dt.datetime, tz) -> Conflict:
-    return Conflict("patient_busy", "This patient already has an appointment at an overlapping time.",
-                    {"start": start_at.astimezone(tz).isoformat() if tz else start_at.isoformat()})
-
-
 def _patient_free_at(inp: BookingInput, procedure: Procedure, exclude_appointment_id: int | None = None) -> None:
     if inp.start_at is not None and inp.patient is not None:
         end_at = inp.start_at + dt.timedelta(minutes=procedure.duration_minutes)
@@ -180,96 +151,6 @@ def preview(inp: BookingInput, user: User | None, now: dt.datetime | None = None
     _patient_free_at(inp, procedure)
     slot = offered_slot(inp.site, inp.procedure_code, inp.start, inp.physician_id, now)
     return slot, screen(inp, procedure, slot.end_at)
-
-
-def _is_sqlite() -> bool:
-    return db.session.get_bind().dialect.name == "sqlite"
-
-
-def begin_write() -> None:
-    """Call first in a request that books, moves or cancels: on SQLite, take the write lock now.
-
-    A SQLite transaction that has read cannot safely upgrade to a writer while another writer
-    commits (it fails at once instead of waiting). So the request's read-only transaction is
-    ended and the lock is the first statement of the next one: writers then queue here.
-    """
-    if not _is_sqlite():
-        return
-    if not (db.session.new or db.session.dirty or db.session.deleted):
-        unit_of_work.commit()
-    table = Site.__table__
-    # Matches no row, but an UPDATE takes the database's write lock all the same.
-    db.session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))
-
-
-def _serialise_writes(site: Site) -> None:
-    """On SQLite, hold the write lock (writers queue) before re-checking for an overlap."""
-    if _is_sqlite():
-        table = Site.__table__
-        db.session.execute(sa.update(table).where(table.c.id == site.id).values(id=table.c.id))
-
-
-def _ensure_free(appt: Appointment, exclude_id: int | None, tz) -> None:
-    patient_free(appt.patient_id, appt.start_at, appt.end_at, exclude_id, tz)
-    stmt = sa.select(Appointment.id).where(
-        Appointment.status.in_(ACTIVE_STATUSES), Appointment.start_at < appt.block_end_at,
-        Appointment.block_end_at > appt.start_at,
-        sa.or_(Appointment.physician_id == appt.physician_id, Appointment.room_id == appt.room_id),
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(Appointment.id != exclude_id)
-    if db.session.execute(stmt.limit(1)).first() is not None:
-        raise Conflict("slot_unavailable", "This time was just taken.", {})
-
-
-def _taken(err: IntegrityError, appt: Appointment, tz) -> Conflict | None:
-    """The 409 an exclusion violation stands for (None: another integrity error, not ours to answer)."""
-    if getattr(err.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
-        return None
-    diag = getattr(err.orig, "diag", None)
-    if getattr(diag, "constraint_name", None) == PATIENT_CONSTRAINT:
-        return _patient_busy(appt.start_at, tz)
-    return Conflict("slot_unavailable", "This time was just taken.", {})
-
-
-def _write_guarded(appt: Appointment, site: Site, exclude_id: int | None, choose: Callable[[bool], None]) -> None:
-    """Write the appointment; an overlap found by the database answers 409.
-
-    Each attempt runs in its own savepoint, the change included: `choose(first)` sets the slot
-    (the one already found on the first attempt, a slot chosen afresh on the others), so a failed
-    attempt leaves the session clean for the next. When the room (or, none being asked for, the
-    physician) chosen was taken by a booking that committed meanwhile, another free one is taken:
-    a request is refused only when nothing is free, not because two requests picked the same first
-    room. A patient found busy is final. No retry starts after WRITE_DEADLINE_SECONDS.
-    """
-    deadline = time.monotonic() + WRITE_DEADLINE_SECONDS
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        last = attempt == WRITE_ATTEMPTS or time.monotonic() > deadline
-        try:
-            with db.session.begin_nested():
-                with db.session.no_autoflush:
-                    _serialise_writes(site)
-                    choose(attempt == 1)
-                    _ensure_free(appt, exclude_id, site.tz)
-                db.session.add(appt)
-                db.session.flush()
-            return
-        except Conflict as err:
-            if last or err.code == "patient_busy":
-                raise
-        except IntegrityError as err:
-            answer = _taken(err, appt, site.tz)
-            if answer is None:
-                raise
-            if last or answer.code == "patient_busy":
-                raise answer from None
-        except OperationalError as err:
-            # A deadlock the locks did not prevent (a physician at two sites at once): the aborted
-            # attempt is rolled back to its savepoint and tried again, then refused as taken.
-            if getattr(err.orig, "sqlstate", None) not in RETRYABLE:
-                raise
-            if last:
-                raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
 
 
 def _times(appt: Appointment, slot: Slot, site: Site) -> None:
@@ -308,7 +189,7 @@ def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -
         to = slot if first else offered_slot(inp.site, inp.procedure_code, inp.start, inp.physician_id, now)
         _times(appt, to, inp.site)
 
-    _write_guarded(appt, inp.site, None, choose)
+    write_guarded(appt, inp.site, None, choose)
     db.session.add(AppointmentChange(appointment_id=appt.id, user_id=user.id if user else None, action="booked",
                                      new_start_at=appt.start_at, new_physician_id=appt.physician_id))
     db.session.flush()
@@ -362,7 +243,7 @@ def reschedule(appt: Appointment, start_at: dt.datetime, user: User | None, phys
         appt.ical_sequence = sequence + 1
         appt.needs_reschedule = False
 
-    _write_guarded(appt, site, appt.id, choose)
+    write_guarded(appt, site, appt.id, choose)
     db.session.add(AppointmentChange(appointment_id=appt.id, user_id=user.id if user else None,
                                      action="rescheduled", old_start_at=old_start, new_start_at=appt.start_at,
                                      old_physician_id=old_physician, new_physician_id=appt.physician_id))

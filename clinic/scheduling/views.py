@@ -21,7 +21,7 @@ from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.patients.forms import medication_entries, rows_on_file, rows_posted
 from clinic.patients.services import get_patient
-from clinic.scheduling import form_keys, reads, services, status
+from clinic.scheduling import form_keys, reads, services, status, writes
 from clinic.scheduling.forms import (
     REGION_LABELS,
     SIDE_LABELS,
@@ -138,7 +138,7 @@ def _input(form: BookingForm, patient, site: Site) -> services.BookingInput:
 @requires("book")
 def book(patient_id: int):
     if request.method == "POST" and request.form.get("confirm"):
-        services.begin_write()
+        writes.begin_write()
     patient = get_patient(patient_id) or abort(404)
     form, site = _booking_form(patient)
     context = {"form": form, "patient": patient, "site": site, "week": None, "medicine_names": pick_list()}
@@ -239,7 +239,7 @@ def show(appointment_id: int):
 @requires("reschedule")
 def reschedule(appointment_id: int):
     if request.method == "POST" and request.form.get("confirm"):
-        services.begin_write()
+        writes.begin_write()
     appt = _appointment(appointment_id, "appointment.read_for_reschedule")
     site = appt.site
     form = RescheduleForm()
@@ -277,7 +277,7 @@ def reschedule(appointment_id: int):
 @requires("cancel")
 def cancel(appointment_id: int):
     if request.method == "POST":
-        services.begin_write()
+        writes.begin_write()
     appt = _appointment(appointment_id)
     form = CancelForm()
     code = 200
@@ -293,7 +293,7 @@ def cancel(appointment_id: int):
 
 
 def _status_action(appointment_id: int, form: str, change, done: str, again: str):
-    services.begin_write()
+    writes.begin_write()
     appt = _appointment(appointment_id, "appointment.status")
     change_once(form, appt.id, lambda: change(appt, current_actor()), done, again)
     return redirect(url_for("scheduling.show", appointment_id=appointment_id))

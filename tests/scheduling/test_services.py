@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from clinic.errors import Conflict, DomainError
-from clinic.scheduling import services, signals
+from clinic.scheduling import services, signals, writes
 from clinic.scheduling.availability import Slot
 from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus
 from clinic.screening.services import Finding, MedicationHold, ScreeningResult
@@ -176,9 +176,9 @@ def test_database_refuses_an_overlap_on_postgresql(db, paris, physician, book, f
     clone = factories.build_appointment(paris, make_patient(), start=appt.start_at + dt.timedelta(minutes=15),
                                         minutes=(appt.end_at - appt.start_at).seconds // 60, room=appt.room, physician=appt.physician,
                                         procedure_code=appt.procedure_code)   # 15 minutes into appt
-    monkeypatch.setattr(services, "_ensure_free", lambda *a: None)   # skip the friendly check
+    monkeypatch.setattr(writes, "ensure_free", lambda *a: None)   # skip the friendly check
     with pytest.raises(DomainError) as err:
-        services._write_guarded(clone, paris, None, lambda first: first or services._times(
+        writes.write_guarded(clone, paris, None, lambda first: first or services._times(
             clone, services.offered_slot(paris, clone.procedure_code, clone.start_at, None), paris))
     assert (err.value.status, err.value.code) == (409, "slot_unavailable")
 
@@ -197,10 +197,10 @@ def test_database_refuses_a_patient_in_two_places_on_postgresql(db, paris, make_
     clone = factories.build_appointment(lyon, appt.patient, start=appt.start_at + dt.timedelta(minutes=15),
                                         minutes=(appt.end_at - appt.start_at).seconds // 60, room=lyon.rooms[0], physician=other,
                                         procedure_code=appt.procedure_code)   # 15 minutes into appt
-    monkeypatch.setattr(services, "_ensure_free", lambda *a: None)   # skip the friendly check
+    monkeypatch.setattr(writes, "ensure_free", lambda *a: None)   # skip the friendly check
     tries = []
     with pytest.raises(DomainError) as err:
-        services._write_guarded(clone, lyon, None, tries.append)
+        writes.write_guarded(clone, lyon, None, tries.append)
     assert (err.value.status, err.value.code) == (409, "patient_busy")
     assert tries == [True]  # no retry: a busy patient is final
 
