@@ -25,6 +25,7 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.patients.services import medication_error, update_medications
 from clinic.scheduling.availability import Slot, find_slots
+from clinic.scheduling.history import steroid_history
 from clinic.scheduling.locks import lock_appointment, lock_schedule
 from clinic.scheduling.models import (
     REGIONS,
@@ -126,12 +127,15 @@ def offered_slot(site: Site, procedure_code: str, start_at: dt.datetime, physici
 def screen(inp: BookingInput, procedure: Procedure, slot_end: dt.datetime,
            exclude_appointment_id: int | None = None) -> ScreeningResult:
     """Run the screening rules; a refusal (not overridden) answers 422 with its code."""
-    result = evaluate(BookingContext(
-        patient=inp.patient, procedure=procedure, site=inp.site, start_at=inp.start, end_at=slot_end,
-        region=inp.region, side=inp.side, sedation=inp.sedation, answers=dict(inp.answers or {}),
-        override_reason=inp.override_reason, exclude_appointment_id=exclude_appointment_id,
-        medications=inp.medications,
-    ))
+    # Nothing is flushed while the history is read and the rules read the patient (their medicines,
+    # their conditions), so a booking already added to the session is never counted against itself.
+    with db.session.no_autoflush:
+        result = evaluate(BookingContext(
+            patient=inp.patient, procedure=procedure, site=inp.site, start_at=inp.start, end_at=slot_end,
+            region=inp.region, side=inp.side, sedation=inp.sedation, answers=dict(inp.answers or {}),
+            override_reason=inp.override_reason, exclude_appointment_id=exclude_appointment_id,
+            medications=inp.medications, history=steroid_history(inp.patient, inp.site, procedure, inp.start),
+        ))
     if result.refused:
         first = result.refusals[0]
         raise DomainError(first.code, first.message, {"refusals": [f.as_json() for f in result.refusals]})

@@ -70,6 +70,21 @@ class MedicationHold:
         return self.drug_fr if language == "fr" and self.drug_fr else self.drug
 
 
+@dataclass(frozen=True)
+class PastInjection:
+    """One steroid event of the patient's history, as screening counts it: an injection record (given
+    here or entered from elsewhere), or another appointment of the patient that has no record yet."""
+    performed_on: dt.date        # the local date at its site
+    procedure_code: str
+    region: str | None = None
+    steroid: str | None = None            # recorded steroid (records only)
+    dose_mg: float | None = None
+    triamcinolone_eq_mg: float | None = None
+    premedication_eq_mg: float | None = None
+    appointment_id: int | None = None     # the appointment a record documents; None for one from elsewhere
+    recorded: bool = True                 # False: a booked or completed appointment without its record
+
+
 @dataclass
 class BookingContext:
     patient: Patient
@@ -85,6 +100,9 @@ class BookingContext:
     exclude_appointment_id: int | None = None     # the appointment being rescheduled
     now: dt.datetime | None = None                # the booking instant (UTC); the clock when None
     medications: tuple[tuple[str, str | None], ...] | None = None  # as checked at booking; None: on file
+    # The patient's steroid history around the date (see clinic.scheduling.history); None: not loaded,
+    # which screening refuses to read as "no history" for a steroid procedure.
+    history: tuple[PastInjection, ...] | None = None
 
 
 @dataclass

@@ -8,7 +8,6 @@ source comes from the catalog's data files (clinic/catalog/data/).
 from __future__ import annotations
 
 from clinic.catalog.rules import label, policy_for, screening_data
-from clinic.extensions import db
 from clinic.screening import preparation
 from clinic.screening.exposure import steroid_exposure
 from clinic.screening.holds import bleeding_risk, medication_holds, risk_factors
@@ -27,7 +26,7 @@ from clinic.timeutil import local_date
 
 __all__ = [
     "REFUSAL_CODES", "WARNING_CODES", "BookingContext", "Finding", "MedicationHold", "ScreeningResult",
-    "evaluate", "risk_factors",
+    "evaluate", "prepare", "risk_factors",
 ]
 
 
@@ -122,10 +121,15 @@ def evaluate(ctx: BookingContext) -> ScreeningResult:
     """Screen a booking. Refusals stand unless ctx.override_reason is given (by a physician): then
     they are kept as warnings (and in `overridden`) and the booking may go ahead.
 
-    Reads only; nothing is flushed meanwhile, so a booking already added to the session (not yet
-    flushed) is never counted against itself. Pass exclude_appointment_id for a stored one."""
-    with db.session.no_autoflush:
-        return _evaluate(ctx)
+    A pure function of the context: the patient's steroid history comes in `ctx.history` (a steroid
+    procedure without it raises HistoryNotLoaded), the policy and the vocabulary from the catalog."""
+    return _evaluate(ctx)
+
+
+def prepare(ctx: BookingContext) -> tuple[list[dict], list[MedicationHold]]:
+    """The preparation and the medicine holds alone (the sheet of a booking that stored none)."""
+    holds, _ = medication_holds(ctx, bleeding_risk(ctx))
+    return preparation.build(ctx, holds, _pregnancy(ctx)), holds
 
 
 def _evaluate(ctx: BookingContext) -> ScreeningResult:

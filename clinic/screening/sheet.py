@@ -11,6 +11,7 @@ from markupsafe import Markup
 from clinic.catalog import get_procedure
 from clinic.screening import preparation
 from clinic.screening.results import BookingContext, MedicationHold
+from clinic.screening.services import prepare
 
 
 def sheet_texts(language: str) -> dict[str, str]:
@@ -44,10 +45,8 @@ def stored_or_computed(appointment) -> tuple[list[dict], list[dict]]:
     ctx = context_for(appointment)
     if ctx is None:
         return [], list(appointment.medication_holds or [])
-    from clinic.screening.services import evaluate
-
-    result = evaluate(ctx)
-    return result.preparation, [h.as_json() for h in result.holds]
+    items, holds = prepare(ctx)
+    return items, [h.as_json() for h in holds]
 
 
 def _hold_rows(holds: list[dict], tz, language: str) -> list[dict]:

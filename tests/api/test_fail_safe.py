@@ -137,7 +137,8 @@ def test_warfarin_the_day_before_with_short_notice(db, paris, make_patient, cloc
     patient = make_patient(medications=["warfarin"])
     start = dt.datetime(2026, 2, 21, 9, 0, tzinfo=paris.tz).astimezone(dt.UTC)
     result = evaluate(BookingContext(patient=patient, procedure=get_procedure("esi-interlaminar"), site=paris,
-                                     start_at=start, end_at=start + dt.timedelta(minutes=30), region="lumbar"))
+                                     start_at=start, end_at=start + dt.timedelta(minutes=30), region="lumbar",
+                                     history=()))
     assert result.earliest_date == "2026-02-26"
 
 

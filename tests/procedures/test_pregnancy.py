@@ -63,7 +63,7 @@ def test_warning_and_preparation_sheet_in_both_languages(make_patient, paris, la
     start = dt.datetime(2026, 3, 30, 9, 0, tzinfo=paris.tz).astimezone(dt.UTC)
     result = evaluate(BookingContext(patient=patient, procedure=get_procedure("facet-joint"), site=paris,
                                      start_at=start, end_at=start + dt.timedelta(minutes=30), region="lumbar",
-                                     now=start - dt.timedelta(days=20)))
+                                     now=start - dt.timedelta(days=20), history=()))
     warning = next(f for f in result.warnings if f.code == "pregnancy_check")
     assert "CT" in warning.message and "scanner" in warning.message_fr
     line = next(i["text"] for i in result.preparation if i["code"] == "pregnancy")

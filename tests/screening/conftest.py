@@ -1,4 +1,5 @@
-"""Helpers for screening tests: a booking context (appointment rows come from make_appointment)."""
+"""Helpers for screening tests: a booking context with the patient's steroid history loaded as the
+booking services load it (appointment rows come from make_appointment)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 import pytest
 
 from clinic.catalog import get_procedure
+from clinic.scheduling.history import steroid_history
 from clinic.screening.results import BookingContext
 
 
@@ -21,6 +23,8 @@ def make_ctx():
         proc = get_procedure(procedure)
         start_at = local(site, *start)
         kw.setdefault("now", start_at - dt.timedelta(days=30))   # booked a month ahead unless told
+        if "history" not in kw:
+            kw["history"] = steroid_history(patient, site, proc, start_at)
         return BookingContext(patient=patient, procedure=proc, site=site, start_at=start_at,
                               end_at=start_at + dt.timedelta(minutes=proc.duration_minutes), region=region, **kw)
 

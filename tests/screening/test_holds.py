@@ -78,7 +78,7 @@ def _ctx(day: str, risk: str, drug: str, indication: str | None, conditions=()) 
                       medications=[PatientMedication(drug=drug, indication=indication)])
     return BookingContext(patient=patient, procedure=get_procedure(code), site=site,
                           start_at=start.replace(tzinfo=tz).astimezone(dt.UTC),
-                          end_at=end.replace(tzinfo=tz).astimezone(dt.UTC), region=region)
+                          end_at=end.replace(tzinfo=tz).astimezone(dt.UTC), region=region, history=())
 
 
 CASES = [(day, risk, drug, ind) for day in DAYS for risk in RISKS for (drug, ind) in TABLE]
