@@ -34,7 +34,6 @@ INIT_ORDER = (
     "clinic.procedures",
     "clinic.reminders",
     "clinic.scheduling",
-    "clinic.screening",
     "clinic.sms",
     "clinic.seed",
     "clinic.cli",

@@ -1,12 +1,16 @@
-"""Reminders as people read them: each kind and status in words, each time on the site's clock."""
+"""Reminders as people read them: each kind and status in words, each time on the site's clock, and
+an appointment's messages for the pages of other packages (the appointment page lists them)."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask.sansio.app import App
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from clinic.dates import day_and_time
+from clinic.extensions import db
+from clinic.reminders.models import Reminder
 from clinic.timeutil import parse_instant
 
 KIND_LABELS = {
@@ -44,7 +48,14 @@ def day_time(instant, site) -> str:
     return day_and_time(instant, site.tz, str(get_locale()))
 
 
+def appointment_reminders(appointment) -> list[Reminder]:
+    """The appointment's messages, planned and past, in send order."""
+    return list(db.session.scalars(sa.select(Reminder).where(Reminder.appointment_id == appointment.id)
+                                   .order_by(Reminder.send_at, Reminder.id)))
+
+
 def register(app: App) -> None:
     app.jinja_env.filters["day_time"] = day_time
     app.jinja_env.globals["reminder_kind"] = kind_label
     app.jinja_env.globals["reminder_status"] = status_label
+    app.jinja_env.globals["appointment_reminders"] = appointment_reminders

@@ -33,6 +33,7 @@ from clinic.scheduling.forms import (
 )
 from clinic.scheduling.models import AppointmentChange
 from clinic.scheduling.week import week_of
+from clinic.screening.sheet import render_sheet
 from clinic.sites.models import Site
 from clinic.timeutil import local_date, parse_instant
 
@@ -225,14 +226,20 @@ def show(appointment_id: int):
                                  .order_by(AppointmentChange.at, AppointmentChange.id)).scalars().all()
     people = {u.id: u.name for u in db.session.execute(sa.select(User).where(User.id.in_(
         {c.user_id for c in history} | {c.new_physician_id for c in history} | {appt.physician_id}))).scalars()}
-    from clinic.api.appointment_json import appointment_json
-
-    data = appointment_json(appt)
     now, tz = utcnow(), appt.site.tz
-    return render_template("scheduling/show.html", appt=appt, data=data, history=history, people=people,
+    return render_template("scheduling/show.html", appt=appt, history=history, people=people,
                            procedure=load_procedures().get(appt.procedure_code),
                            started=appt.start_at <= now,     # a no-show only once the start has passed
                            on_the_day=local_date(now, tz) == local_date(appt.start_at, tz))
+
+
+@bp.route("/<int:appointment_id>/preparation")
+@requires("view_schedule")
+def preparation_sheet(appointment_id: int):
+    """The printable preparation sheet of an appointment, in the patient's language (read audited)."""
+    appt = _appointment(appointment_id, "appointment.preparation_sheet")
+    html = render_sheet(appt)   # escaped by its own template
+    return render_template("screening/sheet.html", appointment=appt, sheet_html=html)
 
 
 @bp.route("/<int:appointment_id>/reschedule", methods=["GET", "POST"])

@@ -1,11 +1,5 @@
-"""Screening: the rules that decide whether an appointment may go ahead, and the preparation sheet."""
+"""Screening: the rules that decide whether an appointment may go ahead, and the preparation sheet.
 
-from __future__ import annotations
-
-from flask import Flask
-
-
-def init_app(app: Flask) -> None:
-    from clinic.screening import views
-
-    app.register_blueprint(views.bp)
+A pure package: it reads nothing from the database and has no pages. The booking services hand it a
+context that carries the patient, the site (and so its policy) and the patient's steroid history;
+the appointment pages render its sheet."""
