@@ -114,6 +114,30 @@ def resolve(text: str | None) -> tuple[Substance, ...]:
     return tuple(vocabulary.substances[c] for c in dict.fromkeys(found))
 
 
+@dataclass(frozen=True)
+class Taken:
+    """One substance the patient takes, with the medicine line that names it."""
+
+    substance: Substance
+    written: str
+    indication: str | None
+
+
+def patient_medicines(patient, medications: tuple[tuple[str, str | None], ...] | None = None,
+                      ) -> tuple[list[Taken], list[str]]:
+    """The substances of the patient's medication list (or of `medications`, the list as checked
+    at booking), and the names the vocabulary does not know."""
+    lines = medications if medications is not None else [(m.drug, m.indication) for m in patient.medications or ()]
+    taken: list[Taken] = []
+    unknown: list[str] = []
+    for drug, indication in lines:
+        substances = resolve(drug)
+        if not substances:
+            unknown.append(drug)
+        taken.extend(Taken(s, drug, indication) for s in substances)
+    return taken, unknown
+
+
 def closest(text: str | None, count: int = 3) -> list[str]:
     """The known names nearest to an unknown one (as written in the vocabulary)."""
     vocabulary = load_vocabulary()

@@ -8,14 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from clinic.access import current_actor, requires, signed_in_actor
-from clinic.catalog.medicines import pick_list
+from clinic.catalog.medicines import patient_medicines, pick_list
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services
 from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm, medication_entries, offer_empty_row
 from clinic.patients.phones import registering_site
 from clinic.queryargs import page_arg
-from clinic.screening.holds import patient_medicines
 from clinic.sites.models import Site
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")

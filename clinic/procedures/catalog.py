@@ -10,8 +10,8 @@ from typing import Any
 
 from clinic.catalog import DATA, Procedure, get_procedure
 from clinic.catalog.bilingual import in_language, read
+from clinic.catalog.medicines import patient_medicines
 from clinic.catalog.rules import load_steroids
-from clinic.screening.holds import patient_medicines
 from clinic.screening.pregnancy import pregnancy_check
 from clinic.timeutil import local_date
 

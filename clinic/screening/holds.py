@@ -6,40 +6,15 @@ a hold that can no longer be kept before the booked date says so, with the earli
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from clinic.catalog import RISK_CLASSES
-from clinic.catalog.medicines import Substance, closest, resolve
+from clinic.catalog.medicines import Taken, closest, patient_medicines
 from clinic.catalog.rules import CatalogError, DrugRule, HoldRule, find_drug, label, policy_for, screening_data
 from clinic.db import utcnow
 from clinic.screening.messages import finding
 from clinic.screening.results import BookingContext, Finding, MedicationHold
 from clinic.timeutil import iso_local, local_date
-
-
-@dataclass(frozen=True)
-class Taken:
-    """One substance the patient takes, with the medicine line that names it."""
-
-    substance: Substance
-    written: str
-    indication: str | None
-
-
-def patient_medicines(patient, medications: tuple[tuple[str, str | None], ...] | None = None,
-                      ) -> tuple[list[Taken], list[str]]:
-    """The substances of the patient's medication list (or of `medications`, the list as checked
-    at booking), and the names the vocabulary does not know."""
-    lines = medications if medications is not None else [(m.drug, m.indication) for m in patient.medications or ()]
-    taken: list[Taken] = []
-    unknown: list[str] = []
-    for drug, indication in lines:
-        substances = resolve(drug)
-        if not substances:
-            unknown.append(drug)
-        taken.extend(Taken(s, drug, indication) for s in substances)
-    return taken, unknown
 
 
 def _antithrombotics(ctx: BookingContext) -> set[str]:
