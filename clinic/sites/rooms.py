@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from clinic.audit.services import record
 from clinic.errors import Conflict, DomainError, ValidationFailed
 from clinic.extensions import db
-from clinic.scheduling.affected import active_appointments
+from clinic.sites.guard import active_appointments
 from clinic.sites.models import MODALITIES, Room, Site
 
 

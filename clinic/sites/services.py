@@ -15,7 +15,7 @@ from clinic.db import utcnow
 from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.mail.neutral import health_word
-from clinic.scheduling.affected import active_appointments, settle
+from clinic.sites.guard import active_appointments, settle
 from clinic.sites.holidays import public_holidays
 from clinic.sites.models import CalendarExceptionKind, Site, SiteCalendarException
 from clinic.timeutil import local_day_bounds, local_to_utc

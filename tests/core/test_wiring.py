@@ -41,7 +41,7 @@ LISTENERS = [
     (AuditEvent, "before_delete", audit_queries._refuse_delete),
 ]
 BLUEPRINTS = {"accounts", "admin", "api", "audit", "catalog", "mail", "ops", "outcomes", "patients", "portal", "privacy",
-              "procedures", "reminders", "scheduling", "screening", "sms"}
+              "procedures", "reminders", "scheduling", "sms"}
 # Modules that add their routes to another module's blueprint.
 ROUTE_MODULES = {"clinic.admin.pages_sites", "clinic.admin.pages_staffing", "clinic.admin.pages_users",
                  "clinic.api.routes_appointments", "clinic.api.routes_checklist", "clinic.api.routes_patients",
@@ -82,6 +82,26 @@ def test_each_blueprint_and_its_routes_are_registered(app):
     assert set(app.blueprints) == BLUEPRINTS
     modules = {fn.__module__ for fn in app.view_functions.values()}
     assert modules >= ROUTE_MODULES
+
+
+def test_site_changes_ask_the_schedule_through_the_guard_it_installs(app, paris):
+    """Scheduling installs the appointment guard that site closures and room changes ask; without it
+    a closure is refused rather than saved blind."""
+    import datetime as dt
+
+    import pytest
+
+    from clinic.scheduling import affected
+    from clinic.sites import guard, services
+
+    installed = app.extensions[guard.KEY]
+    assert (installed.active, installed.settle) == (affected.active_appointments, affected.settle)
+    del app.extensions[guard.KEY]
+    try:
+        with pytest.raises(guard.GuardMissing):
+            services.add_exception(paris, dt.date(2026, 6, 10), "closed", None, None, "Works")
+    finally:
+        app.extensions[guard.KEY] = installed
 
 
 def test_each_command_is_on_the_clinic_group(app):
