@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
 from clinic.catalog import DATA
 from clinic.catalog.bilingual import in_language, read
+from clinic.text import fold
 
 ACTIONS = ("hold", "caution", "none")
 # Dosage and form words dropped before matching: numbers, units, "x2", forms, frequencies.
@@ -21,13 +21,6 @@ _DOSAGE = re.compile(
     r"sachets?|tabs?|tablets?|caps|capsules?|injectable|injection|seringues?|stylo|daily|jour|j|par|per|day|"
     r"fois|bid|tid|qd|od|matin|midi|soir|morning|evening|night|nuit|le|la|les|et|de|du|mg/j)$"
 )
-
-
-def fold(text: str | None) -> str:
-    """Lower case, without accents, punctuation as spaces, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
 
 def _words(text: str | None) -> list[str]:

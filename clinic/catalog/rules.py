@@ -11,7 +11,8 @@ from typing import Any
 
 from clinic.catalog import DATA, RISK_CLASSES, load_procedures
 from clinic.catalog.bilingual import LANGUAGES, CatalogError, in_language, read
-from clinic.catalog.medicines import fold, load_vocabulary
+from clinic.catalog.medicines import load_vocabulary
+from clinic.text import fold
 
 HOLD_ACTIONS = ("stop", "continue", "shared_decision")
 
