@@ -30,6 +30,7 @@ from clinic.patients.models import Patient
 from clinic.scheduling import stamps
 from clinic.scheduling.models import Appointment, WorkingHours
 from clinic.sites.models import Organisation, Room, Site
+from clinic.text import fold
 from clinic.timeutil import local_to_utc
 from clinic.unit_of_work import unit_of_work
 
@@ -84,7 +85,8 @@ def ensure_patients(count: int = PATIENTS) -> list[int]:
         return ids[:count]
     org_id = bench_organisation().id
     rows = [dict(organisation_id=org_id, first_name=f"P{i}", last_name=f"Bench{i}", birth_date=dt.date(1950 + i % 40, 1 + i % 12, 1 + i % 28),
-                 email=f"p{i}@patients.bench", language="en" if i % 2 else "fr") for i in range(len(ids), count)]
+                 search_name=fold(f"P{i} Bench{i}"), email=f"p{i}@patients.bench", language="en" if i % 2 else "fr")
+            for i in range(len(ids), count)]
     db.session.execute(sa.insert(Patient), rows)
     return ensure_patients(count)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
+from flask_babel import get_locale
 
 from clinic.access import current_actor, requires
 from clinic.api.parsing import Body, query_int
 from clinic.api.serializers import patient_json
 from clinic.api.views import bp
-from clinic.errors import DomainError, ValidationFailed
+from clinic.errors import DomainError, ValidationFailed, error_body
 from clinic.patients import services
 from clinic.patients.models import SEXES
 from clinic.patients.phones import registering_site
@@ -58,8 +59,14 @@ def _patient_input(body: Body) -> services.PatientInput:
 def create_patient():
     body = Body()
     location = body.string("location", required=False, max_length=40)
+    allow_duplicate = bool(body.boolean("allow_duplicate", default=False))
     data = _patient_input(body)
-    patient = services.create_patient(data, services.registration_site(current_actor(), location))
+    try:
+        patient = services.create_patient(data, services.registration_site(current_actor(), location),
+                                          allow_duplicate=allow_duplicate)
+    except services.PossibleDuplicate as err:
+        # Answered, not raised: nothing is written but the audit of the ids the answer shows.
+        return jsonify(error_body(err.code, err.message, err.details)), err.status
     return jsonify(patient_json(patient, with_history=True)), 201
 
 
@@ -73,7 +80,7 @@ def search_patients():
         raise ValidationFailed({"q": "At most 200 characters."})
     page = query_int("page", 1, 1, 100000)
     per_page = query_int("per_page", services.PER_PAGE, 1, 100)
-    patients, total = services.search_patients(q, page, per_page)
+    patients, total = services.search_patients(q, page, per_page, locale=str(get_locale()))
     return jsonify(
         {"patients": [patient_json(p) for p in patients], "page": page, "per_page": per_page, "total": total}
     )

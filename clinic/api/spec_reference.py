@@ -60,6 +60,8 @@ SCHEMAS = {
             "conditions": STR_LIST_INPUT,
             "allergies": STR_LIST_INPUT,
             "medications": {"type": "array", "maxItems": 30, "items": ref("Medication")},
+            "allow_duplicate": {"type": "boolean", "description": "Register even when the organisation holds a "
+                                "patient with the same birth date and a similar name, or the same e-mail or phone"},
         },
     },
     "Patient": {
@@ -116,10 +118,11 @@ PATHS = {
         "post": {
             "summary": "Register a patient",
             "requestBody": {"required": True, "content": {"application/json": {"schema": ref("PatientInput")}}},
-            "responses": {"201": json_response("The patient", ref("Patient")), **errors(401, 403, 422)},
+            "responses": {"201": json_response("The patient", ref("Patient")), **errors(401, 403, 409, 422)},
         },
         "get": {
-            "summary": "Search patients by name, e-mail or birth date",
+            "summary": "Search patients by name (accents and case aside), e-mail, phone (any common format) "
+                       "or birth date (ISO or the caller's format)",
             "parameters": [
                 query("q", {"type": "string", "maxLength": 200}),
                 query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),

@@ -110,6 +110,8 @@ class PatientForm(FlaskForm):
     conditions = MultiCheckboxField(_l("Conditions"), choices=[(c, CONDITION_LABELS[c]) for c in CONDITIONS])
     allergies = MultiCheckboxField(_l("Allergies"), choices=[(a, ALLERGY_LABELS[a]) for a in ALLERGIES])
     medications = medications_field()
+    # Shown once the registration was refused as a likely duplicate (the existing records listed).
+    allow_duplicate = BooleanField(_l("This is a different person: register anyway"))
 
     region: str | None = None  # the registering site's country (set by the view)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from clinic.db import utcnow
 from clinic.extensions import Model
+from clinic.text import fold
 
 CONDITIONS = (
     "diabetes",
@@ -34,6 +35,8 @@ class Patient(Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     first_name: Mapped[str] = mapped_column(sa.String(100))
     last_name: Mapped[str] = mapped_column(sa.String(100), index=True)
+    # "first last" folded (clinic.text.fold), kept with the names: what the search matches words in.
+    search_name: Mapped[str] = mapped_column(sa.String(201), default="", server_default="", index=True)
     birth_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     phone: Mapped[str] = mapped_column(sa.String(40), default="")  # E.164 ("+33612345678") or empty
@@ -57,6 +60,13 @@ class Patient(Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @validates("first_name", "last_name")
+    def _fold_names(self, key: str, value: str) -> str:
+        first = value if key == "first_name" else self.first_name
+        last = value if key == "last_name" else self.last_name
+        self.search_name = fold(f"{first or ''} {last or ''}")
+        return value
 
     def age_on(self, day: dt.date) -> int:
         b = self.birth_date

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 
 from clinic.audit.services import record, record_shown
 from clinic.db import utcnow
-from clinic.errors import ValidationFailed
+from clinic.errors import Conflict, ValidationFailed
 from clinic.extensions import db
 from clinic.names import name_problem
 from clinic.patients.models import ALLERGIES, CONDITIONS, SEXES, Patient, PatientMedication
 from clinic.patients.phones import BadPhone, to_e164
+from clinic.patients.search import query_kind, search_filter, similar_names
 from clinic.sites.models import Site
 from clinic.tenancy import get_scoped, scope_clause
 
@@ -145,9 +146,46 @@ def registration_site(user, code: str | None) -> Site:
     return site
 
 
-def create_patient(data: PatientInput, site: Site) -> Patient:
-    """A new patient of the organisation of `site`, where they are registered."""
+class PossibleDuplicate(Conflict):
+    """The organisation may already hold this patient: registering again needs `allow_duplicate`."""
+
+    def __init__(self, patients: list[Patient]):
+        self.patients = patients
+        super().__init__("possible_duplicate",
+                         f"{len(patients)} patient(s) of this organisation may be the same person "
+                         "(same birth date and a similar name, or the same e-mail or phone).",
+                         {"patients": [p.id for p in patients]})
+
+
+def possible_duplicates(data: PatientInput, site: Site) -> list[Patient]:
+    """The organisation's patients that are likely the same person: the same birth date and a similar
+    name, or the same e-mail, or the same phone. Their ids are shown, so the check is audited."""
+    email, phone = data.email.strip().lower(), _phone(data, {})
+    alike = [Patient.birth_date == data.birth_date, Patient.email == email]
+    if phone:
+        alike.append(Patient.phone == phone)
+    stmt = (sa.select(Patient).where(Patient.organisation_id == site.organisation_id,
+                                     Patient.pseudonymised_at.is_(None), sa.or_(*alike))
+            .order_by(Patient.id).limit(50))
+    scope = scope_clause(Patient)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    found = [p for p in db.session.scalars(stmt)
+             if p.email == email or (phone and p.phone == phone)
+             or (p.birth_date == data.birth_date and similar_names((data.first_name, data.last_name), p))]
+    if found:
+        record_shown("patient.duplicate_check", [(p.id, None) for p in found], {"found": len(found)})
+    return found
+
+
+def create_patient(data: PatientInput, site: Site, allow_duplicate: bool = False) -> Patient:
+    """A new patient of the organisation of `site`, where they are registered; refused with the
+    likely duplicates (PossibleDuplicate) unless `allow_duplicate`."""
     check_rules(data)
+    if not allow_duplicate:
+        duplicates = possible_duplicates(data, site)
+        if duplicates:
+            raise PossibleDuplicate(duplicates)
     patient = Patient(organisation_id=site.organisation_id)
     _apply(patient, data)
     db.session.add(patient)
@@ -172,44 +210,13 @@ def get_patient(patient_id: int, action: str = "patient.read") -> Patient | None
     return patient
 
 
-def _search_filter(q: str) -> sa.ColumnElement[bool] | None:
-    q = q.strip()
-    if not q:
-        return None
-    try:
-        return Patient.birth_date == dt.date.fromisoformat(q)
-    except ValueError:
-        pass
-    clauses = []
-    for word in q.lower().split()[:4]:
-        like = f"%{word.replace('%', '').replace('_', '')}%"
-        clauses.append(
-            sa.or_(
-                sa.func.lower(Patient.first_name).like(like),
-                sa.func.lower(Patient.last_name).like(like),
-                Patient.email.like(like),
-            )
-        )
-    return sa.and_(*clauses)
-
-
-def _query_kind(q: str) -> str:
-    """What a search was for, without its words: "birth_date", "words" or "none"."""
-    q = q.strip()
-    if not q:
-        return "none"
-    try:
-        dt.date.fromisoformat(q)
-    except ValueError:
-        return "words"
-    return "birth_date"
-
-
-def search_patients(q: str, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[Patient], int]:
-    """Patients matching every word of `q` in name or e-mail, or a birth date; one page, and the total."""
+def search_patients(q: str, page: int = 1, per_page: int = PER_PAGE,
+                    locale: str = "en") -> tuple[list[Patient], int]:
+    """Patients matching every word of `q` in name (accents and case aside) or e-mail, a phone number
+    in any common format, or a birth date (ISO or the `locale`'s format); one page, and the total."""
     page = max(page, 1)
     stmt = sa.select(Patient)
-    for condition in (scope_clause(Patient), _search_filter(q)):
+    for condition in (scope_clause(Patient), search_filter(q, locale)):
         if condition is not None:
             stmt = stmt.where(condition)
     total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
@@ -224,7 +231,7 @@ def search_patients(q: str, page: int = 1, per_page: int = PER_PAGE) -> tuple[li
     )
     # The words searched for are not kept: they are often a name, and the audit log outlives erasure.
     record_shown("patient.search", [(p.id, None) for p in rows],
-                 {"page": page, "query": _query_kind(q), "total": total})
+                 {"page": page, "query": query_kind(q, locale), "total": total})
     return list(rows), total
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -58,7 +59,7 @@ def _show_errors(form: PatientForm, err: ValidationFailed) -> None:
 def index():
     q = request.args.get("q", "")[:200]
     page = page_arg()
-    patients, total = services.search_patients(q, page)
+    patients, total = services.search_patients(q, page, locale=str(get_locale()))
     pages = max(1, -(-total // services.PER_PAGE))
     return render_template("patients/index.html", patients=patients, total=total, q=q, page=page, pages=pages)
 
@@ -79,10 +80,17 @@ def _registration_sites() -> list[Site]:
 def new():
     form = _form()
     form.location.choices = [(s.code, s.name) for s in _registration_sites()]
+    duplicates: list = []
     if form.validate_on_submit():
         try:
             site = services.registration_site(current_actor(), form.location.data)
-            patient = services.create_patient(_input(form), site)
+            patient = services.create_patient(_input(form), site, allow_duplicate=bool(form.allow_duplicate.data))
+        except services.PossibleDuplicate as err:
+            # Nothing is written but the audit of the records shown: the desk opens one, or says
+            # this is someone else and sends the form again.
+            duplicates = err.patients
+            flash(_("This patient may already be registered: open the record below, or confirm that this "
+                    "is a different person."), "error")
         except ValidationFailed as err:
             db.session.rollback()
             _show_errors(form, err)
@@ -91,8 +99,9 @@ def new():
             return redirect(url_for("patients.show", patient_id=patient.id))
     elif request.method == "POST":
         flash(_("Please correct the marked fields."), "error")
-    return render_template("patients/form.html", form=form, patient=None, medicine_names=pick_list()), \
-        422 if form.errors else 200
+    status = 409 if duplicates else 422 if form.errors else 200
+    return render_template("patients/form.html", form=form, patient=None, medicine_names=pick_list(),
+                           duplicates=duplicates), status
 
 
 @bp.route("/<int:patient_id>")

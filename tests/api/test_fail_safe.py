@@ -236,7 +236,7 @@ def test_glucose_gate_where_the_policy_sets_one(client, make_case, make_user, ap
 
 def test_patient_sex_defaults_to_unknown_and_is_checked(client, desk):
     assert register(client, desk)["sex"] == "unknown"
-    body = register(client, desk, sex="female", email="f@test.example")
+    body = register(client, desk, sex="female", email="f@test.example", first_name="Anne", last_name="Roux")
     assert body["sex"] == "female"
     response = client.post("/api/v1/patients", headers=desk, json={
         "first_name": "A", "last_name": "B", "birth_date": "1990-01-01", "email": "x@test.example",

@@ -121,3 +121,36 @@ def test_0014_backfills_organisations_and_downgrades(tmp_path):
             assert "organisations" not in sa.inspect(conn).get_table_names()
             assert "organisation_id" not in {c["name"] for c in sa.inspect(conn).get_columns("patients")}
         engine.dispose()
+
+
+def test_0018_folds_the_stored_names_and_goes_back(tmp_path):
+    """Patients registered before 0018 get their folded names, so "helene" finds Hélène at once; the
+    downgrade removes the column."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from clinic import create_app
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    app = create_app({"__config__": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="0017")
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            org = conn.execute(sa.text("INSERT INTO organisations (code, name, country) VALUES ('fr', 'F', 'FR')")).lastrowid
+            patients = sa.Table("patients", sa.MetaData(), autoload_with=conn)
+            base = dict(organisation_id=org, birth_date=dt.date(1960, 1, 1), email="a@b.example", phone="",
+                        language="fr", sex="unknown", conditions=[], allergies=[], non_essential_opt_out=False,
+                        sms_opt_in=False, created_at=dt.datetime(2026, 1, 1))
+            conn.execute(patients.insert(), [{**base, "first_name": "Hélène", "last_name": "Dupont-Lefèvre"},
+                                             {**base, "first_name": "Seán", "last_name": "O'Brien"}])
+        upgrade(revision="0018")
+        with engine.connect() as conn:
+            names = conn.execute(sa.text("SELECT search_name FROM patients ORDER BY id")).scalars().all()
+        assert names == ["helene dupont lefevre", "sean o brien"]
+        downgrade(revision="0017")
+        with engine.connect() as conn:
+            assert "search_name" not in {c["name"] for c in sa.inspect(conn).get_columns("patients")}
+        engine.dispose()

@@ -12,7 +12,7 @@ def test_front_desk_books_and_reschedules_through_the_week_view(page, live_serve
     """Patient page → booking form → week view → confirmation with warnings → appointment → reschedule."""
     sign_in("front_desk_en")
     page.get_by_role("link", name="Patients").first.click()
-    page.get_by_label("Name, e-mail or birth date (YYYY-MM-DD)").fill("Olson")
+    page.get_by_label("Name, e-mail, phone or birth date").fill("Olson")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Olson, James").click()
     page.get_by_role("link", name="Book an appointment").click()

@@ -11,7 +11,7 @@ def test_front_desk_signs_in_and_sees_patients(page, live_server, sign_in):
     sign_in("front_desk_en")
     page.get_by_role("link", name="Patients").first.click()
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
-    page.get_by_label("Name, e-mail or birth date (YYYY-MM-DD)").fill("Olson")
+    page.get_by_label("Name, e-mail, phone or birth date").fill("Olson")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("link", name="Olson, James")).to_be_visible()
 
