@@ -10,6 +10,7 @@ from babel.dates import format_datetime, format_time
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 
+from clinic.catalog import get_procedure
 from clinic.catalog.bilingual import in_language
 from clinic.dates import format_day
 
@@ -38,6 +39,12 @@ def long_date(day: dt.date | None, fmt: str = "full") -> str:
     return "" if day is None else format_day(day, fmt, str(get_locale()))
 
 
+def procedure_label(code: str, language: str | None = None) -> str:
+    """A procedure's name in the reader's language (or `language`); its code if the catalog lost it."""
+    procedure = get_procedure(code)
+    return procedure.label(language or str(get_locale())) if procedure else code
+
+
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (pagination, filters)."""
     if request.endpoint is None:
@@ -53,6 +60,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["in_language"] = in_language  # a catalog text pair, read as everywhere else
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["procedure_label"] = procedure_label
     from clinic import access, navigation
 
     access.init_app(app)

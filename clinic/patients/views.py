@@ -14,6 +14,7 @@ from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services
 from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm, medication_entries, offer_empty_row
+from clinic.patients.panels import panels_for
 from clinic.patients.phones import registering_site
 from clinic.queryargs import page_arg
 from clinic.sites.models import Site
@@ -110,7 +111,7 @@ def show(patient_id: int):
     patient = services.get_patient(patient_id) or abort(404)
     return render_template(
         "patients/show.html", patient=patient, condition_labels=CONDITION_LABELS, allergy_labels=ALLERGY_LABELS,
-        unrecognised=set(patient_medicines(patient)[1]),
+        unrecognised=set(patient_medicines(patient)[1]), panels=panels_for(patient),
     )
 
 

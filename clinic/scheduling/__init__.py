@@ -8,11 +8,13 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from clinic import navigation
-    from clinic.scheduling import affected, stamps, views
+    from clinic.patients.panels import add_panel
+    from clinic.scheduling import affected, patient_panel, stamps, views
     from clinic.sites import guard
 
     stamps.listen()
     # Site closures, reopened holidays and room changes ask the schedule what they would strand.
     guard.install(app, guard.AppointmentGuard(active=affected.active_appointments, settle=affected.settle))
     app.register_blueprint(views.bp)
+    add_panel(app, patient_panel.PANEL)
     navigation.add("scheduling.day", _l("Appointments"), "view_schedule", _l("The day's appointments at each site"), order=30)
