@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import enum
 import functools
 import hashlib
 import secrets
@@ -15,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from clinic.access import Role  # Role is access's; the modules that use it take it from here too
 from clinic.db import enum_column, utcnow
 from clinic.extensions import Model, db
 from clinic.sites.models import Organisation, Site
@@ -34,13 +34,6 @@ def verify_nobody(password: str) -> bool:
     with contextlib.suppress(VerificationError, InvalidHashError):
         _hasher.verify(_dummy_hash(), password)
     return False
-
-
-class Role(enum.StrEnum):
-    FRONT_DESK = "front_desk"
-    PHYSICIAN = "physician"
-    NURSE = "nurse"
-    ADMIN = "admin"
 
 
 user_sites = sa.Table(
