@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -86,6 +87,8 @@ class Appointment(Model):
     On PostgreSQL an exclusion constraint (migration 0001) forbids two active appointments whose
     [start_at, block_end_at) ranges overlap for one physician or one room.
     """
+
+    audit_subject: ClassVar[str] = "appointment"  # its id in a URL names patient data
 
     __tablename__ = "appointments"
     __table_args__ = (
