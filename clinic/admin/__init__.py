@@ -1,5 +1,5 @@
 """The administration pages (sites, rooms, physicians' hours and time off, users and their tokens,
-the audit log), their forms; the rules they apply live in the sites, scheduling and accounts packages."""
+the audit log), their forms; the rules they apply live in the sites, scheduling, accounts and audit packages."""
 
 from __future__ import annotations
 
