@@ -9,14 +9,34 @@ that the test suite can check every route of the URL map against every role.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask, abort, g, request
 from flask_login import current_user
 
-from clinic.accounts.models import Role, User
+
+class Role(enum.StrEnum):
+    """A member of staff's role (stored as the `user_role` enum of users.role)."""
+
+    FRONT_DESK = "front_desk"
+    PHYSICIAN = "physician"
+    NURSE = "nurse"
+    ADMIN = "admin"
+
+
+class Actor(Protocol):
+    """What access asks of a user (clinic.accounts.models.User): their role and their sites."""
+
+    @property
+    def role(self) -> Role: ...
+
+    def can_access_site(self, site_id: int) -> bool: ...
+
+    def site_ids(self) -> set[int] | None: ...
+
 
 PUBLIC = "public"
 ALL_ROLES = tuple(Role)
@@ -69,7 +89,7 @@ def roles_for(permission: str) -> tuple[Role, ...]:
         raise LookupError(f"No permission named {permission!r} in clinic.access.PERMISSIONS") from None
 
 
-def allows(user: User | None, permission: str) -> bool:
+def allows(user: Actor | None, permission: str) -> bool:
     """Whether the user's role holds `permission` (nobody signed in holds none)."""
     roles = roles_for(permission)
     return user is not None and user.role in roles
@@ -84,14 +104,15 @@ def _is_api() -> bool:
     return request.blueprint == "api" or request.path.startswith("/api/")
 
 
-def current_actor() -> User | None:
-    """The user behind this request: the bearer token's on the API, the session's on pages."""
+def current_actor() -> Any:
+    """The user behind this request (a clinic.accounts.models.User, or None): the bearer token's on
+    the API, the session's on pages."""
     if _is_api():
         return getattr(g, "api_user", None)
     return current_user if current_user.is_authenticated else None
 
 
-def signed_in_actor() -> User:
+def signed_in_actor() -> Any:
     """The user behind a request that `roles_required` let through; one without a user is refused (401)."""
     user = current_actor()
     if user is None:
@@ -149,14 +170,14 @@ def public(view: Callable) -> Callable:
     return view
 
 
-def ensure_site(site_id: int, user: User | None = None) -> None:
+def ensure_site(site_id: int, user: Actor | None = None) -> None:
     """403 unless the user works at the site (an admin works everywhere)."""
     user = user or current_actor()
     if user is None or not user.can_access_site(site_id):
         abort(403)
 
 
-def visible_site_ids(user: User | None = None) -> set[int] | None:
+def visible_site_ids(user: Actor | None = None) -> set[int] | None:
     user = user or current_actor()
     return None if user is None else user.site_ids()
 

@@ -8,10 +8,20 @@ request (the dispatcher, the command line) is the operator's and sees every orga
 
 Every row holding patient data carries `organisation_id`; `fill_organisation` sets it on insert
 from the row's patient, appointment, checklist, request or site, so no service has to remember.
+
+This layer names no model: it reads what the models declare, from the mapper registry at run
+time. A model is scoped by its `organisation_id` column, or by its own `organisation_clause(ids)`
+(users, who belong to organisations through their sites); `organisation_given` says that a row's
+organisation is set by the code that makes it (a patient's, a site's, a user's), never derived;
+`organisation_anchor` names the relation whose organisation a row takes, which every other source
+must agree with (an appointment's site); `patient_data_root` marks the patients, and every model
+whose foreign keys lead to them holds patient data. Such a model without `organisation_id` is
+refused: it cannot be scoped, and a row of it is never written.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -37,12 +47,20 @@ def organisation_ids(user: Any = None) -> set[int] | None:
     return user.organisation_ids()
 
 
+class Unscoped(TypeError):
+    """A model that declares no organisation scope was asked to be scoped, or holds patient data
+    without carrying its organisation."""
+
+
 def scope_clause(model: Any, user: Any = None) -> sa.ColumnElement[bool] | None:
     """The condition that keeps `model`'s rows inside the caller's organisations (None: no limit)."""
+    declared = getattr(model, "organisation_clause", None)
+    if declared is None and not hasattr(model, "organisation_id"):
+        raise Unscoped(f"{getattr(model, '__name__', model)!r} declares no organisation scope")
     ids = organisation_ids(user)
     if ids is None:
         return None
-    return model.organisation_id.in_(ids or {-1})
+    return model.organisation_id.in_(ids or {-1}) if declared is None else declared(ids or {-1})
 
 
 def scoped[M](model: type[M], user: Any = None) -> sa.Select:
@@ -82,19 +100,6 @@ def visible(obj: Any, user: Any = None) -> bool:
     return obj is not None and (ids is None or obj.organisation_id in ids)
 
 
-def user_clause(user: Any = None) -> sa.ColumnElement[bool] | None:
-    """Users of the caller's organisations: working at one of its sites, or administering it."""
-    from clinic.accounts.models import User, user_sites
-    from clinic.sites.models import Site
-
-    ids = organisation_ids(user)
-    if ids is None:
-        return None
-    at_site = sa.select(user_sites.c.user_id).join(Site, Site.id == user_sites.c.site_id).where(
-        Site.organisation_id.in_(ids or {-1}))
-    return sa.or_(User.id.in_(at_site), User.organisation_id.in_(ids or {-1}))
-
-
 def user_visible(target: Any, user: Any = None) -> bool:
     """Whether the caller's organisations hold `target` (a user); the deployment's administrator
     is seen by no organisation's administrator."""
@@ -107,19 +112,38 @@ def user_visible(target: Any, user: Any = None) -> bool:
 
 # ---------------------------------------------------------------- organisation_id on insert
 
-# Where a new row takes its organisation from, in order: a related object, then a foreign key.
-_SOURCES = (("patient", "patient_id", "clinic.patients.models:Patient"),
-            ("appointment", "appointment_id", "clinic.scheduling.models:Appointment"),
-            ("checklist", "checklist_id", "clinic.procedures.models:Checklist"),
-            ("request", "request_id", "clinic.portal.models:PatientRequest"),
-            ("site", "site_id", "clinic.sites.models:Site"))
+# Where a new row takes its organisation from, in order: a related object, then a foreign key (whose
+# target model is found in the mapper registry).
+_SOURCES = (("patient", "patient_id"), ("appointment", "appointment_id"), ("checklist", "checklist_id"),
+            ("request", "request_id"), ("site", "site_id"))
 
 
-def _model(path: str) -> Any:
-    from importlib import import_module
+@functools.cache
+def _target(model: Any, column: str) -> Any:
+    """The mapped class that `model`'s foreign key `column` points at."""
+    mapper: Any = sa.inspect(model)
+    (key,) = mapper.local_table.c[column].foreign_keys
+    return next(m.class_ for m in mapper.registry.mappers if m.local_table is key.column.table)
 
-    module, name = path.split(":")
-    return getattr(import_module(module), name)
+
+def _patient_tables(mappers: Any) -> set[sa.Table]:
+    """The tables holding patient data: the patients' (`patient_data_root`), and every table whose
+    foreign keys lead to one of them."""
+    tables = {m.local_table for m in mappers if getattr(m.class_, "patient_data_root", False)}
+    grown = True
+    while grown:
+        more = {m.local_table for m in mappers
+                if any(fk.column.table in tables for fk in m.local_table.foreign_keys)} - tables
+        tables |= more
+        grown = bool(more)
+    return tables
+
+
+def unscoped_patient_data(registry: Any) -> list[type]:
+    """The models of `registry` that hold patient data but carry no organisation (none, by design)."""
+    tables = _patient_tables(registry.mappers)
+    return [m.class_ for m in registry.mappers
+            if m.local_table in tables and not hasattr(m.class_, "organisation_id")]
 
 
 class OrganisationMismatch(ValueError):
@@ -137,42 +161,58 @@ def _own_organisation(obj: Any) -> int | None:
 
 
 def _organisation_of(session: Session, obj: Any) -> int | None:
-    for relation, column, model in _SOURCES:
+    for relation, column in _SOURCES:
         found = _own_organisation(obj.__dict__.get(relation))
         if found is not None:
             return found
         key = getattr(obj, column, None) if hasattr(type(obj), column) else None
         if key is not None:
-            row = session.get(_model(model), key)
+            row = session.get(_target(obj.__class__, column), key)
             if row is not None:
                 return row.organisation_id
     return None
 
 
-def _site_organisation(session: Session, obj: Any) -> int | None:
-    site = obj.__dict__.get("site") or (session.get(_model(_SOURCES[-1][2]), obj.site_id) if obj.site_id else None)
-    return _own_organisation(site)
+def _anchor_organisation(session: Session, obj: Any) -> int | None:
+    """The organisation of the row's anchor (`organisation_anchor`: an appointment's site)."""
+    relation = type(obj).organisation_anchor
+    column = f"{relation}_id"
+    anchor = obj.__dict__.get(relation)
+    key = getattr(obj, column)
+    if anchor is None and key:
+        anchor = session.get(_target(obj.__class__, column), key)
+    return _own_organisation(anchor)
 
 
-# Rows whose organisation is given, never derived (a patient's is where they were registered).
-_GIVEN = {"Patient", "User", "Site"}
+@functools.cache
+def _holds_patient_data(model: Any) -> bool:
+    mapper: Any = sa.inspect(model)
+    return mapper.local_table in _patient_tables(mapper.registry.mappers)
+
+
+def _refuse_unscoped(new: list[Any]) -> None:
+    """Fail closed: a new row of patient data whose model carries no organisation is never written."""
+    refused = sorted({type(o).__name__ for o in new
+                      if not hasattr(type(o), "organisation_id") and _holds_patient_data(o.__class__)})
+    if refused:
+        raise Unscoped(f"{', '.join(refused)} hold patient data but carry no organisation_id")
 
 
 def fill_organisation(session: Session, flush_context: Any = None, instances: Any = None) -> None:
-    from clinic.patients.models import Patient
-    from clinic.scheduling.models import Appointment
-
-    new = [o for o in session.new if hasattr(type(o), "organisation_id") and type(o).__name__ not in _GIVEN]
-    # Patients first (their organisation is given), then appointments, then what hangs from them.
-    new.sort(key=lambda o: 0 if isinstance(o, Patient) else 1 if isinstance(o, Appointment) else 2)
+    """Before each flush: each new row takes its organisation from what it hangs from; rows with an
+    anchor first (appointments: the rest hang from them), rows whose organisation is given never."""
+    _refuse_unscoped(list(session.new))
+    new = [o for o in session.new
+           if hasattr(type(o), "organisation_id") and not getattr(type(o), "organisation_given", False)]
+    new.sort(key=lambda o: 1 if hasattr(type(o), "organisation_anchor") else 2)
     for obj in new:
-        if isinstance(obj, Appointment):
-            site_org = _site_organisation(session, obj)
-            patient_org = _organisation_of(session, obj)
-            if site_org is not None and patient_org is not None and site_org != patient_org:
+        if hasattr(type(obj), "organisation_anchor"):
+            anchor_org = _anchor_organisation(session, obj)
+            other_org = _organisation_of(session, obj)
+            if anchor_org is not None and other_org is not None and anchor_org != other_org:
                 raise OrganisationMismatch("an appointment's site and patient belong to different organisations")
             if obj.organisation_id is None:
-                obj.organisation_id = site_org or patient_org
+                obj.organisation_id = anchor_org or other_org
         elif obj.organisation_id is None:
             obj.organisation_id = _organisation_of(session, obj)
 

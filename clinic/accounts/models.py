@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import enum
 import functools
 import hashlib
 import secrets
+from typing import ClassVar
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from clinic.access import Role  # Role is access's; the modules that use it take it from here too
 from clinic.db import enum_column, utcnow
 from clinic.extensions import Model, db
 from clinic.sites.models import Organisation, Site
@@ -36,13 +37,6 @@ def verify_nobody(password: str) -> bool:
     return False
 
 
-class Role(enum.StrEnum):
-    FRONT_DESK = "front_desk"
-    PHYSICIAN = "physician"
-    NURSE = "nurse"
-    ADMIN = "admin"
-
-
 user_sites = sa.Table(
     "user_sites",
     db.Model.metadata,
@@ -53,6 +47,7 @@ user_sites = sa.Table(
 
 class User(UserMixin, Model):
     __tablename__ = "users"
+    organisation_given: ClassVar[bool] = True  # an administrator's, set by whoever makes them (clinic.tenancy)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -95,6 +90,14 @@ class User(UserMixin, Model):
     def is_deployment_admin(self) -> bool:
         """An administrator given neither an organisation nor a site: the whole deployment."""
         return self.is_admin and self.organisation_id is None and not self.sites
+
+    @classmethod
+    def organisation_clause(cls, ids: set[int]) -> sa.ColumnElement[bool]:
+        """Users of those organisations, for clinic.tenancy: working at one of their sites, or
+        administering one."""
+        at_site = sa.select(user_sites.c.user_id).join(Site, Site.id == user_sites.c.site_id).where(
+            Site.organisation_id.in_(ids))
+        return sa.or_(cls.id.in_(at_site), cls.organisation_id.in_(ids))
 
     def organisation_ids(self) -> set[int] | None:
         """The organisations the user works for (those of their sites, and the one an organisation's

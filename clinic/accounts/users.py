@@ -16,14 +16,14 @@ from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.names import name_problem
 from clinic.sites.models import Site
-from clinic.tenancy import scoped, user_clause, user_visible
+from clinic.tenancy import scope_clause, scoped, user_visible
 
 PER_PAGE = 25
 
 
 def search_users(q: str = "", page: int = 1, per_page: int = PER_PAGE) -> tuple[list[User], int]:
     stmt = sa.select(User)
-    scope = user_clause()
+    scope = scope_clause(User)
     if scope is not None:
         stmt = stmt.where(scope)
     q = q.strip()

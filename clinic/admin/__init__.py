@@ -1,5 +1,5 @@
-"""The administration pages (sites, rooms, physicians' hours and time off, users and their tokens),
-their forms; the rules they apply live in the sites, scheduling and accounts packages."""
+"""The administration pages (sites, rooms, physicians' hours and time off, users and their tokens,
+the audit log), their forms; the rules they apply live in the sites, scheduling, accounts and audit packages."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from clinic import navigation, register_blueprint
-    from clinic.admin import pages_sites, pages_staffing, pages_users, views
+    from clinic.admin import audit_pages, pages_sites, pages_staffing, pages_users, views
 
     register_blueprint(app, views.bp, pages_sites, pages_staffing, pages_users)
+    app.register_blueprint(audit_pages.bp)
     navigation.add("admin.index", _l("Administration"), "administer",
                    _l("Sites, rooms, working hours, time off, closures, users"), order=80)
+    navigation.add("audit.index", _l("Audit log"), "view_audit", _l("Who read or changed what, and when"), order=80)
     navigation.add("admin.to_reschedule", _l("To reschedule"), "rearrange",
                    _l("Appointments left outside working time by a change"), order=35)

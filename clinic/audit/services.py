@@ -13,7 +13,7 @@ from flask_login import current_user
 from clinic import unit_of_work
 from clinic.audit.models import AuditEvent
 from clinic.db import utcnow
-from clinic.extensions import db
+from clinic.extensions import Model, db
 
 
 def _actor() -> tuple[int | None, str, str]:
@@ -71,10 +71,9 @@ def record_shown(action: str, shown: Iterable[tuple[int, int | None]], details: 
     base = _who(None) | {"at": utcnow(), "action": action}
     details = details or {}
     # A bulk INSERT passes no session listener: each row gets its patient's organisation here.
-    from clinic.patients.models import Patient
-
-    organisations = dict(db.session.execute(sa.select(Patient.id, Patient.organisation_id)
-                                            .where(Patient.id.in_(list(appointments)))).tuples().all()) \
+    patient = _subjects()["patient"]
+    organisations = dict(db.session.execute(sa.select(patient.id, patient.organisation_id)
+                                            .where(patient.id.in_(list(appointments)))).tuples().all()) \
         if appointments else {}
     rows = [base | {"object_type": "patient", "object_id": str(pid), "patient_id": pid,
                     "organisation_id": organisations.get(pid),
@@ -89,21 +88,21 @@ def record_shown(action: str, shown: Iterable[tuple[int, int | None]], details: 
 REFUSED = (403, 404)
 
 
+def _subjects() -> dict[str, Any]:
+    """The models an id in a URL can name, by the name they declare (`audit_subject`: "patient",
+    "appointment", ...), read from the models mapped at the time; each says in `audit_patient_key`
+    which of its columns holds its patient (`patient_id` unless it says otherwise)."""
+    return {m.class_.audit_subject: m.class_ for m in Model.registry.mappers
+            if isinstance(getattr(m.class_, "audit_subject", None), str)}
+
+
 def _patient_of(kind: str, object_id: int) -> int | None:
     """The patient an id in a URL names, when it names one."""
-    from clinic.patients.models import Patient
-    from clinic.portal.models import PatientRequest
-    from clinic.reminders.models import Reminder
-    from clinic.scheduling.models import Appointment
-
-    owned: dict[str, type[Appointment] | type[Reminder] | type[PatientRequest]] = {
-        "appointment": Appointment, "reminder": Reminder, "request": PatientRequest}
-    model = None if kind == "patient" else owned[kind]
+    model = _subjects()[kind]
     if not 0 < object_id < 2**31:
         return None   # no row has such an id
-    if model is None:
-        return db.session.scalar(sa.select(Patient.id).where(Patient.id == object_id))
-    return db.session.scalar(sa.select(model.patient_id).where(model.id == object_id))
+    patient = getattr(model, getattr(model, "audit_patient_key", "patient_id"))
+    return db.session.scalar(sa.select(patient).where(model.id == object_id))
 
 
 PATIENT_DATA_ARGS = {"patient_id": "patient", "appointment_id": "appointment", "reminder_id": "reminder",

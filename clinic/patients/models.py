@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -27,6 +28,13 @@ SEXES = ("female", "male", "other", "unknown")
 
 
 class Patient(Model):
+    # An id in a URL naming this row names patient data (clinic.audit records who was refused it).
+    audit_subject: ClassVar[str] = "patient"
+    audit_patient_key: ClassVar[str] = "id"
+    # Patient data starts here; a patient's organisation is where they were registered (clinic.tenancy).
+    patient_data_root: ClassVar[bool] = True
+    organisation_given: ClassVar[bool] = True
+
     __tablename__ = "patients"
     __table_args__ = (sa.CheckConstraint("language IN ('fr', 'en')", name="language"),
                       sa.CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"))

@@ -5,6 +5,7 @@ for another time."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -30,6 +31,8 @@ class ManageLink(Model):
 
 class PatientRequest(Model):
     """Something a patient asked through a link (a cancellation), for the front desk to handle."""
+
+    audit_subject: ClassVar[str] = "request"  # its id in a URL names patient data
 
     __tablename__ = "patient_requests"
 

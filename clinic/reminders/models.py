@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +28,8 @@ PENDING_STATUSES = (ReminderStatus.PLANNED, ReminderStatus.RETRYING)
 
 
 class Reminder(Model):
+    audit_subject: ClassVar[str] = "reminder"  # its id in a URL names patient data
+
     __tablename__ = "reminders"
     __table_args__ = (
         sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -87,7 +88,11 @@ class Appointment(Model):
     [start_at, block_end_at) ranges overlap for one physician or one room.
     """
 
+    audit_subject: ClassVar[str] = "appointment"  # its id in a URL names patient data
+
     __tablename__ = "appointments"
+    # Its organisation is its site's, which its patient's must be (clinic.tenancy).
+    organisation_anchor: ClassVar[str] = "site"
     __table_args__ = (
         sa.CheckConstraint("start_at < end_at AND end_at <= block_end_at", name="time_order"),
         sa.Index("ix_appointments_site_start", "site_id", "start_at"),

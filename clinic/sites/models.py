@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ class Organisation(Model):
 
 class Site(Model):
     __tablename__ = "sites"
+    organisation_given: ClassVar[bool] = True  # set when the site is made, never derived (clinic.tenancy)
     __table_args__ = (
         sa.CheckConstraint("turnover_minutes >= 0 AND turnover_minutes <= 240", name="turnover_range"),
         sa.CheckConstraint("horizon_days >= 1 AND horizon_days <= 730", name="horizon_range"),

@@ -17,7 +17,7 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from clinic.access import requires
 from clinic.accounts.models import User
 from clinic.audit import queries
-from clinic.audit.services import record, record_refusal
+from clinic.audit.services import record
 from clinic.extensions import db
 from clinic.outcomes.services import safe_cell
 from clinic.patients.models import Patient
@@ -40,13 +40,6 @@ class AuditFilterForm(FlaskForm):
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end of the period is before its start."))
-
-
-@bp.after_app_request
-def record_refused_attempt(response: Response) -> Response:
-    """Every 403 or 404 on patient data is on record, whoever asked and wherever it was refused."""
-    record_refusal(response.status_code)
-    return response
 
 
 def _form() -> AuditFilterForm:
