@@ -59,6 +59,7 @@
           holder.textContent = text;
         }
         clock.dataset.minutesLeft = String(left);
+        clock.dataset.live = "true";
         clock.classList.toggle("clock-over", left === 0);
         const reload = clock.querySelector("[data-clock-reload]");
         if (reload && (left === 0 || state.changed)) {
@@ -96,7 +97,9 @@
           state.until = instant(data.discharge_from);
           state.time = data.time || state.time;
         }
-        first.dataset.syncCount = String(Number(first.dataset.syncCount || "0") + 1);
+        for (const clock of clocks) {
+          clock.dataset.syncCount = String(Number(clock.dataset.syncCount || "0") + 1);
+        }
         render();
       } catch (err) {
         // Offline or server restarting: keep counting from the last reading.
