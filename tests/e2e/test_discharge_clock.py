@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -20,6 +21,7 @@ from tests.e2e.conftest import DEMO
 from tests.e2e.procedure_cases import STAFF, make_case, site, walk
 
 pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).parent / "artifacts"   # screenshots for a reviewer (ignored by git)
 
 TEXT = {
     "fr": {"wait": "Sortie possible à {time}, dans {minutes} min", "over": "Surveillance écoulée : sortie possible maintenant.",
@@ -72,6 +74,8 @@ def test_the_discharge_clock_counts_down_without_a_reload(browser, live_server, 
                 text["wait"].format(time=discharge, minutes=7))
             expect(page.locator("#item-vitals_stable button[type=submit]")).to_be_disabled()
             expect(clock.locator("[data-clock-reload]")).to_be_hidden()
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.locator("#phase-discharge-section").screenshot(path=ARTIFACTS / f"discharge-clock-{language}.png")
             page.evaluate("window.stillTheSamePage = true")
 
             # The day board shows the same discharge time.

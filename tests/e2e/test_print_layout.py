@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.e2e.conftest import DEMO
 from tests.e2e.procedure_cases import STAFF, make_case, site, walk
 
 pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).parent / "artifacts"   # the PDFs, for a reviewer to look at (ignored by git)
 
 MM_PER_INCH, PX_PER_INCH = 25.4, 96
 MARGIN_MM = 12
@@ -129,4 +131,7 @@ def test_print_fits_the_paper(signed_in, live_server, live_app, printed, what, l
     with live_app.app_context():
         where = site(code)
         assert m["header"].split("\n") == [where.name, where.address, where.phone]
-    assert pdf_pages(page.pdf(format=paper)) == PAGES[what]
+    pdf = page.pdf(format=paper)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"print-{what.replace(' ', '-')}-{language}-{paper}.pdf").write_bytes(pdf)
+    assert pdf_pages(pdf) == PAGES[what]
