@@ -13,6 +13,7 @@ from clinic.audit.services import record_shown
 from clinic.extensions import db
 from clinic.procedures import catalog
 from clinic.procedures.models import Checklist, ChecklistState
+from clinic.procedures.services import Case
 from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.sites.models import Room, Site
 from clinic.timeutil import local_day_bounds, local_to_utc
@@ -28,28 +29,31 @@ class BoardCase:
     status: str                  # booked, checked_in, in_procedure, monitoring, ready_for_discharge, discharged...
     minutes_left: int | None = None
     warnings: list[dict] = field(default_factory=list)
+    discharge_from: dt.datetime | None = None   # while under observation: the earliest discharge
 
     @property
     def id(self) -> int:
         return self.appointment.id
 
 
-def case_status(appointment: Appointment, checklist: Checklist | None, now: dt.datetime) -> tuple[str, int | None]:
-    """The board's status of a case, and the observation minutes left while monitoring."""
+def case_status(appointment: Appointment, checklist: Checklist | None,
+                now: dt.datetime) -> tuple[str, int | None, dt.datetime | None]:
+    """The board's status, and while under observation the minutes left and the earliest instant
+    of discharge, as the case page counts them (services.Case: the procedure's end plus the
+    observation time)."""
     status = appointment.status
     if status in HIDDEN or status == AppointmentStatus.BOOKED:
-        return status.value, None
+        return status.value, None, None
     state = checklist.state if checklist else ChecklistState.OPEN
     if state in (ChecklistState.DISCHARGED, ChecklistState.SIGNED) or status == AppointmentStatus.COMPLETED:
-        return "discharged", None
+        return "discharged", None, None
     if state in (ChecklistState.MONITORING, ChecklistState.READY_FOR_DISCHARGE) and checklist and checklist.procedure_ended_at:
-        minutes = catalog.observation_minutes(appointment.sedation)
-        until = checklist.procedure_ended_at + dt.timedelta(minutes=minutes)
-        left = max(0, math.ceil((until - now).total_seconds() / 60))
-        return ("monitoring" if left else "ready_for_discharge"), left
+        case = Case(appointment, checklist, catalog.load_template(), [], {})
+        left = case.minutes_left(now)
+        return ("monitoring" if left else "ready_for_discharge"), left, case.discharge_from
     if state == ChecklistState.IN_PROCEDURE or status == AppointmentStatus.IN_PROCEDURE:
-        return "in_procedure", None
-    return "checked_in", None
+        return "in_procedure", None, None
+    return "checked_in", None, None
 
 
 def _cases(where, now: dt.datetime) -> list[BoardCase]:
@@ -61,8 +65,8 @@ def _cases(where, now: dt.datetime) -> list[BoardCase]:
     ).all()
     cases = []
     for appointment, checklist in rows:
-        status, left = case_status(appointment, checklist, now)
-        cases.append(BoardCase(appointment, checklist, status, left, list(appointment.warnings or [])))
+        status, left, until = case_status(appointment, checklist, now)
+        cases.append(BoardCase(appointment, checklist, status, left, list(appointment.warnings or []), until))
     return cases
 
 

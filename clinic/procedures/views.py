@@ -1,11 +1,14 @@
-"""Procedure-day pages: the case with its checklist, check-in, the printable report, the day
-board per site and date (with a fragment the board's script reloads), the physician's worklist."""
+"""Procedure-day pages: the case with its checklist and its discharge clock (with the clock's
+readings for the case page's script), check-in, the printable report, the day board per site and
+date (with a fragment the board's script reloads), the printable day list, the physician's
+worklist."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,10 +23,12 @@ from clinic.procedures import board as board_service
 from clinic.procedures import forms, services
 from clinic.procedures.services import Case
 from clinic.queryargs import date_arg
+from clinic.scheduling import reads as scheduling_reads
 from clinic.scheduling import status as status_service
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.views import change_once
 from clinic.sites.models import Site
+from clinic.templating import local_time
 from clinic.tenancy import get_scoped_or_404
 from clinic.timeutil import local_date
 
@@ -35,7 +40,23 @@ def helpers() -> dict:
         proc = get_procedure(code)
         return proc.label(language or _language()) if proc else code
 
-    return {"procedure_label": procedure_label}
+    return {"procedure_label": procedure_label, "discharge_time": discharge_time, "utc_iso": utc_iso}
+
+
+def discharge_time(instant: dt.datetime | None, tz) -> str:
+    """The local time from which discharge is possible, to the minute: rounded up, so that the time
+    shown is never before the instant (an end of procedure at 10:36:30 plus 15 minutes reads 10:52)."""
+    if instant is None:
+        return ""
+    seconds = instant.second + instant.microsecond / 1_000_000
+    return local_time(instant + dt.timedelta(seconds=math.ceil(seconds / 60) * 60 - seconds), tz)
+
+
+def utc_iso(instant: dt.datetime | None) -> str:
+    """An instant for the pages' scripts: ISO 8601 in UTC to the millisecond ("...T09:52:00.000Z")."""
+    if instant is None:
+        return ""
+    return instant.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 BLOCK_MESSAGES = {
@@ -77,8 +98,8 @@ def _render_case(case: Case, now: dt.datetime, failed: str | None = None, error:
 
 
 def _monitoring_message(case: Case, now: dt.datetime) -> str:
-    return _("Discharge possible in %(minutes)s min (minimum observation %(total)s min).",
-             minutes=case.minutes_left(now), total=case.observation_minutes)
+    return _("Discharge possible at %(time)s (minimum observation %(total)s min).",
+             time=discharge_time(case.discharge_from, case.appointment.site.tz), total=case.observation_minutes)
 
 
 @bp.route("/cases/<int:appointment_id>")
@@ -88,6 +109,28 @@ def case(appointment_id: int):
     now = utcnow()
     case = services.open_case(appointment, now)
     return _render_case(case, now)
+
+
+@bp.route("/cases/<int:appointment_id>/clock")
+@requires("open_case")
+def clock(appointment_id: int):
+    """The discharge clock's reading, for the case page's script: the server's time, the earliest
+    instant of discharge (and its local time as the page shows it), and whether the case is still
+    under observation. The script counts from the offset between the two instants, so the tablet's
+    own clock never matters."""
+    appointment = _appointment(appointment_id)
+    now = utcnow()
+    case = services.refresh(services.load_case(appointment), now)
+    cl = case.checklist
+    return jsonify({
+        "now": utc_iso(now),
+        "discharge_from": utc_iso(case.discharge_from) or None,
+        "time": discharge_time(case.discharge_from, appointment.site.tz),
+        "minutes_left": case.minutes_left(now),
+        "state": cl.state.value,
+        "observing": cl.procedure_ended_at is not None and cl.discharged_at is None,
+        "overridden": case.clock_overridden,
+    })
 
 
 @bp.route("/cases/<int:appointment_id>/items/<item_code>", methods=["POST"])
@@ -146,7 +189,7 @@ def report(appointment_id: int):
                                now=now)
 
 
-# ---------------------------------------------------------------- day board and worklist
+# ---------------------------------------------------------------- day board, day list and worklist
 
 
 def _board_args() -> tuple[Site, dt.date]:
@@ -182,6 +225,17 @@ def board_fragment():
     site, day = _board_args()
     data = board_service.day_board(site, day, utcnow())
     return render_template("procedures/_board_table.html", board=data, now=utcnow())
+
+
+@bp.route("/day-list")
+@requires("view_schedule")
+def day_list():
+    """A site's appointments of a day, to print: with the site's header, in the site's language."""
+    site, day = _board_args()
+    appointments = scheduling_reads.day_list(site, day)
+    with force_locale(site.language):
+        return render_template("scheduling/day_print.html", site=site, day=day, appointments=appointments,
+                               now=utcnow(), language=site.language)
 
 
 @bp.route("/my-day")
