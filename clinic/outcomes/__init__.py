@@ -8,8 +8,9 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from clinic import navigation
-    from clinic.outcomes import views
+    from clinic.outcomes import checklist, views
 
+    checklist.connect()
     app.register_blueprint(views.bp)
     navigation.add("outcomes.report", _l("Outcomes"), "read_outcomes", _l("Pain relief and responder rates per procedure"), order=70)
     navigation.add("outcomes.safety_view", _l("Safety"), "read_outcomes",

@@ -16,7 +16,9 @@ from clinic.cli import clinic_cli
 from clinic.mail import confirmation
 from clinic.mail.composers import COMPOSERS
 from clinic.ops import metrics
+from clinic.outcomes import checklist as outcome_checklist
 from clinic.portal import manage
+from clinic.procedures import effects
 from clinic.reminders import composers as reminder_composers
 from clinic.reminders import planner
 from clinic.scheduling import signals, stamps
@@ -29,6 +31,7 @@ RECEIVERS = {
     signals.appointment_status_changed: {planner.on_status_changed},
     signals.appointment_needs_reschedule: {planner.on_needs_reschedule},
     signals.appointment_procedure_ended: {planner.on_procedure_ended},
+    effects.pain_item_recorded: {outcome_checklist.on_pain_item},
 }
 LISTENERS = [
     (Session, "before_flush", fill_organisation),
@@ -108,10 +111,11 @@ from sqlalchemy.orm import Session
 for info in pkgutil.walk_packages(clinic.__path__, "clinic."):
     importlib.import_module(info.name)
 from clinic.scheduling import signals
+from clinic.procedures.effects import pain_item_recorded
 from clinic.mail.composers import COMPOSERS
 from clinic.cli import clinic_cli
 from clinic.navigation import _ITEMS
-connected = [s.name for s in vars(signals).values() if hasattr(s, "receivers") and s.receivers]
+connected = [s.name for s in [*vars(signals).values(), pain_item_recorded] if hasattr(s, "receivers") and s.receivers]
 listening = [n for n in ("before_flush", "after_flush", "before_commit", "after_commit", "after_soft_rollback")
              if list(getattr(Session.dispatch, n)._clslevel.get(Session, ()))]
 print(connected, listening, sorted(COMPOSERS), sorted(clinic_cli.commands), [i.endpoint for i in _ITEMS])
