@@ -13,6 +13,7 @@ from clinic import INIT_ORDER
 from clinic.audit import queries as audit_queries
 from clinic.audit.models import AuditEvent
 from clinic.cli import clinic_cli
+from clinic.links import manage as manage_links
 from clinic.mail import confirmation
 from clinic.mail.composers import COMPOSERS
 from clinic.ops import metrics
@@ -81,6 +82,12 @@ def test_each_message_kind_has_its_composer(app):
         assert COMPOSERS[kind] is reminder_composers.compose_reminder, kind
 
 
+def test_the_messages_find_the_manage_links_of_the_portal(app):
+    found = manage_links.registered()
+    assert found is not None
+    assert found.url is manage.manage_url and found.short_url is manage.short_url
+
+
 def test_each_blueprint_and_its_routes_are_registered(app):
     assert set(app.blueprints) == BLUEPRINTS
     modules = {fn.__module__ for fn in app.view_functions.values()}
@@ -103,7 +110,8 @@ def test_each_menu_entry_is_added_once(app):
 
 def test_importing_every_module_connects_nothing():
     """Without create_app, importing every module of the package (views included) leaves each signal
-    without a receiver, the session without listeners, the composers, the commands and the menu empty."""
+    without a receiver, the session without listeners, the composers, the commands and the menu empty, and
+    no finder of manage links."""
     code = """
 import pkgutil, importlib, clinic
 from sqlalchemy import event
@@ -115,14 +123,16 @@ from clinic.procedures.effects import pain_item_recorded
 from clinic.mail.composers import COMPOSERS
 from clinic.cli import clinic_cli
 from clinic.navigation import _ITEMS
+from clinic.links.manage import registered
 connected = [s.name for s in [*vars(signals).values(), pain_item_recorded] if hasattr(s, "receivers") and s.receivers]
 listening = [n for n in ("before_flush", "after_flush", "before_commit", "after_commit", "after_soft_rollback")
              if list(getattr(Session.dispatch, n)._clslevel.get(Session, ()))]
-print(connected, listening, sorted(COMPOSERS), sorted(clinic_cli.commands), [i.endpoint for i in _ITEMS])
+print(connected, listening, sorted(COMPOSERS), sorted(clinic_cli.commands), [i.endpoint for i in _ITEMS],
+      registered())
 """
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "[] [] [] [] []"
+    assert run.stdout.strip() == "[] [] [] [] [] None"
 
 
 def test_every_package_is_initialised_once():
