@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from clinic.catalog.bilingual import in_language
 from clinic.catalog.rules import patient_texts
 from clinic.dates import format_day
+from clinic.links.manage import manage_url
 from clinic.mail import ics
 from clinic.mail.composers import new_message
 from clinic.mail.neutral import mail_name
@@ -71,12 +72,6 @@ def subject(appointment, language: str, kind: str = "confirmation") -> str:
     return mail_texts(language)[f"subject_{kind}"].format(**when(appointment, language))
 
 
-def _manage_link(appointment) -> str | None:
-    from clinic.portal.manage import manage_url  # the portal imports the booking side
-
-    return manage_url(appointment)
-
-
 def _previous(reminder, language: str) -> dict[str, str]:
     """The time an appointment had before it moved ("old_date", "old_time"), from the notice's row."""
     value = (reminder.payload or {}).get("previous_start")
@@ -111,7 +106,7 @@ def _message(reminder, kind: str, method: str, with_sheet: bool) -> EmailMessage
     context = {"language": language, "m": lines, "kind": kind, "appointment": appointment,
                "sheet_html": render_sheet(appointment) if with_sheet else "",  # escaped when rendered
                "sheet_text": render_sheet_text(appointment) if with_sheet else "",
-               "manage_link": _manage_link(appointment) if kind != "cancellation" else None}
+               "manage_link": manage_url(appointment) if kind != "cancellation" else None}
     msg = new_message()
     msg["To"] = patient.email  # the address only: no name can change the recipients a reader sees
     msg["Subject"] = subject(appointment, language, kind)

@@ -32,6 +32,10 @@ class TransportError(Exception):
     """Delivery failed; the message may be tried again later."""
 
 
+class Refused(TransportError):
+    """The receiving side refused the message for good: it is not tried again."""
+
+
 def _ensure_ids(msg: EmailMessage) -> str:
     if not msg.get("Message-ID"):
         domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip(">") or "clinic.local"

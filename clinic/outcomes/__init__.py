@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from clinic import navigation
-    from clinic.outcomes import patient_panel, views
+    from clinic.outcomes import checklist, patient_panel, views
     from clinic.patients.panels import add_panel
 
+    checklist.connect()
     app.register_blueprint(views.bp)
     add_panel(app, patient_panel.PANEL)
     navigation.add("outcomes.report", _l("Outcomes"), "read_outcomes", _l("Pain relief and responder rates per procedure"), order=70)

@@ -19,6 +19,7 @@ from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
+from clinic.links import manage as links
 from clinic.mail.neutral import messages_data
 from clinic.portal.models import ManageLink, PatientRequest, TimeOption
 from clinic.portal.services import actor
@@ -60,6 +61,21 @@ def manage_url(appointment: Appointment) -> str | None:
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
     return adapter.build("portal.manage_page", {"token": token}, force_external=True)
+
+
+def short_url(appointment_id: int) -> str | None:
+    """BASE_URL/m/<short token> of the appointment's live manage link (text messages), or None when it has none."""
+    short = db.session.execute(sa.select(ManageLink.short_token).where(
+        ManageLink.appointment_id == appointment_id, ManageLink.revoked_at.is_(None))).scalar_one_or_none()
+    if not short:
+        return None
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/m/{short}"
+
+
+def token_of_short(short: str) -> str | None:
+    """The manage token a text message's short link stands for, or None for an unknown or revoked one."""
+    return db.session.execute(sa.select(ManageLink.token).where(
+        ManageLink.short_token == short, ManageLink.revoked_at.is_(None))).scalar_one_or_none()
 
 
 def resolve(token: str, now: dt.datetime | None = None) -> Appointment | None:
@@ -158,3 +174,4 @@ def confirm_time(request: PatientRequest, option_id: int, user) -> Appointment:
 
 def connect() -> None:
     signals.appointment_booked.connect(ensure_link)
+    links.register(links.ManageLinks(url=manage_url, short_url=short_url))

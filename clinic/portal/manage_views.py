@@ -12,15 +12,26 @@ from flask_babel import gettext as _
 from clinic.access import current_actor, public, requires, visible_site_ids
 from clinic.errors import DomainError
 from clinic.extensions import db
+from clinic.links.tokens import LinkClaims
 from clinic.mail.confirmation import invite
 from clinic.portal import manage, services
 from clinic.portal.forms import CancelRequestForm, ManageCancelForm, OptOutForm, OtherTimeForm
-from clinic.portal.tokens import LinkClaims
 from clinic.portal.views import _link_error, bp
 from clinic.reminders.composers import locale_of
 from clinic.reminders.models import Reminder
 from clinic.scheduling import writes
 from clinic.timeutil import parse_instant
+
+
+@bp.route("/m/<short>")
+@public  # the short token is the patient's key, as the manage link's is
+def short_link(short: str):
+    """The short link of a text message: a redirect to the manage page."""
+    token = manage.token_of_short(short)
+    db.session.rollback()
+    if token is None:
+        abort(404)
+    return redirect(url_for("portal.manage_page", token=token), 302)
 
 
 def manage_link(view: Callable) -> Callable:

@@ -13,10 +13,10 @@ from clinic.audit.services import record, record_shown
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
+from clinic.links.tokens import LinkClaims, LinkExpired, LinkInvalid
 from clinic.outcomes.models import PainMoment, PainScore
 from clinic.patients.models import Patient
 from clinic.portal.models import PatientRequest
-from clinic.portal.tokens import LinkClaims, LinkExpired, LinkInvalid
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from clinic.tenancy import get_scoped, scope_clause

@@ -14,10 +14,10 @@ from clinic.access import current_actor, public, requires, visible_site_ids
 from clinic.accounts.forms import ConfirmForm
 from clinic.errors import DomainError
 from clinic.extensions import db
+from clinic.links.tokens import LinkExpired, LinkInvalid, read_token
 from clinic.patients.models import Patient
 from clinic.portal import services
 from clinic.portal.forms import CancelRequestForm, OptOutForm, PainScoreForm
-from clinic.portal.tokens import LinkExpired, LinkInvalid, read_token
 from clinic.reminders.composers import locale_of
 
 bp = Blueprint("portal", __name__)

@@ -1,15 +1,20 @@
 """What a recorded checklist item changes elsewhere: the patient's pain scores (before and after)
-and, once the patient is discharged, the injection record that feeds the steroid count."""
+and, once the patient is discharged, the injection record that feeds the steroid count.
+
+The pain scores belong to outcomes, above this package: a pain item's value is sent as
+`pain_item_recorded(appointment, moment, score)` (moment "before" or "after"), in the transaction
+that records it, and clinic.outcomes.init_app connects the receiver that writes the score.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from blinker import Namespace
 
 from clinic.audit.services import record as audit
 from clinic.extensions import db
-from clinic.outcomes.models import PainMoment, PainScore
 from clinic.patients.models import InjectionRecord
 from clinic.procedures import catalog
 from clinic.procedures.models import ChecklistEntry, ChecklistState
@@ -23,26 +28,15 @@ if TYPE_CHECKING:
 RECORD_ITEMS = ("steroid", "steroid_dose_mg", "premedication_steroid", "premedication_dose_mg")
 AFTER_DISCHARGE = (ChecklistState.DISCHARGED, ChecklistState.SIGNED)
 
+_signals = Namespace()
+pain_item_recorded = _signals.signal("pain-item-recorded")
+
 
 def after_record(case: Case, item: Item, entry: ChecklistEntry) -> None:
     if item.pain_moment:
-        _pain_score(case, PainMoment(item.pain_moment), int(entry.value))
+        pain_item_recorded.send(case.appointment, moment=item.pain_moment, score=int(entry.value))
     if item.code in RECORD_ITEMS and case.checklist.state in AFTER_DISCHARGE:
         write_injection_record(case)
-
-
-def _pain_score(case: Case, moment: PainMoment, score: int) -> None:
-    appt = case.appointment
-    row = db.session.execute(
-        sa.select(PainScore).where(PainScore.appointment_id == appt.id, PainScore.moment == moment)
-    ).scalar_one_or_none()
-    if row is None:
-        row = PainScore(appointment_id=appt.id, patient_id=appt.patient_id, moment=moment, source="checklist")
-        db.session.add(row)
-    row.score = score
-    db.session.flush()
-    audit("pain_score.record", "pain_score", row.id, appt.patient_id,
-          {"appointment_id": appt.id, "moment": moment.value, "score": score})
 
 
 def _value(case: Case, code: str):

@@ -19,9 +19,10 @@ from flask_babel import force_locale
 from clinic.catalog.bilingual import in_language
 from clinic.catalog.rules import policy_for
 from clinic.dates import format_day
+from clinic.links.manage import manage_url
+from clinic.links.tokens import link
 from clinic.mail.composers import new_message
 from clinic.mail.neutral import mail_name
-from clinic.portal.tokens import link
 from clinic.reminders.schedule import load_data, rule, rules
 from clinic.screening.preparation import emergency_number
 from clinic.timeutil import parse_instant
@@ -98,8 +99,6 @@ def _links(reminder) -> dict:
     ids = (reminder.patient_id, reminder.appointment_id)
     links = {}
     if r.phase == "before":
-        from clinic.portal.manage import manage_url  # the portal imports the booking side
-
         manage = manage_url(reminder.appointment)
         if manage:
             links["manage"] = manage  # one link: preparation, invite, cancel, another time, messages

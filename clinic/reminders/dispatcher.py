@@ -10,7 +10,9 @@ A pass sends its rows over one SMTP session (clinic.mail.transport.session: one 
 again when the relay drops it) and marks each row `sent` in its own commit as soon as the relay has
 accepted it: a message is repeated only if the process dies between that acceptance and that
 commit (or if the connection is lost after DATA began: the message is then retried). A failed
-message goes to the retry and backoff path alone; the others of the pass go on.
+message goes to the retry and backoff path alone; the others of the pass go on. Rows of another
+channel (text messages) are composed and sent through the channel registered for them
+(clinic/reminders/channels.py), one session of each per pass.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import logging
 import os
 import socket
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from email.utils import make_msgid
 from functools import cache
 from typing import Any, cast
@@ -34,12 +36,11 @@ from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.mail import composers, transport
 from clinic.mail.neutral import late_after
+from clinic.reminders.channels import CHANNELS, channel
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.reminders.planner import texts_patient
 from clinic.reminders.schedule import in_quiet_hours, out_of_quiet_hours, rules
 from clinic.scheduling.models import Appointment, AppointmentStatus
-from clinic.sms import compose as sms_compose
-from clinic.sms import transport as sms_transport
 from clinic.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -164,9 +165,9 @@ def _load(row_ids: list[int], marker: str) -> dict[int, Reminder]:
     return {row.id: row for row in rows}
 
 
-def _compose(row: Reminder, domain: str) -> EmailMessage | sms_compose.Sms:
-    if row.channel == "sms":
-        return sms_compose.compose(row)
+def _compose(row: Reminder, domain: str) -> Any:
+    if row.channel != "email":
+        return channel(row.channel).compose(row)
     msg = composers.compose(row)
     msg[ROW_HEADER] = str(row.id)
     if msg.get("Message-ID"):
@@ -180,7 +181,8 @@ class Prepared:
     """A claimed row, read and composed: a message to send, or why not."""
     row_id: int
     attempts: int = 0
-    message: EmailMessage | sms_compose.Sms | None = None
+    channel: str = "email"
+    message: Any = None  # an EmailMessage, or the message of the row's channel
     verdict: tuple[ReminderStatus, str] | None = None  # close the row unsent (status, reason)
     error: Exception | None = None  # composing failed: a failed attempt
     lost: bool = False  # the claim is gone: cancelled by a replan meanwhile, or taken back after a timeout
@@ -209,7 +211,7 @@ def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared
             if row is None:
                 out.append(Prepared(row_id, lost=True))
                 continue
-            item = Prepared(row_id, row.attempts, verdict=_verdict(row, now))
+            item = Prepared(row_id, row.attempts, row.channel, verdict=_verdict(row, now))
             if item.verdict is None:
                 item.defer_to = _quiet_end(row, now)
             if item.verdict is None and item.defer_to is None:
@@ -260,7 +262,7 @@ def _hold_for_send(row_id: int, marker: str) -> bool:
     return held
 
 
-def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail, sms) -> None:
+def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, senders: dict[str, Any]) -> None:
     """Send one message and mark its row at once: the only window in which a crash can repeat a
     message is between the server's acceptance and this one-row commit."""
     row_id = item.row_id
@@ -268,9 +270,9 @@ def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail
         counts.lost_claims += 1
         return
     try:
-        message_id = (sms if isinstance(item.message, sms_compose.Sms) else mail).send(item.message)
+        message_id = senders[item.channel].send(item.message)
     except transport.TransportError as err:
-        _fail(row_id, item.attempts, marker, str(err), now, counts, final=isinstance(err, sms_transport.Refused))
+        _fail(row_id, item.attempts, marker, str(err), now, counts, final=isinstance(err, transport.Refused))
         return
     except BaseException:
         db.session.rollback()
@@ -284,8 +286,11 @@ def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, mail
 
 
 def send_claimed(row_ids: list[int], marker: str, now: dt.datetime, counts: Counts) -> None:
-    """Send the rows this pass claimed over one mail session (and one SMS one), READ_AHEAD rows read at a time."""
-    with transport.session() as mail, sms_transport.session() as sms:
+    """Send the rows this pass claimed over one mail session (and one of each other channel), READ_AHEAD rows
+    read at a time."""
+    with ExitStack() as stack:
+        senders = {"email": stack.enter_context(transport.session())}
+        senders.update({name: stack.enter_context(ch.session()) for name, ch in CHANNELS.items()})
         for start in range(0, len(row_ids), READ_AHEAD):
             for item in _prepare(row_ids[start:start + READ_AHEAD], marker, now):
                 if item.lost:
@@ -302,7 +307,7 @@ def send_claimed(row_ids: list[int], marker: str, now: dt.datetime, counts: Coun
                                        next_attempt_at=item.defer_to):
                         counts.deferred += 1
                 else:
-                    _deliver(item, marker, now, counts, mail, sms)
+                    _deliver(item, marker, now, counts, senders)
 
 
 def dispatch_once(batch_size: int | None = None, worker_id: str | None = None,

@@ -12,9 +12,9 @@ from clinic.audit.services import record
 from clinic.extensions import db
 from clinic.queryargs import date_arg, id_arg, page_arg
 from clinic.reminders import labels, services
+from clinic.reminders.channels import channel
 from clinic.reminders.models import ReminderStatus
 from clinic.sites.models import Site
-from clinic.sms.transport import outbox_files
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/outbox")
 bp.record_once(lambda state: labels.register(state.app))  # kinds, statuses and times in words on any page
@@ -40,7 +40,7 @@ def outbox():
     pages = max(1, -(-total // services.PER_PAGE))
     return render_template("reminders/outbox.html", rows=rows, total=total, by_status=by_status, flt=flt,
                            sites=sites, statuses=[s.value for s in ReminderStatus], page=page, pages=pages,
-                           form=ConfirmForm(), sms_files=outbox_files())
+                           form=ConfirmForm(), sms_files=channel("sms").outbox_files())
 
 
 @bp.route("/<int:reminder_id>/retry", methods=["GET", "POST"])

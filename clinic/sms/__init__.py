@@ -1,5 +1,6 @@
-"""Text messages: the SMS of the day-before and medicine-stop reminders, their transports, the short
-manage link they carry and the gateway's inbound STOP answers."""
+"""Text messages: the SMS of the day-before and medicine-stop reminders, their transports (the dispatcher's
+channel "sms", registered here) and the gateway's inbound STOP answers. The short manage link they carry
+is the portal's."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from clinic.sms import views
+    from clinic.reminders.channels import Channel, register_channel
+    from clinic.sms import compose, transport, views
 
+    register_channel(Channel("sms", compose=compose.compose, session=transport.session,
+                             outbox_files=transport.outbox_files))
     app.register_blueprint(views.bp)

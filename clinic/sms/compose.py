@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from flask import current_app
-
 from clinic.catalog.bilingual import in_language
 from clinic.dates import format_day
-from clinic.extensions import db
+from clinic.links.manage import short_url
 from clinic.mail.neutral import mail_name, messages_data
-from clinic.portal.models import ManageLink
 from clinic.reminders.composers import _lang, time_label
 from clinic.sms import gsm
 
@@ -26,15 +22,6 @@ class Sms:
 
 class TooLong(ValueError):
     """The text takes more segments than messages.toml [sms] max_segments allows."""
-
-
-def short_url(appointment_id: int) -> str | None:
-    """BASE_URL/m/<short token> of the appointment's live manage link, or None when it has none."""
-    short = db.session.execute(sa.select(ManageLink.short_token).where(
-        ManageLink.appointment_id == appointment_id, ManageLink.revoked_at.is_(None))).scalar_one_or_none()
-    if not short:
-        return None
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/m/{short}"
 
 
 def text(kind: str, lang: str, site, date: str, time: str, link: str | None) -> str:

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from flask import current_app
 
+from clinic.mail import transport
 from clinic.mail.transport import TransportError
 from clinic.sms.compose import Sms
 
 
-class Refused(TransportError):
+class Refused(transport.Refused):
     """The gateway refused the message for good (a 4xx other than 429): not tried again."""
 
 

@@ -1,12 +1,12 @@
-"""The short link of a text message (/m/<short token>, redirecting to the manage page) and the
-gateway's inbound answers (POST /sms/inbound with SMS_HTTP_TOKEN): STOP stops that phone's texts."""
+"""The gateway's inbound answers (POST /sms/inbound with SMS_HTTP_TOKEN): STOP stops that phone's texts.
+The short link a text message carries (/m/<short token>) is the portal's (clinic/portal/manage_views.py)."""
 
 from __future__ import annotations
 
 import hmac
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request
 
 from clinic.access import public
 from clinic.audit.services import record
@@ -15,22 +15,10 @@ from clinic.extensions import csrf, db
 from clinic.mail.neutral import messages_data
 from clinic.patients.models import Patient
 from clinic.patients.phones import BadPhone, to_e164
-from clinic.portal.models import ManageLink
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
 
 bp = Blueprint("sms", __name__)
 csrf.exempt(bp)
-
-
-@bp.route("/m/<short>")
-@public  # the short token is the patient's key, as the manage link's is
-def short_link(short: str):
-    token = db.session.execute(sa.select(ManageLink.token).where(
-        ManageLink.short_token == short, ManageLink.revoked_at.is_(None))).scalar_one_or_none()
-    db.session.rollback()
-    if token is None:
-        abort(404)
-    return redirect(url_for("portal.manage_page", token=token), 302)
 
 
 def _authorised() -> bool:

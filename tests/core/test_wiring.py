@@ -13,13 +13,19 @@ from clinic import INIT_ORDER
 from clinic.audit import queries as audit_queries
 from clinic.audit.models import AuditEvent
 from clinic.cli import clinic_cli
+from clinic.links import manage as manage_links
 from clinic.mail import confirmation
 from clinic.mail.composers import COMPOSERS
 from clinic.ops import metrics
+from clinic.outcomes import checklist as outcome_checklist
 from clinic.portal import manage
+from clinic.procedures import effects
 from clinic.reminders import composers as reminder_composers
 from clinic.reminders import planner
+from clinic.reminders.channels import CHANNELS
 from clinic.scheduling import signals, stamps
+from clinic.sms import compose as sms_compose
+from clinic.sms import transport as sms_transport
 from clinic.tenancy import fill_organisation
 
 RECEIVERS = {
@@ -29,6 +35,7 @@ RECEIVERS = {
     signals.appointment_status_changed: {planner.on_status_changed},
     signals.appointment_needs_reschedule: {planner.on_needs_reschedule},
     signals.appointment_procedure_ended: {planner.on_procedure_ended},
+    effects.pain_item_recorded: {outcome_checklist.on_pain_item},
 }
 LISTENERS = [
     (Session, "before_flush", fill_organisation),
@@ -78,6 +85,19 @@ def test_each_message_kind_has_its_composer(app):
         assert COMPOSERS[kind] is reminder_composers.compose_reminder, kind
 
 
+def test_the_messages_find_the_manage_links_of_the_portal(app):
+    found = manage_links.registered()
+    assert found is not None
+    assert found.url is manage.manage_url and found.short_url is manage.short_url
+
+
+def test_text_messages_are_a_channel_of_the_dispatcher(app):
+    assert set(CHANNELS) == {"sms"}
+    sms = CHANNELS["sms"]
+    assert sms.compose is sms_compose.compose and sms.session is sms_transport.session
+    assert sms.outbox_files is sms_transport.outbox_files
+
+
 def test_each_blueprint_and_its_routes_are_registered(app):
     assert set(app.blueprints) == BLUEPRINTS
     modules = {fn.__module__ for fn in app.view_functions.values()}
@@ -120,7 +140,8 @@ def test_each_menu_entry_is_added_once(app):
 
 def test_importing_every_module_connects_nothing():
     """Without create_app, importing every module of the package (views included) leaves each signal
-    without a receiver, the session without listeners, the composers, the commands and the menu empty."""
+    without a receiver, the session without listeners, the composers, the commands and the menu empty, and
+    no finder of manage links and no channel but e-mail."""
     code = """
 import pkgutil, importlib, clinic
 from sqlalchemy import event
@@ -128,17 +149,21 @@ from sqlalchemy.orm import Session
 for info in pkgutil.walk_packages(clinic.__path__, "clinic."):
     importlib.import_module(info.name)
 from clinic.scheduling import signals
+from clinic.procedures.effects import pain_item_recorded
 from clinic.mail.composers import COMPOSERS
 from clinic.cli import clinic_cli
 from clinic.navigation import _ITEMS
-connected = [s.name for s in vars(signals).values() if hasattr(s, "receivers") and s.receivers]
+from clinic.links.manage import registered
+from clinic.reminders.channels import CHANNELS
+connected = [s.name for s in [*vars(signals).values(), pain_item_recorded] if hasattr(s, "receivers") and s.receivers]
 listening = [n for n in ("before_flush", "after_flush", "before_commit", "after_commit", "after_soft_rollback")
              if list(getattr(Session.dispatch, n)._clslevel.get(Session, ()))]
-print(connected, listening, sorted(COMPOSERS), sorted(clinic_cli.commands), [i.endpoint for i in _ITEMS])
+print(connected, listening, sorted(COMPOSERS), sorted(clinic_cli.commands), [i.endpoint for i in _ITEMS],
+      registered(), sorted(CHANNELS))
 """
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "[] [] [] [] []"
+    assert run.stdout.strip() == "[] [] [] [] [] None []"
 
 
 def test_every_package_is_initialised_once():

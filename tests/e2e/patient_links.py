@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from clinic.db import utcnow
 from clinic.extensions import db
+from clinic.links.tokens import link
 from clinic.patients.models import Patient
 from clinic.portal.manage import ensure_link, manage_url
-from clinic.portal.tokens import link
 from clinic.scheduling.models import Appointment, AppointmentStatus
 
 

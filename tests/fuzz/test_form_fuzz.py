@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from clinic.accounts.models import Role, User
+from clinic.links.tokens import make_token
 from clinic.patients.models import Patient
 from clinic.portal.services import PAIN_MOMENTS
-from clinic.portal.tokens import make_token
 from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.sites.models import Site
 from tests.conftest import csrf_token

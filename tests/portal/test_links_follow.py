@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import time_machine
 
 from clinic.audit.models import AuditEvent
+from clinic.links.tokens import make_token
 from clinic.outcomes.models import PainScore
-from clinic.portal.tokens import make_token
 from clinic.scheduling.models import AppointmentStatus
 from tests.conftest import csrf_token
 

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 import time_machine
 
 from clinic.audit.models import AuditEvent
+from clinic.links.tokens import make_token
 from clinic.outcomes.models import PainMoment, PainScore
 from clinic.portal.models import PatientRequest
-from clinic.portal.tokens import make_token
 from clinic.reminders import planner  # noqa: F401
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.scheduling import signals

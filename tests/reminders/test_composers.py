@@ -145,7 +145,7 @@ def test_every_message_is_written_byte_for_byte_as_with_the_standard_policy(db, 
     # Patient links carry a random nonce: the same one for both writings, so only the policy differs.
     from types import SimpleNamespace
 
-    from clinic.portal import tokens
+    from clinic.links import tokens
     monkeypatch.setattr(tokens, "secrets", SimpleNamespace(token_bytes=lambda n: b"\x07" * n))
     with time_machine.travel(dt.datetime(2026, 5, 2, 9, 0, tzinfo=dt.UTC), tick=False):  # the invite's DTSTAMP
         ours = [written(row) for row in rows]

@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from clinic.accounts.models import Role
+from clinic.links.tokens import make_token
 from clinic.portal.models import PatientRequest
-from clinic.portal.tokens import make_token
 from clinic.procedures.models import Checklist
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment, AppointmentStatus

@@ -7,6 +7,9 @@ with a key derived from SECRET_KEY (a keystream of HMAC-SHA256 over a random non
 counter) before itsdangerous signs them, so the token reads as random bytes and two links to the
 same appointment differ. Links made before the claims were encrypted carry them in clear; they
 are still read until they expire.
+
+The salts and the claims key keep the names they had when the portal made these links
+("clinic.portal..."): changing them would refuse every link already sent.
 """
 
 from __future__ import annotations
