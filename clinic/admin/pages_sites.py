@@ -10,9 +10,9 @@ from clinic.access import requires
 from clinic.accounts.forms import ConfirmForm
 from clinic.admin.forms import ExceptionForm, RoomForm, SiteForm
 from clinic.admin.views import affected_rows, bp, show_errors
+from clinic.catalog.neutral import short_address
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
-from clinic.mail.neutral import short_address
 from clinic.scheduling.affected import AppointmentsAffected, audit_reads
 from clinic.sites import rooms as room_services
 from clinic.sites import services as site_services

@@ -15,12 +15,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from clinic.catalog.bilingual import in_language
+from clinic.catalog.neutral import mail_name
 from clinic.catalog.rules import patient_texts
 from clinic.dates import format_day
 from clinic.links.manage import manage_url
 from clinic.mail import ics
 from clinic.mail.composers import new_message
-from clinic.mail.neutral import mail_name
 from clinic.screening.sheet import render_plain, render_sheet, render_sheet_text
 from clinic.timeutil import parse_instant
 

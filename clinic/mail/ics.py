@@ -13,8 +13,8 @@ import datetime as dt
 from flask import current_app, has_app_context
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from clinic.catalog.neutral import mail_name
 from clinic.db import utcnow
-from clinic.mail.neutral import mail_name
 
 PRODID = "-//Clinic//Appointments//EN"
 

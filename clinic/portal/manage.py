@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from clinic.audit.services import record
+from clinic.catalog.neutral import messages_data
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
 from clinic.links import manage as links
-from clinic.mail.neutral import messages_data
 from clinic.portal.models import ManageLink, PatientRequest, TimeOption
 from clinic.portal.services import actor
 from clinic.scheduling import services as scheduling

@@ -17,12 +17,12 @@ from flask import g, render_template
 from flask_babel import force_locale
 
 from clinic.catalog.bilingual import in_language
+from clinic.catalog.neutral import mail_name
 from clinic.catalog.rules import policy_for
 from clinic.dates import format_day
 from clinic.links.manage import manage_url
 from clinic.links.tokens import link
 from clinic.mail.composers import new_message
-from clinic.mail.neutral import mail_name
 from clinic.reminders.schedule import load_data, rule, rules
 from clinic.screening.preparation import emergency_number
 from clinic.timeutil import parse_instant

@@ -32,10 +32,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from clinic.catalog.neutral import late_after
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.mail import composers, transport
-from clinic.mail.neutral import late_after
 from clinic.reminders.channels import CHANNELS, channel
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.reminders.planner import texts_patient

@@ -12,9 +12,9 @@ import datetime as dt
 import sqlalchemy as sa
 
 from clinic.catalog import get_procedure
+from clinic.catalog.neutral import messages_data
 from clinic.db import utcnow
 from clinic.extensions import db
-from clinic.mail.neutral import messages_data
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus
 from clinic.reminders.schedule import Rule, local_at, out_of_quiet_hours, rule, rules
 from clinic.scheduling import signals

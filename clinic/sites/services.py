@@ -11,10 +11,10 @@ import holidays
 import sqlalchemy as sa
 
 from clinic.audit.services import record
+from clinic.catalog.neutral import health_word
 from clinic.db import utcnow
 from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
-from clinic.mail.neutral import health_word
 from clinic.sites.guard import active_appointments, settle
 from clinic.sites.holidays import public_holidays
 from clinic.sites.models import CalendarExceptionKind, Site, SiteCalendarException

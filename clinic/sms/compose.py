@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clinic.catalog.bilingual import in_language
+from clinic.catalog.neutral import mail_name, messages_data
 from clinic.dates import format_day
 from clinic.links.manage import short_url
-from clinic.mail.neutral import mail_name, messages_data
 from clinic.reminders.composers import _lang, time_label
 from clinic.sms import gsm
 

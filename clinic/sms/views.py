@@ -10,9 +10,9 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from clinic.access import public
 from clinic.audit.services import record
+from clinic.catalog.neutral import messages_data
 from clinic.errors import error_body
 from clinic.extensions import csrf, db
-from clinic.mail.neutral import messages_data
 from clinic.patients.models import Patient
 from clinic.patients.phones import BadPhone, to_e164
 from clinic.reminders.models import PENDING_STATUSES, Reminder, ReminderStatus

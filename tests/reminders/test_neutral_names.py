@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import time_machine
 from icalendar import Calendar
 
+from clinic.catalog.neutral import health_word, mail_name, messages_data, short_address
 from clinic.mail.composers import COMPOSERS, compose
-from clinic.mail.neutral import health_word, mail_name, messages_data, short_address
 from clinic.reminders.models import Reminder
 from clinic.reminders.schedule import rules
 from clinic.scheduling import signals

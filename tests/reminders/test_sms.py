@@ -14,8 +14,8 @@ import time_machine
 
 from clinic import create_app
 from clinic.audit.models import AuditEvent
+from clinic.catalog.neutral import mail_name
 from clinic.extensions import db as _db
-from clinic.mail.neutral import mail_name
 from clinic.reminders.dispatcher import dispatch_once, dispatch_until_empty
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.reminders.schedule import in_quiet_hours
