@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 
 import pytest
 import sqlalchemy as sa
 import time_machine
 from aiosmtpd.controller import Controller
-from flask import g, has_app_context
-from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -29,6 +26,7 @@ from tests import factories, smtp
 from tests.checklists import answer
 from tests.clock import fixed_instant
 from tests.factories import PASSWORD
+from tests.web import FreshGClient, csrf_token
 
 # Whatever this run starts (the app, a `flask` subprocess that inherits the environment) is a test one.
 os.environ["CLINIC_ENV"] = "testing"
@@ -123,21 +121,6 @@ def db(app):
             _db.session = original
             transaction.rollback()
             connection.close()
-
-
-class FreshGClient(FlaskClient):
-    """Each request starts with an empty `g`, as in production.
-
-    The test's app context (held open by the db fixture) is reused by requests, so without this
-    the CSRF token and the signed-in user cached in `g` would leak from one request to the next.
-    """
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            store = g._get_current_object()
-            for name in list(vars(store)):
-                delattr(store, name)
-        return super().open(*args, **kwargs)
 
 
 @pytest.fixture
@@ -250,17 +233,6 @@ def smtp_server(app):
 
 
 # ---------------------------------------------------------------- sign-in helpers
-
-_CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-def csrf_token(client, path="/login") -> str:
-    """A CSRF token from any page (every page carries one in the language switch)."""
-    html = client.get(path, follow_redirects=True).get_data(as_text=True)
-    match = _CSRF.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
 
 @pytest.fixture
 def login(client):

@@ -2,7 +2,7 @@
 
 from clinic.accounts.models import ApiToken
 from clinic.db import utcnow
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 
 def test_login_with_right_password(client, make_user, login):

@@ -4,7 +4,8 @@ import re
 
 from clinic.accounts.models import ApiToken, User
 from clinic.audit.models import AuditEvent
-from tests.conftest import PASSWORD, csrf_token
+from tests.factories import PASSWORD
+from tests.web import csrf_token
 
 
 def test_deactivated_users_token_and_session_end_at_once(app, db, client, login_as, make_user, api_token, post_form):

@@ -152,7 +152,7 @@ def test_a_hold_that_can_be_kept_says_nothing(client, desk, clock, db):
 
 def test_booking_screen_offers_the_earliest_date_above_the_confirm_button(client, paris, make_user, login_as,
                                                                            make_patient, clock):
-    from tests.conftest import csrf_token
+    from tests.web import csrf_token
 
     make_user("physician", sites=[paris])
     login_as("front_desk")

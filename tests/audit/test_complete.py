@@ -115,7 +115,7 @@ def test_the_patients_export_lists_every_list_view(client, db, login, login_as, 
 
 
 def _token(client):
-    from tests.conftest import csrf_token
+    from tests.web import csrf_token
 
     return csrf_token(client, "/")
 

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from clinic.catalog.regions import level_problem
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 START = "2026-03-02T09:00:00+01:00"
 

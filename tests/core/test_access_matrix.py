@@ -13,7 +13,8 @@ import pytest
 from clinic.access import PUBLIC
 from clinic.accounts.models import Role
 from tests import factories
-from tests.conftest import PASSWORD, csrf_token
+from tests.factories import PASSWORD
+from tests.web import csrf_token
 
 ROLES = [r.value for r in Role]
 SKIP_ENDPOINTS = {"static"}

@@ -11,7 +11,8 @@ from werkzeug.exceptions import Conflict
 from clinic import unit_of_work
 from clinic.accounts.models import LoginFailure, User
 from clinic.audit.models import AuditEvent
-from tests.conftest import PASSWORD, csrf_token
+from tests.factories import PASSWORD
+from tests.web import csrf_token
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ from clinic.patients.models import Patient
 from clinic.portal.services import PAIN_MOMENTS
 from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.sites.models import Site
-from tests.conftest import csrf_token
 from tests.fuzz.conftest import EXAMPLES
 from tests.fuzz.forms import draw_values, forms_of, unescaped
 from tests.fuzz.found import FORMS, FormCase
+from tests.web import csrf_token
 
 STAFF_PAGES = [
     "/patients/new", "/patients/{patient}/edit", "/patients/", "/appointments/book/{patient}",

@@ -14,7 +14,7 @@ from clinic.audit.models import AuditEvent
 from clinic.links.tokens import make_token
 from clinic.outcomes.models import PainScore
 from clinic.scheduling.models import AppointmentStatus
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 HOLD = {"drug": "clopidogrel", "stop_on": "2026-06-03", "restart_after": "2026-06-11T10:30:00+02:00"}
 NOW = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)

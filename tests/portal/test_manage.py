@@ -18,7 +18,7 @@ from clinic.portal.models import ManageLink, PatientRequest, TimeOption
 from clinic.reminders.dispatcher import dispatch_until_empty
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 UTC = dt.UTC
 BOOKED_AT = dt.datetime(2026, 2, 20, 10, 0, tzinfo=UTC)  # a Friday

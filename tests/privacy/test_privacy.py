@@ -16,7 +16,7 @@ from clinic.portal.models import PatientRequest
 from clinic.procedures.models import Checklist, ChecklistEntry
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.scheduling.models import Appointment, AppointmentChange
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 
 def _reminder(db, appointment, status=ReminderStatus.PLANNED, kind="reminder_7d"):

@@ -17,7 +17,7 @@ import time_machine
 from clinic.procedures import services
 from clinic.procedures.views import discharge_time
 from tests.clock import fixed_instant
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 T0 = fixed_instant().replace(microsecond=0)
 ENDED = T0 - dt.timedelta(minutes=8, seconds=30)

@@ -10,7 +10,7 @@ import pytest
 
 from clinic.procedures import services
 from clinic.scheduling.models import AppointmentStatus
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 
 @pytest.fixture

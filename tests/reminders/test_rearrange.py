@@ -18,7 +18,7 @@ import time_machine
 from clinic.reminders.dispatcher import dispatch_until_empty
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.scheduling.models import Appointment, AppointmentStatus
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 UTC = dt.UTC
 START = "2026-12-21T10:00:00+01:00"           # Monday, Paris: twelve days after the suite's Wednesday

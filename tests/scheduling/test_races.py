@@ -22,7 +22,7 @@ from clinic.patients.models import Patient
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentChange, WorkingHours
 from clinic.sites.models import Organisation, Room, Site
 from tests.cleanup import purge
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 pytestmark = pytest.mark.postgres
 NOW = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)

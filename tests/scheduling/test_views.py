@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import time_machine
 
 from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus, IdempotencyKey
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 UTC = dt.UTC
 

@@ -22,7 +22,7 @@ from clinic.portal.models import PatientRequest
 from clinic.procedures.models import Checklist
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment, AppointmentStatus
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 MARKER = "Zorglubovitch"
 DAY = dt.date(2026, 6, 10)

@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.web import csrf_token
 
 HUGE_PAGE = "99999999999999999999"
 FAR_DATES = ["9999-12-31", "0001-01-01"]

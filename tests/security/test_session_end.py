@@ -9,7 +9,8 @@ import re
 
 from clinic.accounts.models import ApiToken
 from clinic.extensions import db as _db
-from tests.conftest import PASSWORD, FreshGClient, csrf_token
+from tests.factories import PASSWORD
+from tests.web import FreshGClient, csrf_token
 
 
 def _signed_in(client) -> bool:

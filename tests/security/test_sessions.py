@@ -12,7 +12,8 @@ from clinic import create_app
 from clinic.accounts.services import check_password_rules
 from clinic.errors import DomainError
 from clinic.extensions import limiter
-from tests.conftest import PASSWORD, FreshGClient, csrf_token
+from tests.factories import PASSWORD
+from tests.web import FreshGClient, csrf_token
 
 
 @pytest.fixture

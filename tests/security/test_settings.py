@@ -16,7 +16,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from clinic import create_app
 from clinic.config import KNOWN_KEYS, instance_secret_key
-from tests.conftest import FreshGClient
+from tests.web import FreshGClient
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = secrets.token_urlsafe(48)

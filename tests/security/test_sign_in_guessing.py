@@ -12,7 +12,8 @@ import pytest
 
 from clinic.accounts.services import check_password_rules, common_passwords, create_user
 from clinic.errors import DomainError
-from tests.conftest import PASSWORD, csrf_token
+from tests.factories import PASSWORD
+from tests.web import csrf_token
 
 ADDRESSES = ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
 

@@ -1,0 +1,33 @@
+"""Helpers for tests that drive the pages with the test client (not fixtures: any folder imports them)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+
+_CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client, path="/login") -> str:
+    """A CSRF token from any page (every page carries one in the language switch)."""
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class FreshGClient(FlaskClient):
+    """Each request starts with an empty `g`, as in production.
+
+    The test's app context (held open by the db fixture) is reused by requests, so without this
+    the CSRF token and the signed-in user cached in `g` would leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            store = g._get_current_object()
+            for name in list(vars(store)):
+                delattr(store, name)
+        return super().open(*args, **kwargs)
