@@ -99,3 +99,10 @@ def test_outbox_is_admin_only(client, login_as):
     """Front desk users may not read the outbox."""
     login_as("front_desk")
     assert client.get("/admin/mail-folder").status_code == 403
+
+
+def test_the_appointment_page_links_its_preparation_sheet(client, login_as, make_appointment, make_patient, paris):
+    appt = _appointment(make_appointment, make_patient(language="fr"), paris)
+    login_as("front_desk")
+    html = client.get(f"/appointments/{appt.id}").get_data(as_text=True)
+    assert f'href="/appointments/{appt.id}/preparation"' in html
