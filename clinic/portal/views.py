@@ -3,8 +3,10 @@ token), and the front desk's list of patients' open requests."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import quote_plus
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
@@ -16,11 +18,15 @@ from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.links.tokens import LinkExpired, LinkInvalid, read_token
 from clinic.patients.models import Patient
+from clinic.patients.phones import BadPhone, to_e164
 from clinic.portal import services
 from clinic.portal.forms import CancelRequestForm, OptOutForm, PainScoreForm
 from clinic.reminders.composers import locale_of
 
 bp = Blueprint("portal", __name__)
+# Where a patient's "Map" link searches the site's address: OpenStreetMap, which needs no account
+# and passes nothing about the patient.
+MAP_SEARCH = "https://www.openstreetmap.org/search?query="
 
 
 @bp.app_template_filter("portal_when")
@@ -34,6 +40,25 @@ def portal_when(value: str | None, site) -> str:
         return local_value(value, site.tz, str(get_locale()))
     except ValueError:
         return value or ""
+
+
+@bp.app_template_filter("tel_href")
+def tel_href(phone: str | None, site) -> str:
+    """A site's phone as a `tel:` address (E.164 when it parses with the site's country)."""
+    raw = (phone or "").strip()
+    if not raw:
+        return ""
+    try:
+        return "tel:" + to_e164(raw, getattr(site, "country", None))
+    except BadPhone:
+        digits = re.sub(r"[^\d+]", "", raw)
+        return f"tel:{digits}" if digits else ""
+
+
+@bp.app_template_filter("map_href")
+def map_href(site) -> str:
+    """A map search for the site's address (the patient's phone opens it in its map app)."""
+    return MAP_SEARCH + quote_plus(f"{site.address}") if getattr(site, "address", "") else ""
 
 
 def _link_error(status: int, claims=None):

@@ -68,6 +68,9 @@ def test_the_link_is_opaque_and_the_page_in_the_patients_language(client, db, bo
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'lang="fr"' in html and "Votre rendez-vous" in html
     assert "lundi 2 mars à 09:00" in html and "+33 1 00 00 00 00" in html
+    # the site's phone is one tap away, its address one tap from a map
+    assert '<a href="tel:+33100000000">+33 1 00 00 00 00</a>' in html
+    assert 'href="https://www.openstreetmap.org/search?query=' in html and ">Plan</a>" in html
     assert "apixaban" in html and "Rappel la veille" in html
     visible = re.sub(r"<[^>]+>", " ", html)  # what the patient reads, not the form values
     assert "day_before" not in visible and "planned" not in visible and "T09:00:00" not in visible
@@ -113,6 +116,7 @@ def test_after_the_cutoff_the_page_gives_the_phone_and_takes_a_request(client, d
     with time_machine.travel(at, tick=False):
         html = client.get(booked["path"]).get_data(as_text=True)
         assert "+33 1 00 00 00 00" in html and "cancel-reason" not in html
+        assert html.count('href="tel:+33100000000"') >= 2      # in the facts and in the sentence that says to call
         refused = _post(client, booked["path"] + "/cancel", "cancel", {"reason": "trop tard"})
         assert refused.status_code == 302
         assert db.session.get(Appointment, booked["id"]).status.value == "booked"
