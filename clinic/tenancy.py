@@ -77,6 +77,18 @@ class Owned(Protocol):
     def organisation_id(self) -> int: ...
 
 
+def in_scope[S: sa.Select](stmt: S, *models: Any, sites: Any = None, site_ids: set[int] | None = None) -> S:
+    """`stmt` kept inside the caller's organisations for each model it reads, and when `site_ids`
+    is given (None: every site) to the rows whose `sites` column names one of them."""
+    for model in models:
+        scope = scope_clause(model)
+        if scope is not None:
+            stmt = stmt.where(scope)
+    if sites is not None and site_ids is not None:
+        stmt = stmt.where(sites.in_(site_ids or {-1}))
+    return stmt
+
+
 def get_scoped[M: Owned](model: type[M], object_id: int | None, user: Any = None) -> M | None:
     """The row with that id if the caller's organisations hold it, else None."""
     if object_id is None:

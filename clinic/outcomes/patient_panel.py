@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from clinic.extensions import db
 from clinic.outcomes.models import PainScore
 from clinic.patients.models import Patient
-from clinic.patients.panels import Panel, in_scope
+from clinic.patients.panels import Panel
 from clinic.scheduling.models import Appointment
+from clinic.tenancy import in_scope
 
 SHOWN = 40
 

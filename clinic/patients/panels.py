@@ -9,13 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app
 from flask.sansio.app import App
 
 from clinic.access import can
 from clinic.patients.models import Patient
-from clinic.tenancy import scope_clause
 
 KEY = "clinic.patients.panels"
 
@@ -27,15 +25,6 @@ class Panel:
     permission: str                       # a permission of clinic.access: who sees the panel
     template: str                         # rendered with `panel` and `data` (what `load` returns)
     load: Callable[[Patient], dict[str, Any]]
-
-
-def in_scope[S: sa.Select](stmt: S, *models: Any) -> S:
-    """`stmt` kept inside the caller's organisations for each model it reads (a panel's query)."""
-    for model in models:
-        scope = scope_clause(model)
-        if scope is not None:
-            stmt = stmt.where(scope)
-    return stmt
 
 
 def add_panel(app: App, panel: Panel) -> None:

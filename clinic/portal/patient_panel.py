@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.patients.panels import Panel, in_scope
+from clinic.patients.panels import Panel
 from clinic.portal.models import PatientRequest
 from clinic.scheduling.models import Appointment
+from clinic.tenancy import in_scope
 
 SHOWN = 20
 

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.patients.panels import Panel, in_scope
+from clinic.patients.panels import Panel
 from clinic.reminders.models import Reminder, ReminderStatus
+from clinic.tenancy import in_scope
 
 SHOWN = 30
 SHOWN_STATUSES = (ReminderStatus.SENT, ReminderStatus.FAILED, ReminderStatus.RETRYING, ReminderStatus.PLANNED,

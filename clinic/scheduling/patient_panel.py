@@ -11,9 +11,10 @@ from flask_babel import get_locale
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.patients.panels import Panel, in_scope
+from clinic.patients.panels import Panel
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment
 from clinic.screening.preparation import fmt_local
+from clinic.tenancy import in_scope
 
 PAST_SHOWN = 20
 
