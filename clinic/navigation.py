@@ -50,39 +50,39 @@ def items_for(role: str) -> list[dict]:
     ]
 
 
-TODO_KEY = "clinic.navigation.todo"
+HOME_TASKS = "clinic.navigation.home_tasks"
 
 
 @dataclass(frozen=True)
-class Todo:
-    """A line of the home page's to-do list: what needs doing, how many, and where to do it. Each
-    package adds its own in its init_app; the counts are of the reader's sites (None: every site)."""
+class HomeTask:
+    """A line of the home page's list of work: what needs doing, how many, and where to do it. Each
+    package adds its own in its init_app; `measure` counts at the reader's sites (None: every site)
+    and may add a breakdown ("2 booked · 1 checked in")."""
 
     name: str
     label: object
     permission: str                                  # who sees the line
-    count: Callable[[set[int] | None], int]
+    measure: Callable[[set[int] | None], tuple[int, str]]
     endpoint: str | None = None                      # where it is done, for those who may open it
     link_permission: str | None = None               # default: `permission`
-    detail: Callable[[set[int] | None], str] | None = None
     order: int = 50
 
 
-def add_todo(app: Flask, todo: Todo) -> None:
-    app.extensions.setdefault(TODO_KEY, {})[todo.name] = todo
+def add_home_task(app: Flask, task: HomeTask) -> None:
+    app.extensions.setdefault(HOME_TASKS, {})[task.name] = task
 
 
-def todo_lines() -> list[dict]:
-    """The reader's to-do lines, in order, each with its count (zero included: nothing to do is news)."""
+def home_tasks() -> list[dict]:
+    """The reader's lines, in order, each with its count (zero included: nothing to do is news)."""
     sites = visible_site_ids()
     lines = []
-    for todo in sorted(current_app.extensions.get(TODO_KEY, {}).values(), key=lambda t: (t.order, t.name)):
-        if not can(todo.permission):
+    for task in sorted(current_app.extensions.get(HOME_TASKS, {}).values(), key=lambda t: (t.order, t.name)):
+        if not can(task.permission):
             continue
-        link = todo.endpoint is not None and can(todo.link_permission or todo.permission)
-        lines.append({"name": todo.name, "label": todo.label, "count": todo.count(sites),
-                      "url": url_for(todo.endpoint) if link and todo.endpoint else None,
-                      "detail": todo.detail(sites) if todo.detail else ""})
+        count, detail = task.measure(sites)
+        link = task.endpoint is not None and can(task.link_permission or task.permission)
+        lines.append({"name": task.name, "label": task.label, "count": count, "detail": detail,
+                      "url": url_for(task.endpoint) if link and task.endpoint else None})
     return lines
 
 
@@ -93,4 +93,4 @@ def register(app: Flask) -> None:
             return items_for(current_user.role) if current_user.is_authenticated else []
 
         return {"nav_items": nav_items, "role_label": lambda r: ROLE_LABELS.get(r, r), "menu_inline": MENU_INLINE,
-                "todo_lines": todo_lines}
+                "home_tasks": home_tasks}

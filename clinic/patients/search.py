@@ -92,10 +92,9 @@ def _like(text: str) -> str:
     return text.replace("\\", "").replace("%", "").replace("_", "")
 
 
-def similar_names(a: Patient | tuple[str, str], b: Patient) -> bool:
+def similar_names(first: str, last: str, b: Patient) -> bool:
     """The same person by name, as a desk would judge: the same folded names (either order), or names
     this alike letter by letter ("Helene Dupont" and "Hélène Dupond")."""
-    first, last = (a.first_name, a.last_name) if isinstance(a, Patient) else a
     mine, theirs = fold(f"{first} {last}"), fold(f"{b.first_name} {b.last_name}")
     if mine == theirs or fold(f"{last} {first}") == theirs:
         return True

@@ -172,7 +172,7 @@ def possible_duplicates(data: PatientInput, site: Site) -> list[Patient]:
         stmt = stmt.where(scope)
     found = [p for p in db.session.scalars(stmt)
              if p.email == email or (phone and p.phone == phone)
-             or (p.birth_date == data.birth_date and similar_names((data.first_name, data.last_name), p))]
+             or (p.birth_date == data.birth_date and similar_names(data.first_name, data.last_name, p))]
     if found:
         record_shown("patient.duplicate_check", [(p.id, None) for p in found], {"found": len(found)})
     return found

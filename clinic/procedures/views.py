@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from clinic.access import ensure_site, requires
-from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
@@ -36,11 +35,7 @@ bp = Blueprint("procedures", __name__, url_prefix="/procedures")
 
 @bp.context_processor
 def helpers() -> dict:
-    def procedure_label(code: str, language: str | None = None) -> str:
-        proc = get_procedure(code)
-        return proc.label(language or _language()) if proc else code
-
-    return {"procedure_label": procedure_label, "discharge_time": discharge_time, "utc_iso": utc_iso}
+    return {"discharge_time": discharge_time, "utc_iso": utc_iso}
 
 
 def discharge_time(instant: dt.datetime | None, tz) -> str:

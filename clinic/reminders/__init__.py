@@ -11,11 +11,11 @@ def init_app(app: Flask) -> None:
     from clinic.cli import add_commands
     from clinic.mail.composers import register_composer
     from clinic.patients.panels import add_panel
-    from clinic.reminders import cli, composers, patient_panel, planner, todo, views
+    from clinic.reminders import cli, composers, home_tasks, patient_panel, planner, views
 
     planner.connect()
     add_panel(app, patient_panel.PANEL)
-    navigation.add_todo(app, todo.TODO)
+    navigation.add_home_task(app, home_tasks.TASK)
     register_composer(composers.compose_reminder, *composers.SCHEDULE_KINDS)
     app.register_blueprint(views.bp)
     add_commands(cli.send_due, cli.scheduler)

@@ -17,7 +17,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from clinic.extensions import db
-from tests.e2e.conftest import DEMO
+from tests.e2e.conftest import sign_in_demo
 from tests.e2e.procedure_cases import STAFF, make_case, site, walk
 
 pytestmark = pytest.mark.browser
@@ -57,13 +57,7 @@ def test_the_discharge_clock_counts_down_without_a_reload(browser, live_server, 
         try:
             # The tablet's clock is three days and 2 h 17 min ahead of the server's.
             context.clock.install(time=now + dt.timedelta(days=3, hours=2, minutes=17))
-            page = context.new_page()
-            email, password = DEMO[STAFF[language][1]]
-            page.goto(f"{live_server}/login")
-            page.get_by_label("E-mail").fill(email)
-            page.get_by_label("Password").fill(password)
-            page.locator("form button[type=submit]").last.click()
-            page.wait_for_url(f"{live_server}/")
+            page = sign_in_demo(context.new_page(), live_server, STAFF[language][1])
 
             page.goto(f"{live_server}/procedures/cases/{appointment_id}")
             clock = page.locator("#discharge-clock")

@@ -15,7 +15,7 @@ import pytest
 
 from clinic.extensions import db
 from clinic.scheduling.models import AppointmentStatus
-from tests.e2e.conftest import DEMO
+from tests.e2e.conftest import sign_in_demo
 from tests.e2e.procedure_cases import STAFF, make_case, site, walk
 
 pytestmark = pytest.mark.browser
@@ -70,14 +70,7 @@ def signed_in(browser, live_server):
     def do(who: str):
         context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
         contexts.append(context)
-        page = context.new_page()
-        email, password = DEMO[who]
-        page.goto(f"{live_server}/login")
-        page.get_by_label("E-mail").fill(email)
-        page.get_by_label("Password").fill(password)
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_url(f"{live_server}/")
-        return page
+        return sign_in_demo(context.new_page(), live_server, who)
 
     yield do
     for context in contexts:

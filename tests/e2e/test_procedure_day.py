@@ -19,7 +19,7 @@ from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.sites.models import Site
 from clinic.timeutil import local_to_utc
 from tests import factories
-from tests.e2e.conftest import DEMO
+from tests.e2e.conftest import DEMO, sign_in_demo
 
 pytestmark = pytest.mark.browser
 
@@ -66,14 +66,7 @@ def open_as(browser, live_server):
 
 
 def _sign_in(context, live_server, who: str):
-    page = context.new_page()
-    email, password = DEMO[who]
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{live_server}/")
-    return page
+    return sign_in_demo(context.new_page(), live_server, who)
 
 
 def record(page, code: str, value) -> None:

@@ -6,19 +6,19 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from clinic.extensions import db
-from clinic.navigation import Todo
+from clinic.navigation import HomeTask
 from clinic.portal.models import PatientRequest
 from clinic.scheduling.models import Appointment
 from clinic.tenancy import in_scope
 
 
-def _open_requests(site_ids: set[int] | None) -> int:
+def _open_requests(site_ids: set[int] | None) -> tuple[int, str]:
     stmt = (sa.select(sa.func.count()).select_from(PatientRequest)
             .outerjoin(Appointment, Appointment.id == PatientRequest.appointment_id)
             .where(PatientRequest.handled_at.is_(None)))
     stmt = in_scope(stmt, PatientRequest, sites=Appointment.site_id, site_ids=site_ids)
-    return int(db.session.scalar(stmt) or 0)
+    return int(db.session.scalar(stmt) or 0), ""
 
 
-TODO = Todo(name="requests", label=_l("Patient requests to handle"), permission="handle_requests",
-            count=_open_requests, endpoint="portal.requests", order=30)
+TASK = HomeTask(name="requests", label=_l("Patient requests to handle"), permission="handle_requests",
+                measure=_open_requests, endpoint="portal.requests", order=30)

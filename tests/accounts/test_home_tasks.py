@@ -17,7 +17,7 @@ from clinic.timeutil import local_date
 
 
 def _line(html: str, name: str) -> tuple[int, str]:
-    found = re.search(rf'<li class="todo-{name}[^"]*"><strong class="count">(\d+)</strong>(.*?)</li>', html, re.S)
+    found = re.search(rf'<li class="task-{name}[^"]*"><strong class="count">(\d+)</strong>(.*?)</li>', html, re.S)
     assert found, f"no {name} line"
     return int(found.group(1)), found.group(2)
 
@@ -62,7 +62,7 @@ def test_a_nurse_sees_today_but_not_the_desks_lines(client, login_as, work):
     login_as("nurse")
     html = client.get("/").get_data(as_text=True)
     assert _line(html, "today")[0] == 4
-    assert "todo-requests" not in html and "todo-to_reschedule" not in html
+    assert "task-requests" not in html and "task-to_reschedule" not in html
 
 
 def test_the_lines_in_french_and_with_nothing_to_do(client, login, make_user, paris):

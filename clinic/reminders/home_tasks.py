@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from clinic.db import utcnow
 from clinic.extensions import db
-from clinic.navigation import Todo
+from clinic.navigation import HomeTask
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.tenancy import in_scope
 
@@ -17,12 +17,12 @@ from clinic.tenancy import in_scope
 RECENT = dt.timedelta(days=14)
 
 
-def _failed(site_ids: set[int] | None) -> int:
+def _failed(site_ids: set[int] | None) -> tuple[int, str]:
     stmt = sa.select(sa.func.count()).select_from(Reminder).where(
         Reminder.status == ReminderStatus.FAILED, Reminder.send_at >= utcnow() - RECENT)
-    return int(db.session.scalar(in_scope(stmt, Reminder, sites=Reminder.site_id, site_ids=site_ids)) or 0)
+    return int(db.session.scalar(in_scope(stmt, Reminder, sites=Reminder.site_id, site_ids=site_ids)) or 0), ""
 
 
-TODO = Todo(name="failed_deliveries", label=_l("Messages not delivered in the last two weeks"),
-            permission="view_schedule", link_permission="manage_reminders", count=_failed,
-            endpoint="reminders.outbox", order=40)
+TASK = HomeTask(name="failed_deliveries", label=_l("Messages not delivered in the last two weeks"),
+                permission="view_schedule", link_permission="manage_reminders", measure=_failed,
+                endpoint="reminders.outbox", order=40)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from clinic.db import utcnow
 from clinic.extensions import db
-from clinic.navigation import Todo
+from clinic.navigation import HomeTask
 from clinic.scheduling.forms import STATUS_LABELS
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from clinic.sites.models import Site
@@ -41,25 +41,21 @@ def _sites(site_ids: set[int] | None) -> sa.Select:
     return stmt if site_ids is None else stmt.where(Site.id.in_(site_ids or {-1}))
 
 
-def _today_count(site_ids: set[int] | None) -> int:
-    return sum(today_by_status(site_ids).values())
-
-
-def _today_detail(site_ids: set[int] | None) -> str:
+def _today(site_ids: set[int] | None) -> tuple[int, str]:
     counts = today_by_status(site_ids)
-    return " · ".join(f"{counts.get(status, 0)} {str(STATUS_LABELS[status.value]).lower()}"
-                      for status in TODAY_STATUSES)
+    return sum(counts.values()), " · ".join(f"{counts.get(status, 0)} {str(STATUS_LABELS[status.value]).lower()}"
+                                            for status in TODAY_STATUSES)
 
 
-def _to_reschedule(site_ids: set[int] | None) -> int:
+def _to_reschedule(site_ids: set[int] | None) -> tuple[int, str]:
     stmt = _scoped(sa.select(sa.func.count()).select_from(Appointment).where(
         Appointment.status.in_(ACTIVE_STATUSES), Appointment.needs_reschedule.is_(True)), site_ids)
-    return int(db.session.scalar(stmt) or 0)
+    return int(db.session.scalar(stmt) or 0), ""
 
 
-TODOS = (
-    Todo(name="today", label=_l("Appointments today at your sites"), permission="view_schedule",
-         count=_today_count, detail=_today_detail, endpoint="scheduling.day", order=10),
-    Todo(name="to_reschedule", label=_l("Appointments to reschedule"), permission="rearrange",
-         count=_to_reschedule, endpoint="admin.to_reschedule", order=20),
+TASKS = (
+    HomeTask(name="today", label=_l("Appointments today at your sites"), permission="view_schedule",
+             measure=_today, endpoint="scheduling.day", order=10),
+    HomeTask(name="to_reschedule", label=_l("Appointments to reschedule"), permission="rearrange",
+             measure=_to_reschedule, endpoint="admin.to_reschedule", order=20),
 )
