@@ -55,6 +55,9 @@ class Config:
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
     SMTP_SSL = _bool("SMTP_SSL", False)  # implicit TLS (port 465)
     SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 20)
+    # Whether the relay delivers to addresses with accented characters (SMTPUTF8): "auto" asks it,
+    # "yes" or "no" say so (clinic/mail/international.py).
+    MAIL_SMTPUTF8 = (os.environ.get("MAIL_SMTPUTF8") or "auto").strip().lower()
     MAIL_FROM = os.environ.get("MAIL_FROM", "Clinic <no-reply@clinic.example>")
     OUTBOX_DIR = os.environ.get("OUTBOX_DIR", str(INSTANCE / "outbox"))
     # Text messages: "outbox" (JSON files in SMS_DIR) or "http" (a gateway at SMS_HTTP_URL, see README).

@@ -31,6 +31,7 @@ class Recorder:
 
     def __init__(self, delay: float = 0.0):
         self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[list[str], list[str]]] = []  # (recipients, MAIL FROM options) of each
         self.peers: list = []       # the connection of each MAIL command
         self.delay = delay
         self.refuse: set[str] = set()
@@ -64,6 +65,7 @@ class Recorder:
         msg = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(msg)
+            self.envelopes.append((list(envelope.rcpt_tos), list(envelope.mail_options)))
         if number in self.close_after:
             asyncio.get_running_loop().call_soon(server.transport.close)  # after the 250 reply
         return "250 Message accepted for delivery"
@@ -93,10 +95,12 @@ class Collector:
 
 
 class SMTPServer:
-    def __init__(self, port: int | None = None, delay: float = 0.0):
+    """The server; `smtputf8` says whether its EHLO offers SMTPUTF8 (internationalised addresses)."""
+
+    def __init__(self, port: int | None = None, delay: float = 0.0, smtputf8: bool = False):
         self.port = port or free_port()
         self.recorder = Recorder(delay)
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=smtputf8)
 
     def start(self) -> SMTPServer:
         self.controller.start()
@@ -108,6 +112,21 @@ class SMTPServer:
     @property
     def messages(self) -> list[EmailMessage]:
         return self.recorder.messages
+
+
+@contextmanager
+def relay(app, smtputf8: bool) -> Iterator[SMTPServer]:
+    """A running server offering SMTPUTF8 or not, the app's relay while inside (asked afresh)."""
+    from clinic.mail import international
+
+    server = SMTPServer(smtputf8=smtputf8).start()
+    international.forget()
+    try:
+        with sending_to(app, server.port):
+            yield server
+    finally:
+        server.stop()
+        international.forget()
 
 
 @contextmanager

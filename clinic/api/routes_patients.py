@@ -13,6 +13,7 @@ from clinic.api.serializers import patient_json
 from clinic.api.views import bp
 from clinic.errors import DomainError, ValidationFailed, error_body
 from clinic.patients import services
+from clinic.patients.emails import email_problem
 from clinic.patients.models import SEXES
 from clinic.patients.phones import registering_site
 
@@ -30,6 +31,9 @@ def _patient_input(body: Body) -> services.PatientInput:
         "conditions": tuple(body.string_list("conditions")),
         "allergies": tuple(body.string_list("allergies")),
     }
+    problem = email_problem(data["email"]) if data["email"] is not None else None
+    if problem is not None:
+        body.errors["email"] = problem.reason
     location = body.string("location", required=False, max_length=40)
     site = registering_site(current_actor(), location)
     if location and site is None:

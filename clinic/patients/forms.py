@@ -15,9 +15,10 @@ from wtforms import (
     StringField,
 )
 from wtforms import Form as PlainForm
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from clinic.patients.emails import email_problem
 from clinic.patients.models import ALLERGIES, CONDITIONS
 from clinic.patients.phones import BadPhone, to_e164
 from clinic.patients.services import DRUG_PATTERN
@@ -98,7 +99,7 @@ class PatientForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
     birth_date = DateField(_l("Birth date"), validators=[DataRequired(), plausible_day])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=40)],
                         description=_l("As dialled locally, or with the country code (+33, +1)."))
     sms_opt_in = BooleanField(_l("Send the day-before and medicine reminders by text message too"))
@@ -122,6 +123,11 @@ class PatientForm(FlaskForm):
             except BadPhone:
                 raise ValidationError(_l("Not a valid phone number: type it as dialled locally, or with its "
                                          "country code (e.g. +33 6 12 34 56 78, +1 612 555 0142).")) from None
+
+    def validate_email(self, field) -> None:
+        problem = email_problem(field.data or "")
+        if problem is not None:
+            raise ValidationError(problem.message())
 
     def validate_sms_opt_in(self, field) -> None:
         if field.data and not (self.phone.data or "").strip():

@@ -13,6 +13,7 @@ from clinic.db import utcnow
 from clinic.errors import Conflict, ValidationFailed
 from clinic.extensions import db
 from clinic.names import name_problem
+from clinic.patients.emails import BadEmail, normalize_email
 from clinic.patients.models import ALLERGIES, CONDITIONS, SEXES, Patient, PatientMedication
 from clinic.patients.phones import BadPhone, to_e164
 from clinic.patients.search import query_kind, search_filter, similar_names
@@ -21,7 +22,6 @@ from clinic.tenancy import get_scoped, scope_clause
 
 # A medicine as people write it: a brand or a generic name, accents, dosage ("Kardégic 75 mg").
 DRUG_PATTERN = re.compile(r"^[^\W\d_][\w .,/+()'%-]{1,59}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PER_PAGE = 20
 
 
@@ -57,8 +57,10 @@ def check_rules(data: PatientInput, today: dt.date | None = None) -> None:
         errors["sex"] = f"Sex must be one of: {', '.join(SEXES)}."
     if data.language not in ("fr", "en"):
         errors["language"] = "Language must be 'fr' or 'en'."
-    if not EMAIL_PATTERN.match(data.email):
-        errors["email"] = "Not a valid e-mail address."
+    try:
+        normalize_email(data.email)
+    except BadEmail as err:
+        errors["email"] = err.reason
     phone = _phone(data, errors)
     if data.sms_opt_in and not phone and "phone" not in errors:
         errors["sms_opt_in"] = "Text messages need a phone number."
@@ -117,7 +119,7 @@ def _apply(patient: Patient, data: PatientInput) -> None:
     patient.first_name = data.first_name.strip()
     patient.last_name = data.last_name.strip()
     patient.birth_date = data.birth_date
-    patient.email = data.email.strip().lower()
+    patient.email = normalize_email(data.email)  # checked by check_rules
     patient.phone = _phone(data, {})
     patient.sms_opt_in = bool(data.sms_opt_in and patient.phone)
     patient.language = data.language
@@ -157,10 +159,18 @@ class PossibleDuplicate(Conflict):
                          {"patients": [p.id for p in patients]})
 
 
+def _comparable_email(value: str) -> str:
+    """The address as stored, to compare with the records (as typed, folded, when it is refused)."""
+    try:
+        return normalize_email(value)
+    except BadEmail:
+        return value.strip().lower()
+
+
 def possible_duplicates(data: PatientInput, site: Site) -> list[Patient]:
     """The organisation's patients that are likely the same person: the same birth date and a similar
     name, or the same e-mail, or the same phone. Their ids are shown, so the check is audited."""
-    email, phone = data.email.strip().lower(), _phone(data, {})
+    email, phone = _comparable_email(data.email), _phone(data, {})
     alike = [Patient.birth_date == data.birth_date, Patient.email == email]
     if phone:
         alike.append(Patient.phone == phone)
