@@ -1,8 +1,8 @@
 """Which function writes the message of each outbox row kind.
 
-A composer takes a Reminder row and returns an EmailMessage (To, Subject, bodies, attachments);
-the dispatcher adds From and Message-ID and hands it to the transport. Subjects name no procedure,
-drug, condition or body part.
+A composer takes a Reminder row and returns an EmailMessage (To, Subject, Content-Language, bodies,
+attachments); the dispatcher adds the Message-ID and hands it to the transport, which adds From and
+Date. Subjects name no procedure, drug, condition or body part.
 """
 
 from __future__ import annotations
@@ -81,7 +81,11 @@ def register_composer(fn: Callable[..., EmailMessage], *kinds: str) -> None:
 
 
 def compose(reminder) -> EmailMessage:
+    """The row's message; its composer must say its language (Content-Language, fr or en) at the top."""
     fn = COMPOSERS.get(reminder.kind)
     if fn is None:
         raise LookupError(f"no composer for message kind {reminder.kind!r}")
-    return fn(reminder)
+    msg = fn(reminder)
+    if msg.get("Content-Language") not in ("fr", "en"):
+        raise LookupError(f"the composer of {reminder.kind!r} did not say the message's language (Content-Language)")
+    return msg

@@ -13,6 +13,11 @@ One session, many messages: the connection is opened at the first message and ke
 - When a connection cannot be opened, that message and every later one of the session fail at once
   with the same error, so a relay that is down costs one connection timeout per session, not one
   per message.
+- A message to an internationalised address (accented letters before or after the @) is sent with
+  SMTPUTF8 when the relay offers it, and refused for good with a sentence that says so when it does
+  not (clinic/mail/international.py keeps such addresses from being registered then).
+
+Every message leaves with a Date header (the moment it is handed over) besides its Message-ID and From.
 """
 
 from __future__ import annotations
@@ -22,10 +27,19 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.policy import EmailPolicy
+from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
+from typing import cast
 
 from flask import current_app
+
+from clinic.db import utcnow
+
+NO_SMTPUTF8 = ("The address has accented characters and the clinic's mail server does not offer SMTPUTF8, "
+               "which delivering to it needs: ask the patient for another address.")
+UNWRITABLE = ("The message could not be written for the mail server: an address or header holds characters "
+              "it cannot carry ({reason}).")
 
 
 class TransportError(Exception):
@@ -37,12 +51,21 @@ class Refused(TransportError):
 
 
 def _ensure_ids(msg: EmailMessage) -> str:
+    """Message-ID, From and Date, unless the composer set them; returns the Message-ID."""
+    if not msg.get("Date"):
+        msg["Date"] = format_datetime(utcnow())
     if not msg.get("Message-ID"):
         domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip(">") or "clinic.local"
         msg["Message-ID"] = make_msgid(domain=domain)
     if not msg.get("From"):
         msg["From"] = current_app.config["MAIL_FROM"]
     return msg["Message-ID"]
+
+
+def international(msg: EmailMessage) -> bool:
+    """Whether an address of the message (sender or recipient) needs SMTPUTF8."""
+    fields = [str(v) for name in ("From", "Sender", "To", "Cc", "Bcc") for v in (msg.get_all(name) or ())]
+    return any(not address.isascii() for _name, address in getaddresses(fields))
 
 
 def _error(err: BaseException) -> TransportError:
@@ -74,6 +97,19 @@ def _not_handed_over(err: BaseException, smtp: _SMTP) -> bool:
     return isinstance(err, (smtplib.SMTPServerDisconnected, OSError))
 
 
+def _hand_over(smtp: _SMTP, msg: EmailMessage) -> None:
+    """send_message, with SMTPUTF8 for an internationalised address (refused when the relay lacks it)."""
+    if not international(msg):
+        smtp.send_message(msg)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("smtputf8"):
+        raise Refused(NO_SMTPUTF8)
+    # send_message sees the address itself: it adds SMTPUTF8 and BODY=8BITMIME to MAIL FROM (given
+    # here too, it would be sent twice) and writes the headers in UTF-8.
+    smtp.send_message(msg)
+
+
 class SMTPSession:
     """Messages sent one after another over one SMTP connection (see the module's notes)."""
 
@@ -83,7 +119,8 @@ class SMTPSession:
         self.down: TransportError | None = None
         self.carried = 0  # messages sent on the current connection
 
-    def _open(self) -> _SMTP:
+    def open(self) -> _SMTP:
+        """A new connection to the relay: TLS and login done as configured."""
         config = self.config
         if config.get("SMTP_SSL"):
             smtp: _SMTP = _SMTPSSL(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"],
@@ -106,7 +143,7 @@ class SMTPSession:
             raise self.down
         if self.smtp is None:
             try:
-                self.smtp = self._open()
+                self.smtp = self.open()
             except (OSError, smtplib.SMTPException) as err:
                 self.down = _error(err)
                 raise self.down from err
@@ -123,7 +160,10 @@ class SMTPSession:
             smtp = self._connection()
             smtp.in_data = False
             try:
-                smtp.send_message(msg)
+                _hand_over(smtp, msg)
+            except UnicodeError as err:  # the message alone fails, for good; the connection may be
+                self._drop()             # half-way through its envelope: not used again
+                raise Refused(UNWRITABLE.format(reason=err)) from err
             except (OSError, smtplib.SMTPException) as err:
                 reused = self.carried > 0
                 refused = isinstance(err, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused))
@@ -183,6 +223,8 @@ def _write_outbox(msg: EmailMessage, message_id: str) -> str:
     safe = "".join(c for c in message_id if c.isalnum() or c in "-._")[:120]
     target = outbox_dir() / f"{safe}.eml"
     tmp = target.with_suffix(".tmp")
-    tmp.write_bytes(bytes(msg))
+    # An internationalised address is written as it is (UTF-8), as SMTPUTF8 carries it.
+    tmp.write_bytes(msg.as_bytes(policy=cast(EmailPolicy, msg.policy).clone(utf8=True)) if international(msg)
+                    else bytes(msg))
     tmp.replace(target)  # atomic: a listing never shows half a message
     return message_id

@@ -135,7 +135,7 @@ def compose_reminder(reminder) -> EmailMessage:
     msg = new_message()
     msg["To"] = reminder.patient.email
     msg["Subject"] = subject_for(reminder)
-    msg["Content-Language"] = lang
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    msg["Content-Language"] = lang  # last: set_content clears the Content-* headers
     return msg
