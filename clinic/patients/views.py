@@ -13,6 +13,7 @@ from clinic.catalog.medicines import patient_medicines, pick_list
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
 from clinic.patients import services
+from clinic.patients.badges import badges_for
 from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm, medication_entries, offer_empty_row
 from clinic.patients.panels import panels_for
 from clinic.patients.phones import registering_site
@@ -62,7 +63,8 @@ def index():
     page = page_arg()
     patients, total = services.search_patients(q, page, locale=str(get_locale()))
     pages = max(1, -(-total // services.PER_PAGE))
-    return render_template("patients/index.html", patients=patients, total=total, q=q, page=page, pages=pages)
+    return render_template("patients/index.html", patients=patients, total=total, q=q, page=page, pages=pages,
+                           badges=badges_for([p.id for p in patients]))
 
 
 def _registration_sites() -> list[Site]:
@@ -112,6 +114,7 @@ def show(patient_id: int):
     return render_template(
         "patients/show.html", patient=patient, condition_labels=CONDITION_LABELS, allergy_labels=ALLERGY_LABELS,
         unrecognised=set(patient_medicines(patient)[1]), panels=panels_for(patient),
+        badges=badges_for([patient.id]).get(patient.id, []),
     )
 
 
