@@ -47,7 +47,9 @@ SCHEMAS = {
             "first_name": NAME_INPUT,
             "last_name": NAME_INPUT,
             "birth_date": {"type": "string", "format": "date"},
-            "email": {"type": "string", "format": "email", "maxLength": 254},
+            "email": {"type": "string", "format": "email", "maxLength": 254,
+                      "description": "checked as email-validator does (syntax, no DNS) and stored normalized (lower "
+                                     "case); one with accented characters only when the mail relay offers SMTPUTF8"},
             "phone": {"type": "string", "maxLength": 40,
                       "description": "as dialled locally at the registering site, or with its country code; stored in E.164"},
             "sms_opt_in": {"type": "boolean", "default": False,
