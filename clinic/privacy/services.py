@@ -118,15 +118,9 @@ def erase_patient(patient: Patient, confirmation: str) -> int:
         raise ValidationFailed({"confirmation": "mismatch"}, "The last name typed does not match.")
     if patient.pseudonymised_at is not None:
         raise ValidationFailed({"confirmation": "already_erased"}, "This patient's data was already erased.")
-    patient.first_name = ERASED_NAME
-    patient.last_name = ERASED_NAME
-    patient.email = f"erased-{patient.id}@invalid"
-    patient.phone = ""
-    patient.sms_opt_in = False
-    patient.birth_date = dt.date(patient.birth_date.year, 1, 1)
+    patient.clear_identity(ERASED_NAME, f"erased-{patient.id}@invalid", utcnow())
     for medication in patient.medications:
         medication.indication = None
-    patient.pseudonymised_at = utcnow()
     reminders = _all(sa.select(Reminder).where(Reminder.patient_id == patient.id,
                                                Reminder.status.in_(PENDING_STATUSES)))
     for reminder in reminders:
