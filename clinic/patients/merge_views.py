@@ -5,7 +5,7 @@ one kept; the page offers to keep the other instead."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,9 +18,8 @@ from clinic.patients import merge, services
 from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS
 from clinic.patients.models import Patient
 from clinic.patients.search import search_filter
+from clinic.patients.views import bp
 from clinic.tenancy import get_scoped
-
-bp = Blueprint("patient_merge", __name__, url_prefix="/patients")
 
 CANDIDATES = 20
 FIELD_LABELS = {
@@ -63,7 +62,7 @@ def _candidates(kept: Patient, q: str) -> list[Patient]:
 
 @bp.route("/<int:patient_id>/merge")
 @requires("merge_patients")
-def pick(patient_id: int):
+def merge_pick(patient_id: int):
     kept = _kept(patient_id)
     q = request.args.get("q", "")[:200]
     return render_template("patients/merge_pick.html", patient=kept, q=q, candidates=_candidates(kept, q))
@@ -89,12 +88,12 @@ def _duplicate_id() -> int | None:
 
 @bp.route("/<int:patient_id>/merge/confirm", methods=["GET", "POST"])
 @requires("merge_patients")
-def confirm(patient_id: int):
+def merge_confirm(patient_id: int):
     kept = _kept(patient_id)
     duplicate_id = _duplicate_id()
     if duplicate_id is None:
         flash(_("Choose the record to merge into this one."), "error")
-        return redirect(url_for("patient_merge.pick", patient_id=kept.id))
+        return redirect(url_for("patients.merge_pick", patient_id=kept.id))
     duplicate = get_scoped(Patient, duplicate_id) or abort(404)
     record("patient.read_for_merge", "patient", duplicate.id, duplicate.id, {"kept": kept.id})
     form = ConfirmForm()
@@ -111,8 +110,10 @@ def confirm(patient_id: int):
             abort(404)
         # Nothing was written (the checks come first): the reads stay on record, with the refusal.
         record("patient.merge_refused", "patient", duplicate_id, kept.id, {"merged": duplicate_id, "code": err.code})
+        # The page that explains a refusal is a page (200); a refused merge answers its status.
         return render_template("patients/merge_confirm.html", patient=kept, duplicate=duplicate, preview=None,
-                               refusal=_refusal_message(err), overlaps=err.overlaps, **_labels()), err.status
+                               refusal=_refusal_message(err), overlaps=err.overlaps, **_labels()), \
+            err.status if request.method == "POST" else 200
     if request.method == "POST":
         flash(_("The form expired: confirm again."), "error")
     return render_template("patients/merge_confirm.html", patient=kept, duplicate=duplicate, preview=preview,

@@ -130,21 +130,27 @@ def test_another_organisations_admin_gets_404_on_every_route(client, db, minneso
 
 
 def test_refusals_are_said(client, db, paris, org_admin, records, make_appointment):
-    """Itself: 422; overlapping active appointments: 409 naming both; erased: 409. No merge button."""
+    """Itself, overlapping active appointments (both named), an erased record: said, with no merge button;
+    a merge sent anyway is refused (409)."""
     kept, duplicate, coming = records
     org_admin(paris)
-    response = client.get(_confirm_url(kept, kept))
-    assert response.status_code == 422 and "cannot be merged with itself" in response.get_data(as_text=True)
+    response = client.get(_confirm_url(kept, kept))        # a page that explains: 200, without the button
+    assert response.status_code == 200 and "cannot be merged with itself" in response.get_data(as_text=True)
     clash = make_appointment(patient=kept, day=DAY, time=dt.time(14, 15))
     db.session.commit()
     response = client.get(_confirm_url(kept, duplicate))
     html = response.get_data(as_text=True)
-    assert response.status_code == 409 and "overlapping times" in html
+    assert response.status_code == 200 and "overlapping times" in html
     assert f"/appointments/{clash.id}" in html and f"/appointments/{coming.id}" in html
     assert "Merge the records" not in html
+    response = client.post(f"/patients/{kept.id}/merge/confirm",
+                           data={"csrf_token": csrf_token(client), "duplicate": duplicate.id})
+    assert response.status_code == 409 and "overlapping times" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "patient.merged")) == 0
     erased = factories.patient(site=paris, pseudonymised_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     response = client.get(_confirm_url(kept, erased))
-    assert response.status_code == 409 and "was erased" in response.get_data(as_text=True)
+    assert "was erased" in response.get_data(as_text=True) and "Merge the records" not in response.get_data(as_text=True)
 
 
 def test_confirmation_without_a_duplicate_goes_back_to_the_pick(client, paris, org_admin, records):
