@@ -50,6 +50,8 @@ class MergeGuard:
     overlaps: Callable[[int, int], list[tuple[Any, Any]]]
     # How many medicine holds the patient's active appointments carry.
     holds: Callable[[int], int]
+    # Hold both patients' schedules until the transaction ends, so no booking slips in meanwhile.
+    lock: Callable[[int, int], None]
 
 
 def install(app: App, guard: MergeGuard) -> None:
@@ -214,6 +216,8 @@ def merge_patients(kept: Patient, duplicate: Patient, from_duplicate: Iterable[s
     """Merge `duplicate` into `kept`: the chosen fields (CHOSEN_FIELDS named in `from_duplicate`) take
     the duplicate's value, conditions and allergies are united, every reference moves, the duplicate
     becomes a tombstone, and the log says so on both records. Returns what the audit row holds."""
+    if kept.id != duplicate.id and kept.organisation_id == duplicate.organisation_id:
+        _guard().lock(kept.id, duplicate.id)   # then every check is made again, inside the lock
     check(kept, duplicate)
     holds = _guard().holds(duplicate.id)
     taken = _take(kept, duplicate, from_duplicate)

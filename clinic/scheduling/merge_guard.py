@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 
 from clinic.extensions import db
 from clinic.patients.merge import MergeGuard
+from clinic.scheduling.locks import lock_patients
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment
 
 
@@ -29,4 +30,9 @@ def holds(patient_id: int) -> int:
     return sum(len(h or ()) for h in rows)
 
 
-GUARD = MergeGuard(overlaps=overlaps, holds=holds)
+def lock(kept_id: int, duplicate_id: int) -> None:
+    """Bookings of either patient wait until the merge commits (then book for the kept record)."""
+    lock_patients([kept_id, duplicate_id])
+
+
+GUARD = MergeGuard(overlaps=overlaps, holds=holds, lock=lock)

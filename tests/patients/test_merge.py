@@ -182,8 +182,12 @@ def test_no_merge_without_the_schedule_guard(app, db, paris):
 
 @pytest.mark.postgres
 def test_on_postgresql_the_moved_appointments_keep_the_patient_constraint(db, pair):
-    """The re-pointed appointments pass PostgreSQL's patient exclusion constraint (migration 0010)."""
+    """The re-pointed appointments pass PostgreSQL's patient exclusion constraint (migration 0010), and
+    the merge held both patients' booking locks (scheduling.locks) until it committed."""
     kept, duplicate = pair
     merge.merge_patients(kept, duplicate)
+    held = db.session.scalar(sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                     "AND pid = pg_backend_pid()"))
+    assert held == 2
     db.session.commit()
     assert _count(db, Appointment, kept.id) == 3
