@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clinic.audit.models import AuditEvent
+from clinic.audit.queries import merged_ids
 from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import ValidationFailed
@@ -104,8 +105,9 @@ def export_patient(patient: Patient) -> dict:
             sa.select(PainScore).where(PainScore.patient_id == pid).order_by(PainScore.id))],
         "patient_requests": [_row(r, REQUEST_FIELDS) for r in _all(
             sa.select(PatientRequest).where(PatientRequest.patient_id == pid).order_by(PatientRequest.id))],
-        "audit_events": [_row(e, AUDIT_FIELDS) for e in _all(
-            sa.select(AuditEvent).where(AuditEvent.patient_id == pid).order_by(AuditEvent.id))],
+        # With the events of the records merged into this one (clinic.patients.merge).
+        "audit_events": [_row(e, AUDIT_FIELDS) | {"patient_id": e.patient_id} for e in _all(
+            sa.select(AuditEvent).where(AuditEvent.patient_id.in_({pid} | merged_ids(pid))).order_by(AuditEvent.id))],
     }
     record("privacy.export", "patient", pid, pid, {"appointments": len(appointments)})
     return data

@@ -89,6 +89,10 @@ def test_admin_merges_two_records_from_the_patient_page(client, db, paris, org_a
     assert merged.details["moved"]["appointments"] == 2
     audit = client.get(f"/audit/?patient={kept.id}").get_data(as_text=True)
     assert f'<a href="/patients/{duplicate.id}">{duplicate.id}</a>' in audit   # the merged record's events
+    assert f"records merged into this patient's: {duplicate.id}." in audit
+    export = client.get(f"/admin/patients/{kept.id}/export").get_json()          # and in the patient's export
+    assert {"patient.merged", "patient.merged_away"} <= {e["action"] for e in export["audit_events"]}
+    assert duplicate.id in {e["patient_id"] for e in export["audit_events"]}
 
 
 def test_the_merge_is_offered_in_french(client, paris, org_admin, records):
