@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from clinic.audit.models import AuditEvent
+from clinic.links.tokens import make_token
 from clinic.patients.models import InjectionRecord, Patient
 from clinic.scheduling.models import Appointment
 from tests import factories
@@ -162,3 +163,18 @@ def test_confirmation_without_a_duplicate_goes_back_to_the_pick(client, paris, o
     org_admin(paris)
     response = client.get(f"/patients/{kept.id}/merge/confirm")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/patients/{kept.id}/merge")
+
+
+def test_a_link_sent_for_the_merged_record_still_opens(client, db, paris, records):
+    """The preparation link a patient received for the duplicate's appointment opens after the merge;
+    a link naming another patient still does not."""
+    from clinic.patients import merge
+
+    kept, duplicate, coming = records
+    sent = f"/p/prepare/{make_token('prepare', duplicate.id, coming.id)}"
+    merge.merge_patients(kept, duplicate)
+    db.session.commit()
+    assert client.get(sent).status_code == 200
+    stranger = factories.patient(site=paris)
+    assert client.get(f"/p/prepare/{make_token('prepare', stranger.id, coming.id)}").status_code == 403
+
