@@ -77,6 +77,7 @@ PERMISSIONS: dict[str, tuple[Role, ...]] = {
     "view_catalog": (_ADMIN,),
     "view_audit": (_ADMIN,),
     "patient_privacy": (_ADMIN,),        # a patient's data export and erasure
+    "merge_patients": (_ADMIN,),         # two records of one patient merged into one
     "api_docs_menu": (_ADMIN,),          # the API documentation in the menu (the page itself is public)
 }
 

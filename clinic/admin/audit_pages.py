@@ -76,8 +76,9 @@ def index():
     events, total = queries.search(f, page)
     record("audit.view", "audit_log", patient_id=_patient_on_record(f.patient_id), details=f.as_dict() | {"page": page})
     pages = max(1, -(-total // queries.PER_PAGE))
+    merged = sorted(queries.merged_ids(f.patient_id)) if f.patient_id is not None else []
     return render_template("audit/index.html", form=form, events=events, total=total, page=page, pages=pages,
-                           actions=queries.action_names())
+                           actions=queries.action_names(), merged=merged)
 
 
 def _csv_line(row: list[str]) -> str:

@@ -21,6 +21,11 @@ from clinic.extensions import db
 from clinic.tenancy import scoped
 
 PER_PAGE = 50
+# A merge of two records of one patient writes both (clinic.patients.merge): on the kept record,
+# "patient.merged" naming the record merged away as its object; on that record, "patient.merged_away"
+# naming the kept one. The log is what says a record was merged: its rows are never changed.
+MERGED, MERGED_AWAY = "patient.merged", "patient.merged_away"
+MERGE_DEPTH = 50  # no chain of merges is longer (a loop in the log, impossible, would stop here)
 EXPORT_BATCH = 500
 CSV_COLUMNS = ["id", "at_utc", "user_id", "actor", "action", "object_type", "object_id", "patient_id",
                "channel", "ip", "details"]
@@ -60,12 +65,41 @@ class AuditFilter:
         }
 
 
+def merged_ids(patient_id: int) -> set[int]:
+    """The records merged into this patient's, and those merged into them, and so on."""
+    found: set[int] = set()
+    frontier = {patient_id}
+    for _ in range(MERGE_DEPTH):
+        rows = db.session.scalars(sa.select(AuditEvent.object_id).where(
+            AuditEvent.patient_id.in_(frontier), AuditEvent.action == MERGED, AuditEvent.object_type == "patient"))
+        frontier = {int(r) for r in rows if r and r.isdigit()} - found - {patient_id}
+        if not frontier:
+            break
+        found |= frontier
+    return found
+
+
+def merged_into(patient_id: int) -> int | None:
+    """The record this one was merged into (the last of a chain of merges), or None."""
+    current, seen = patient_id, {patient_id}
+    for _ in range(MERGE_DEPTH):
+        into = db.session.scalar(sa.select(AuditEvent.object_id).where(
+            AuditEvent.patient_id == current, AuditEvent.action == MERGED_AWAY, AuditEvent.object_type == "patient")
+            .order_by(AuditEvent.id.desc()).limit(1))
+        if not into or not into.isdigit() or int(into) in seen:
+            break
+        current = int(into)
+        seen.add(current)
+    return None if current == patient_id else current
+
+
 def _query(f: AuditFilter) -> sa.Select:
     query = scoped(AuditEvent)  # an organisation's administrator reads its events only
     if f.user_id is not None:
         query = query.where(AuditEvent.user_id == f.user_id)
     if f.patient_id is not None:
-        query = query.where(AuditEvent.patient_id == f.patient_id)
+        # A patient's events include those of the records merged into theirs.
+        query = query.where(AuditEvent.patient_id.in_({f.patient_id} | merged_ids(f.patient_id)))
     if f.action:
         # A prefix: "patient." finds every patient action; an exact name finds that one.
         escaped = f.action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from clinic import navigation
-    from clinic.patients import views
+    from clinic import navigation, register_blueprint
+    from clinic.patients import merge_views, views
 
-    app.register_blueprint(views.bp)
+    register_blueprint(app, views.bp, merge_views)
     navigation.add("patients.index", _l("Patients"), "view_patients", _l("Find, register and update patients"), order=20)

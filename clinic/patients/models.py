@@ -76,6 +76,17 @@ class Patient(Model):
         self.search_name = fold(f"{first or ''} {last or ''}")
         return value
 
+    def clear_identity(self, name: str, email: str, at: dt.datetime) -> None:
+        """Remove what identifies or contacts the person (erasure, a record merged away): the names
+        become `name`, the e-mail `email`, the phone goes, the birth date keeps its year."""
+        self.first_name = name
+        self.last_name = name
+        self.email = email
+        self.phone = ""
+        self.sms_opt_in = False
+        self.birth_date = dt.date(self.birth_date.year, 1, 1)
+        self.pseudonymised_at = at
+
     def age_on(self, day: dt.date) -> int:
         b = self.birth_date
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))

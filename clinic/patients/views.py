@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from clinic.access import current_actor, requires, signed_in_actor
+from clinic.audit.queries import merged_into
 from clinic.catalog.medicines import patient_medicines, pick_list
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
@@ -111,6 +112,11 @@ def new():
 @requires("view_patients")
 def show(patient_id: int):
     patient = services.get_patient(patient_id) or abort(404)
+    into = merged_into(patient.id) if patient.pseudonymised_at is not None else None
+    if into is not None:
+        # A merged record's address (in the audit log, a bookmark) leads to the record kept.
+        flash(_("Record %(old)s was merged into this one.", old=patient.id), "info")
+        return redirect(url_for("patients.show", patient_id=into))
     return render_template(
         "patients/show.html", patient=patient, condition_labels=CONDITION_LABELS, allergy_labels=ALLERGY_LABELS,
         unrecognised=set(patient_medicines(patient)[1]), panels=panels_for(patient),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from clinic.audit.queries import merged_into
 from clinic.audit.services import record, record_shown
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
@@ -32,7 +33,9 @@ def resolve(claims: LinkClaims) -> tuple[Patient, Appointment]:
     """The patient and appointment a token names; refused if they do not belong together, and
     gone once the patient's data was erased (the link then names nobody)."""
     appointment = db.session.get(Appointment, claims.appointment_id)
-    if appointment is None or appointment.patient_id != claims.patient_id:
+    if appointment is None or (appointment.patient_id != claims.patient_id
+                               and merged_into(claims.patient_id) != appointment.patient_id):
+        # A link sent for a record since merged names the record kept (clinic.patients.merge).
         raise LinkInvalid()
     if appointment.patient.pseudonymised_at is not None:
         raise LinkExpired(claims)

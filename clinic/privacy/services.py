@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clinic.audit.models import AuditEvent
+from clinic.audit.queries import merged_ids
 from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import ValidationFailed
@@ -104,8 +105,9 @@ def export_patient(patient: Patient) -> dict:
             sa.select(PainScore).where(PainScore.patient_id == pid).order_by(PainScore.id))],
         "patient_requests": [_row(r, REQUEST_FIELDS) for r in _all(
             sa.select(PatientRequest).where(PatientRequest.patient_id == pid).order_by(PatientRequest.id))],
-        "audit_events": [_row(e, AUDIT_FIELDS) for e in _all(
-            sa.select(AuditEvent).where(AuditEvent.patient_id == pid).order_by(AuditEvent.id))],
+        # With the events of the records merged into this one (clinic.patients.merge).
+        "audit_events": [_row(e, AUDIT_FIELDS) | {"patient_id": e.patient_id} for e in _all(
+            sa.select(AuditEvent).where(AuditEvent.patient_id.in_({pid} | merged_ids(pid))).order_by(AuditEvent.id))],
     }
     record("privacy.export", "patient", pid, pid, {"appointments": len(appointments)})
     return data
@@ -118,15 +120,9 @@ def erase_patient(patient: Patient, confirmation: str) -> int:
         raise ValidationFailed({"confirmation": "mismatch"}, "The last name typed does not match.")
     if patient.pseudonymised_at is not None:
         raise ValidationFailed({"confirmation": "already_erased"}, "This patient's data was already erased.")
-    patient.first_name = ERASED_NAME
-    patient.last_name = ERASED_NAME
-    patient.email = f"erased-{patient.id}@invalid"
-    patient.phone = ""
-    patient.sms_opt_in = False
-    patient.birth_date = dt.date(patient.birth_date.year, 1, 1)
+    patient.clear_identity(ERASED_NAME, f"erased-{patient.id}@invalid", utcnow())
     for medication in patient.medications:
         medication.indication = None
-    patient.pseudonymised_at = utcnow()
     reminders = _all(sa.select(Reminder).where(Reminder.patient_id == patient.id,
                                                Reminder.status.in_(PENDING_STATUSES)))
     for reminder in reminders:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from clinic.errors import Conflict
 from clinic.extensions import db
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.writes import begin_write
 
 LOCK_WAIT = "10s"  # the longest a writer queues for the hours it writes before answering 409
 LOCK_NOT_AVAILABLE = "55P03"
@@ -83,3 +84,19 @@ def lock_schedule(site_id: int, start: dt.datetime, end: dt.datetime, patient_id
         session.rollback()
         raise Conflict("conflict_retry", "Too many changes to this schedule at once; please try again.",
                        {}) from None
+
+
+def lock_patients(patient_ids: list[int]) -> None:
+    """Hold the patients' schedules for this transaction (a merge of their records), in the writers'
+    order: their appointments' rows first, then each patient's advisory lock, in ascending order.
+    Bookings of either patient queue behind it. On SQLite, the database's write lock."""
+    if not _postgres():
+        begin_write()
+        return
+    ids = sorted(set(patient_ids))
+    table = Appointment.__table__
+    with db.session.no_autoflush:
+        db.session.execute(sa.select(table.c.id).where(table.c.patient_id.in_(ids))
+                           .order_by(table.c.id).with_for_update())
+        for patient_id in ids:
+            db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": (_PATIENT << 56) | patient_id})

@@ -52,7 +52,8 @@ BLUEPRINTS = {"accounts", "admin", "api", "audit", "catalog", "mail", "ops", "ou
 # Modules that add their routes to another module's blueprint.
 ROUTE_MODULES = {"clinic.admin.pages_sites", "clinic.admin.pages_staffing", "clinic.admin.pages_users",
                  "clinic.api.routes_appointments", "clinic.api.routes_checklist", "clinic.api.routes_patients",
-                 "clinic.api.routes_reference", "clinic.api.routes_time_off", "clinic.portal.manage_views"}
+                 "clinic.api.routes_reference", "clinic.api.routes_time_off", "clinic.portal.manage_views",
+                 "clinic.patients.merge_views"}
 MENU = {"admin.index", "admin.to_reschedule", "api.docs", "audit.index", "catalog.index", "outcomes.delivery_view",
         "outcomes.report", "outcomes.safety_view", "patients.index", "portal.requests", "procedures.board",
         "procedures.worklist", "reminders.outbox", "scheduling.day", "mail.folder_index"}
@@ -102,6 +103,14 @@ def test_each_blueprint_and_its_routes_are_registered(app):
     assert set(app.blueprints) == BLUEPRINTS
     modules = {fn.__module__ for fn in app.view_functions.values()}
     assert modules >= ROUTE_MODULES
+
+
+def test_patient_merges_ask_the_schedule_through_the_guard_it_installs(app):
+    """Scheduling installs the guard a merge of two patient records asks about overlapping appointments."""
+    from clinic.patients import merge
+    from clinic.scheduling import merge_guard
+
+    assert app.extensions[merge.KEY] is merge_guard.GUARD
 
 
 def test_site_changes_ask_the_schedule_through_the_guard_it_installs(app, paris):
