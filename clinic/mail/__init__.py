@@ -17,4 +17,4 @@ def init_app(app: Flask) -> None:
     register_composer(confirmation.compose_cancellation, "cancellation")
     app.register_blueprint(views.bp)
     navigation.add("mail.folder_index", _l("Mail folder"), "read_mail_folder", _l("Messages written in development"),
-                   order=90)
+                   order=90, group="records")
