@@ -1,12 +1,19 @@
 """`flask clinic seed-demo`: demo sites, rooms, staff, patients and a week of appointments.
 
-Idempotent: what exists (matched by site code, e-mail) is left as it is.
+Whatever the hour or the day it runs, each site's current local day holds an appointment in every
+state (booked, checked in, in procedure, completed, cancelled, no-show), with more in the coming
+days; each patient is booked only at their own organisation's sites; some reminders are already
+sent and one per organisation failed, for the outbox to show.
+
+Idempotent: what exists (matched by site code, e-mail) is left as it is, and appointments are added
+only to a database that has none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import unicodedata
 from typing import Any
 
 import click
@@ -20,7 +27,10 @@ from clinic.cli import add_commands, command
 from clinic.db import utcnow
 from clinic.extensions import db
 from clinic.patients.models import Patient, PatientMedication
+from clinic.reminders.models import Reminder, ReminderStatus
+from clinic.scheduling import signals
 from clinic.scheduling.models import Appointment, AppointmentStatus, WorkingHours
+from clinic.screening.sheet import stored_or_computed
 from clinic.sites.holidays import public_holiday
 from clinic.sites.models import Organisation, Room, Site
 from clinic.timeutil import local_to_utc
@@ -68,13 +78,30 @@ STAFF = [
 FR_NAMES = [("Marie", "Dubois"), ("Pierre", "Moreau"), ("Isabelle", "Laurent"), ("Nicolas", "Simon"),
             ("Nathalie", "Michel"), ("Philippe", "Garcia"), ("Catherine", "David"), ("Alain", "Bertrand"),
             ("Sylvie", "Roux"), ("François", "Vincent"), ("Monique", "Fournier"), ("Jacques", "Morel"),
-            ("Hélène", "Girard"), ("Olivier", "André"), ("Valérie", "Mercier")]
+            ("Hélène", "Lefèvre"), ("Zoë", "André"), ("Valérie", "Mercier")]
 EN_NAMES = [("James", "Olson"), ("Linda", "Peterson"), ("Robert", "Hanson"), ("Karen", "Larson"),
             ("David", "Swanson"), ("Susan", "Carlson"), ("Thomas", "Lindquist"), ("Nancy", "Berg"),
             ("Mark", "Nygaard"), ("Betty", "Johnson"), ("Steven", "Erickson"), ("Donna", "Halvorson"),
-            ("Paul", "Sorensen"), ("Carol", "Gustafson"), ("Brian", "Lund")]
+            ("Paul", "Sorensen"), ("Zoë", "Gustafson"), ("Ngọc", "Nguyễn")]
 MEDICATIONS = [None, None, ("apixaban", "atrial fibrillation"), ("warfarin", "valve"), None,
                ("clopidogrel", "stent"), ("aspirin", "secondary prevention"), None, ("ibuprofen", None), None]
+
+
+# The current local day of each site, whatever the hour: one appointment per state, an hour and a
+# quarter apart (the longest procedure and its turnover), each with a patient of its own that day.
+TODAY = [(dt.time(8, 0), AppointmentStatus.COMPLETED), (dt.time(9, 15), AppointmentStatus.NO_SHOW),
+         (dt.time(10, 30), AppointmentStatus.IN_PROCEDURE), (dt.time(11, 45), AppointmentStatus.CHECKED_IN),
+         (dt.time(13, 0), AppointmentStatus.CANCELLED), (dt.time(14, 15), AppointmentStatus.BOOKED),
+         (dt.time(15, 30), AppointmentStatus.BOOKED)]
+ROLE_NAMES = {Role.ADMIN: "administrator", Role.FRONT_DESK: "front desk", Role.NURSE: "nurse",
+              Role.PHYSICIAN: "physician"}
+FAILED_ERROR = "550 5.1.1 mailbox unavailable (demo)"
+
+
+def _ascii(name: str) -> str:
+    """A name as the local part of a demo address: lower case, accents dropped ("Ngọc" gives "ngoc")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    return "".join(c for c in plain if c.isascii() and c.isalnum())
 
 
 def _get_or_create_organisations() -> dict[str, Organisation]:
@@ -104,7 +131,8 @@ def _get_or_create_sites(orgs: dict[str, Organisation]) -> dict[str, Site]:
     return sites
 
 
-def _get_or_create_staff(sites: dict[str, Site], today: dt.date) -> list[tuple[str, str, bool]]:
+def _get_or_create_staff(sites: dict[str, Site], today: dt.date) -> list[tuple[str, str, str]]:
+    """The demo accounts, created when missing: (e-mail, password, role and sites) for the printed logins."""
     printed = []
     for email, name, role, codes, password, lang in STAFF:
         user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
@@ -117,8 +145,16 @@ def _get_or_create_staff(sites: dict[str, Site], today: dt.date) -> list[tuple[s
                         db.session.add(WorkingHours(
                             physician=user, site=sites[code], weekday=weekday, start_time=dt.time(8),
                             end_time=dt.time(17), valid_from=today - dt.timedelta(days=365)))
-        printed.append((email, password, created))
+        where = ", ".join(sites[c].name for c in codes) if codes else "every site"
+        printed.append((email, password, f"{ROLE_NAMES[role]} — {where}"))
     return printed
+
+
+def logins_text(staff: list[tuple[str, str, str]]) -> str:
+    """The demo logins, one a line: e-mail / password — role — sites."""
+    lines = ["Demo logins (e-mail / password — role — sites):"]
+    lines += [f"  {email} / {password} — {who}" for email, password, who in staff]
+    return "\n".join(lines)
 
 
 def _patients(count_per_language: int, orgs: dict[str, Organisation]) -> list[Patient]:
@@ -133,7 +169,7 @@ def _patients(count_per_language: int, orgs: dict[str, Organisation]) -> list[Pa
             p = Patient(
                 organisation=orgs[LANGUAGE_ORGANISATION[lang]], first_name=first, last_name=last, language=lang,
                 birth_date=dt.date(1940 + rng.randrange(50), rng.randrange(1, 13), rng.randrange(1, 29)),
-                email=f"{first.lower()}.{last.lower()}@example.org".replace("é", "e").replace("ç", "c"),
+                email=f"{_ascii(first)}.{_ascii(last)}@example.org",
                 phone=f"+336000000{i:02d}" if lang == "fr" else f"+1612555{i:04d}",  # E.164
                 conditions=["diabetes"] if i % 4 == 1 else [],
                 allergies=["iodinated_contrast"] if i % 7 == 3 else [],
@@ -146,40 +182,76 @@ def _patients(count_per_language: int, orgs: dict[str, Organisation]) -> list[Pa
     return patients
 
 
-def _appointments(sites: dict[str, Site], patients: list[Patient], today_utc: dt.datetime) -> int:
+def _appointments(sites: dict[str, Site], patients: list[Patient], now: dt.datetime) -> list[Appointment]:
+    """Today's list of every state at each site, then three a day on the open days around it."""
     if db.session.execute(sa.select(sa.func.count(Appointment.id))).scalar_one():
-        return 0
-    procedures = list(load_procedures().values())
-    created = 0
+        return []
+    procedures = [p for p in load_procedures().values()]
+    made: list[Appointment] = []
     times = [dt.time(9, 0), dt.time(10, 30), dt.time(14, 0)]
     for site_index, site in enumerate(sites.values()):
         tz = site.tz
-        physicians = [u for u in site_physicians(site)]
+        physician = site_physicians(site)[0]
         room = next(r for r in site.rooms if "fluoroscopy" in r.modalities)
         own = [p for p in patients if p.organisation_id == site.organisation_id]
-        local_today = today_utc.astimezone(tz).date()
-        for offset in range(-2, 6):
+        own_sites = [s for s in sites.values() if s.organisation_id == site.organisation_id]
+        local_today = now.astimezone(tz).date()
+
+        def book(day, time, proc, patient, status, site=site, room=room, physician=physician):
+            start = local_to_utc(day, time, site.tz)
+            end = start + dt.timedelta(minutes=proc.duration_minutes)
+            appt = Appointment(
+                patient=patient, site=site, room=room, physician=physician, procedure_code=proc.code,
+                start_at=start, end_at=end, block_end_at=end + dt.timedelta(minutes=site.turnover_minutes),
+                region=proc.regions[-1], side="bilateral" if proc.code == "esi-caudal" else "left",
+                levels=[], sedation=len(made) % 5 == 2, status=status)
+            db.session.add(appt)
+            made.append(appt)
+
+        # Today: the organisation's patients shared between its sites, none twice in the day.
+        first = own_sites.index(site) * len(TODAY)
+        for n, (time, status) in enumerate(TODAY):
+            book(local_today, time, procedures[(n + site_index) % len(procedures)], own[(first + n) % len(own)], status)
+        for offset in (-2, -1, 1, 2, 3, 4, 5):
             day = local_today + dt.timedelta(days=offset)
             if day.weekday() >= 5 or public_holiday(site, day):   # closed days take no booking
                 continue
             for slot, time in enumerate(times):
                 proc = procedures[(offset + slot + site_index) % len(procedures)]
-                # Keep the cross-site physician to one site per day so the demo never double-books.
-                physician = physicians[(slot + offset) % len(physicians)]
+                patient = own[(len(made) * 7 + site_index) % len(own)]
                 start = local_to_utc(day, time, tz)
-                end = start + dt.timedelta(minutes=proc.duration_minutes)
-                patient = own[(created * 7 + site_index) % len(own)]
-                past = start < today_utc
-                db.session.add(Appointment(
-                    patient=patient, site=site, room=room, physician=physician, procedure_code=proc.code,
-                    start_at=start, end_at=end, block_end_at=end + dt.timedelta(minutes=site.turnover_minutes),
-                    region=proc.regions[-1], side="bilateral" if proc.code == "esi-caudal" else "left",
-                    levels=[], sedation=False,
-                    status=AppointmentStatus.COMPLETED if past else AppointmentStatus.BOOKED,
-                ))
-                created += 1
+                book(day, time, proc, patient,
+                     AppointmentStatus.COMPLETED if start < now else AppointmentStatus.BOOKED)
     db.session.flush()
-    return created
+    return made
+
+
+def _prepare_and_remind(appointments: list[Appointment], now: dt.datetime) -> tuple[int, int]:
+    """Each booking's stored preparation and holds, as booking stores them; the reminders of the
+    booked ones planned as booking plans them, their confirmations sent and one per organisation
+    failed. Returns (sent, failed)."""
+    for appt in appointments:
+        items, holds = stored_or_computed(appt)
+        appt.preparation, appt.medication_holds = items, holds
+        if appt.status == AppointmentStatus.BOOKED:
+            signals.appointment_booked.send(appt)
+    db.session.flush()
+    confirmations = db.session.execute(
+        sa.select(Reminder).where(Reminder.kind == "confirmation", Reminder.status == ReminderStatus.PLANNED)
+        .order_by(Reminder.id)).scalars().all()
+    failed_in: set[int] = set()
+    sent = failed = 0
+    for row in confirmations:
+        row.attempts, row.claimed_by, row.claimed_at = 1, None, None
+        if row.organisation_id not in failed_in:
+            failed_in.add(row.organisation_id)
+            row.status, row.last_error = ReminderStatus.FAILED, FAILED_ERROR
+            failed += 1
+        else:
+            row.status, row.sent_at, row.message_id = ReminderStatus.SENT, now, f"<demo-{row.id}@clinic.example>"
+            sent += 1
+    db.session.flush()
+    return sent, failed
 
 
 def site_physicians(site: Site) -> list[User]:
@@ -202,13 +274,17 @@ def seed_demo():
         sites = _get_or_create_sites(orgs)
         click.echo(f"Organisations: {', '.join(orgs)}; sites: {', '.join(sites)}")
         staff = _get_or_create_staff(sites, now.date())
+        click.echo(f"Staff: {len(staff)} accounts")
         patients = _patients(15, orgs)
         click.echo(f"Patients: {len(patients)}")
-        created = _appointments(sites, patients, now)
-        click.echo(f"Appointments created: {created}")
-    click.echo("\nDemo logins (e-mail / password):")
-    for email, password, _created in staff:
-        click.echo(f"  {email:32} {password}")
+        made = _appointments(sites, patients, now)
+        if made:
+            click.echo(f"Appointments created: {len(made)} (today at each site: one in every state)")
+            sent, failed = _prepare_and_remind(made, now)
+            click.echo(f"Reminders: {sent} confirmations marked sent, {failed} failed")
+        else:
+            click.echo("Appointments: the database already has some; left as they are")
+    click.echo("\n" + logins_text(staff))
 
 
 def init_app(_app) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
+import sqlalchemy as sa
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 
@@ -16,6 +18,23 @@ def csrf_token(client, path="/login") -> str:
     match = _CSRF.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+@contextlib.contextmanager
+def statements(db, starting: str = ""):
+    """The SQL statements sent while the block runs (an executemany counts once), those starting
+    with `starting` (case-insensitive) when given."""
+    seen: list[str] = []
+
+    def listen(_conn, _cursor, statement, _params, _context, _many):
+        if statement.lstrip().upper().startswith(starting.upper()):
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
 
 
 class FreshGClient(FlaskClient):

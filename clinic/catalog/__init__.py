@@ -70,4 +70,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     navigation.add("catalog.index", _l("Catalog"), "view_catalog", _l("Procedures, blood-thinner holds and site policies"),
-                   order=80)
+                   order=80, group="reports")

@@ -20,4 +20,4 @@ def init_app(app: Flask) -> None:
     emails.install(app, international.accepts_international)
     app.register_blueprint(views.bp)
     navigation.add("mail.folder_index", _l("Mail folder"), "read_mail_folder", _l("Messages written in development"),
-                   order=90)
+                   order=90, group="records")

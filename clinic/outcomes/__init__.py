@@ -14,8 +14,11 @@ def init_app(app: Flask) -> None:
     checklist.connect()
     app.register_blueprint(views.bp)
     add_panel(app, patient_panel.PANEL)
-    navigation.add("outcomes.report", _l("Outcomes"), "read_outcomes", _l("Pain relief and responder rates per procedure"), order=70)
+    navigation.add("outcomes.report", _l("Outcomes"), "read_outcomes", _l("Pain relief and responder rates per procedure"), order=70,
+                   group="reports")
     navigation.add("outcomes.safety_view", _l("Safety"), "read_outcomes",
-                   _l("Complications, overrides, steroid exposure and radiation"), order=72)
+                   _l("Complications, overrides, steroid exposure and radiation"), order=72,
+                   group="reports")
     navigation.add("outcomes.delivery_view", _l("Reminder delivery"), "manage_reminders",
-                   _l("Reminders sent, pending, retrying and failed per day and site"), order=74)
+                   _l("Reminders sent, pending, retrying and failed per day and site"), order=74,
+                   group="records")

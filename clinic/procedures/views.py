@@ -19,10 +19,9 @@ from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.procedures import board as board_service
-from clinic.procedures import forms, services
+from clinic.procedures import day_sheet, forms, services
 from clinic.procedures.services import Case
 from clinic.queryargs import date_arg
-from clinic.scheduling import reads as scheduling_reads
 from clinic.scheduling import status as status_service
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.views import change_once
@@ -225,12 +224,13 @@ def board_fragment():
 @bp.route("/day-list")
 @requires("view_schedule")
 def day_list():
-    """A site's appointments of a day, to print: with the site's header, in the site's language."""
+    """A site's appointments of a day, to print for the front desk: with the site's header and each
+    appointment's flags (blood thinner, sedation, diabetes, allergy) and phone, in the reader's language."""
     site, day = _board_args()
-    appointments = scheduling_reads.day_list(site, day)
-    with force_locale(site.language):
-        return render_template("scheduling/day_print.html", site=site, day=day, appointments=appointments,
-                               now=utcnow(), language=site.language)
+    language = _language()
+    return render_template("scheduling/day_print.html", site=site, day=day, lines=day_sheet.day_lines(site, day, language),
+                           sites=_user_sites(), now=utcnow(), language=language,
+                           previous_day=day - dt.timedelta(days=1), next_day=day + dt.timedelta(days=1))
 
 
 @bp.route("/my-day")

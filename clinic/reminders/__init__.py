@@ -22,4 +22,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     add_commands(cli.send_due, cli.scheduler)
     navigation.add("reminders.outbox", _l("Outbox"), "manage_reminders", _l("Reminder delivery by status, site and date"),
-                   order=80)
+                   order=80, group="records")

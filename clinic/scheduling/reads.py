@@ -23,12 +23,13 @@ def get_appointment(appointment_id: int, action: str = "appointment.read") -> Ap
     return appt
 
 
-def day_list(site: Site, day: dt.date, physician_id: int | None = None) -> list[Appointment]:
-    """A local day's appointments at a site in start order, cancelled ones included."""
+def day_list(site: Site, day: dt.date, physician_id: int | None = None, load: tuple = ()) -> list[Appointment]:
+    """A local day's appointments at a site in start order, cancelled ones included; `load` holds
+    loader options (the related rows a page shows, in the same statement)."""
     start, end = local_day_bounds(day, site.tz)
     stmt = (sa.select(Appointment).where(Appointment.site_id == site.id, Appointment.start_at >= start,
                                          Appointment.start_at < end)
-            .order_by(Appointment.start_at, Appointment.physician_id, Appointment.id))
+            .order_by(Appointment.start_at, Appointment.physician_id, Appointment.id).options(*load))
     if physician_id is not None:
         stmt = stmt.where(Appointment.physician_id == physician_id)
     appts = list(db.session.execute(stmt).scalars())

@@ -49,7 +49,8 @@ def stored_or_computed(appointment) -> tuple[list[dict], list[dict]]:
     return items, [h.as_json() for h in holds]
 
 
-def _hold_rows(holds: list[dict], tz, language: str) -> list[dict]:
+def hold_rows(holds: list[dict], tz, language: str) -> list[dict]:
+    """Stored medication holds as rows in `language`: the drug, its stop and restart dates, the line."""
     rows = []
     for raw in holds:
         hold = MedicationHold(raw.get("drug", ""), raw.get("stop_on"), raw.get("restart_after"), raw.get("note", ""),
@@ -74,7 +75,7 @@ def sheet_data(appointment, language: str | None = None) -> dict:
         "when": preparation.fmt_instant(appointment.start_at, tz, language),
         "site": site,
         "before": [i for i in items if i["code"] not in medication_codes],
-        "medications": _hold_rows(holds, tz, language),
+        "medications": hold_rows(holds, tz, language),
         "after": preparation.aftercare(appointment.procedure_code, language, site)
         if get_procedure(appointment.procedure_code) else [],
     }

@@ -4,7 +4,6 @@ the patient's own export lists each of those views."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 
@@ -14,24 +13,14 @@ import sqlalchemy as sa
 from clinic.audit.models import AuditEvent
 from clinic.portal.models import PatientRequest
 from clinic.reminders.models import Reminder, ReminderStatus
+from tests.web import statements
 
 DAY = dt.date(2026, 6, 10)
 
 
-@contextlib.contextmanager
 def audit_inserts(db):
     """The INSERT statements sent to audit_events while the block runs (executemany counts once)."""
-    seen: list[str] = []
-
-    def listen(_conn, _cursor, statement, _params, _context, _many):
-        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    return statements(db, "INSERT INTO AUDIT_EVENTS")
 
 
 def _events(db, action):

@@ -54,7 +54,7 @@ ROUTE_MODULES = {"clinic.admin.pages_sites", "clinic.admin.pages_staffing", "cli
                  "clinic.api.routes_appointments", "clinic.api.routes_checklist", "clinic.api.routes_patients",
                  "clinic.api.routes_reference", "clinic.api.routes_time_off", "clinic.portal.manage_views",
                  "clinic.patients.merge_views"}
-MENU = {"admin.index", "admin.to_reschedule", "api.docs", "audit.index", "catalog.index", "outcomes.delivery_view",
+MENU = {"admin.index", "admin.physicians", "admin.sites", "admin.users", "admin.to_reschedule", "api.docs", "audit.index", "catalog.index", "outcomes.delivery_view",
         "outcomes.report", "outcomes.safety_view", "patients.index", "portal.requests", "procedures.board",
         "procedures.worklist", "reminders.outbox", "scheduling.day", "mail.folder_index"}
 COMMANDS = {"create-user", "api-token", "ready", "backup", "send-due", "scheduler", "seed-demo", "seed-scale"}

@@ -122,6 +122,14 @@ def sign_in_demo(page, live_server, who: str):
     return page
 
 
+def use_language(page, language: str) -> None:
+    """Switch the signed-in user's language with the bar's button when it is not `language`."""
+    if page.locator("html").get_attribute("lang") != language:
+        page.locator(".tools button[lang]").click()
+        page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language
+
+
 @pytest.fixture
 def sign_in(page, live_server):
     """Sign a demo user in through the login page."""

@@ -52,8 +52,8 @@ def test_admin_day_off_removes_physician_from_that_day(page, live_app, live_serv
     assert _offered(live_app, physician_id, day), "the physician should be offered before the day off"
 
     sign_in("admin")
-    page.get_by_role("link", name="Administration").first.click()
-    page.get_by_role("link", name="Physicians").click()
+    page.locator("header nav summary", has_text="Administration").click()
+    page.locator("header nav").get_by_role("link", name="Working hours and time off").click()
     page.get_by_role("row", name=re.compile(name)).get_by_role("link", name="Time off").click()
     page.get_by_label("First day").fill(day.isoformat())
     page.get_by_label("Last day").fill(day.isoformat())

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.e2e.conftest import use_language
 from tests.e2e.patient_links import patient_links
 
 pytestmark = pytest.mark.browser
@@ -58,25 +59,17 @@ def _problems(page, url: str) -> tuple[list[str], list[str]]:
     return problems, found["links"]
 
 
-def _language(page, language: str) -> None:
-    """Switch the signed-in user's language with the bar's button when it is not `language`."""
-    if page.locator("html").get_attribute("lang") != language:
-        page.locator(".tools button[lang]").click()
-        page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == language
-
-
 @pytest.mark.parametrize("who, language", ROLES)
 def test_staff_pages_fit_a_tablet(page, sign_in, live_server, who, language):
     page.set_viewport_size({"width": 1024, "height": 768})
     sign_in(who)
     usual = page.locator("html").get_attribute("lang")
-    _language(page, language)
+    use_language(page, language)
     try:
         _crawl(page, live_server, f"{who}-{language}")
     finally:
         page.goto(f"{live_server}/")
-        _language(page, usual)     # the demo user is left in the language it had
+        use_language(page, usual)     # the demo user is left in the language it had
 
 
 def _crawl(page, live_server, who: str) -> None:

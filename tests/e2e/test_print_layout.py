@@ -28,6 +28,20 @@ DAY = dt.date(2031, 3, 12)   # a Wednesday no other test books
 ROWS = 24                    # appointments on the printed day list
 
 
+FLAGGED_EVERY = 4            # every fourth line of the day list carries each of the desk's flags
+HOLD = {"drug": "clopidogrel", "drug_fr": "clopidogrel", "stop_on": "2031-03-07", "restart_after": None, "note": "",
+        "action": "stop", "risk": "high"}
+
+
+def flag(appointment) -> None:
+    """Every flag of the desk's list on one line: a blood thinner to stop, sedation, diabetes, allergies, a phone."""
+    appointment.sedation = True
+    appointment.medication_holds = [HOLD]
+    appointment.patient.phone = "+33612345678"
+    appointment.patient.conditions = ["diabetes"]
+    appointment.patient.allergies = ["iodinated_contrast", "latex"]
+
+
 def printable_px(paper: str) -> int:
     return int((PAPER_WIDTH_MM[paper] - 2 * MARGIN_MM) / MM_PER_INCH * PX_PER_INCH)
 
@@ -55,8 +69,11 @@ def printed(live_app):
                                   "signature": at + dt.timedelta(minutes=65)})
             physician, room = case.physician, case.room
             for n in range(1, ROWS):
-                make_case(language, start + dt.timedelta(minutes=20 * n), f"Liste-{n:02d}-Montgomery-Vandenberghe-Delacroix",
-                          status=AppointmentStatus.BOOKED, room=room, physician=physician, minutes=15)
+                row = make_case(language, start + dt.timedelta(minutes=20 * n),
+                                f"Liste-{n:02d}-Montgomery-Vandenberghe-Delacroix",
+                                status=AppointmentStatus.BOOKED, room=room, physician=physician, minutes=15)
+                if n % FLAGGED_EVERY == 0:
+                    flag(row)
             made[language] = (case.id, code)
         db.session.commit()
         db.session.remove()

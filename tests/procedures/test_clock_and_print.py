@@ -1,6 +1,7 @@
 """The discharge clock as the pages render it (the case page next to the discharge items, the
 clock's readings for its script, the day board and the worklist), in the reader's language; the
-printable procedure report and day list with the site's header, in the site's language.
+printable procedure report with the site's header, in the site's language, and the day list with
+the site's header, in the reader's language (the front desk's sheet).
 
 The clock is frozen (tick=False) so that the minutes are exact: the procedure ends 8 min 30 s
 before the frozen instant, the observation lasts 15 min, so discharge is possible 6 min 30 s after
@@ -196,13 +197,13 @@ def test_report_has_the_sites_header_in_the_sites_language(client, login, make_u
 
 
 @pytest.mark.parametrize(("site_name", "reader", "title", "weekday"), [
-    ("paris", "en", "<h1>Liste du jour</h1>", "mercredi"),
-    ("minnesota", "fr", "<h1>Day list</h1>", "Wednesday"),
+    ("paris", "en", "<h1>Day list</h1>", "Wednesday"),
+    ("minnesota", "fr", "<h1>Liste du jour</h1>", "mercredi"),
 ])
-def test_day_list_prints_with_the_sites_header_in_the_sites_language(client, login, make_user, make_appointment,
+def test_day_list_prints_with_the_sites_header_in_the_readers_language(client, login, make_user, make_appointment,
                                                                      request, site_name, reader, title, weekday):
     """The day page links to its printable list; the list has the site's header and is in the
-    site's language whatever the reader's, with the day's appointments and no other day's."""
+    language of the desk that prints it, with the day's appointments and no other day's."""
     site = request.getfixturevalue(site_name)
     day = dt.date(2026, 6, 10)   # a Wednesday
     shown = make_appointment(site=site, day=day, time=dt.time(9, 30), procedure_code="esi-interlaminar")
@@ -214,6 +215,6 @@ def test_day_list_prints_with_the_sites_header_in_the_sites_language(client, log
     html = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     header = _header(html)
     assert site.name in header and site.address in header and site.phone in header
-    assert title in html and weekday in html and f'lang="{site.language}"' in html
+    assert title in html and weekday in html and f'lang="{reader}"' in html
     assert f'id="appointment-{shown.id}"' in html and f'id="appointment-{other.id}"' not in html
     assert shown.patient.last_name in html
