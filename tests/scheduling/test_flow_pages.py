@@ -1,0 +1,128 @@
+"""The booking flow without dead ends: the confirm step says everything that will be booked, the
+appointment page re-sends the preparation, a move is confirmed after its new screening (at another
+site of the organisation too), and a week with no free time says why."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from tests.web import booking_data as form_data
+from tests.web import post_page as post
+
+START = "2026-03-02T09:00:00+01:00"
+
+
+@pytest.fixture(autouse=True)
+def before_the_week(frozen):
+    """Friday 20 February 2026: the week of 2 March is bookable."""
+    frozen(2026, 2, 20)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace(" ,", ",")
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("en", ("Epidural steroid injection, interlaminar", "Lumbar · Left · L4-L5", "Monday 2 March 2026 09:00",
+            "stop on Wednesday 25 February 2026, restart after Tuesday 3 March 2026 at 09:30")),
+    ("fr", ("Lombaire · Gauche · L4-L5", "lundi 2 mars 2026 09:00",
+            "arrêt le mercredi 25 février 2026, reprise après mardi 3 mars 2026 à 09:30", "5 jours")),
+])
+def test_confirm_step_repeats_the_booking_and_the_hold_dates(client, db, paris, make_user, login_as, make_patient,
+                                                             language, expected):
+    """The confirm step names procedure, region, side, levels, site and room, physician and the time on
+    the site's clock, and each held medicine's stop and restart dates, in the reader's language,
+    with no ISO instant and no finding code in the text."""
+    doctor = make_user("physician", sites=[paris], name="Dr Claire Martin")
+    desk = login_as("front_desk")
+    desk.language = language
+    db.session.commit()
+    patient = make_patient(medications=["Eliquis 5 mg"])
+    r = post(client, f"/appointments/book/{patient.id}", form_data(paris, start=START))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200, html
+    shown = text_of(html)
+    for part in expected:
+        assert part in shown
+    assert doctor.name in shown and paris.rooms[0].name in shown and paris.name in shown
+    assert not re.search(r"\d{4}-\d\d-\d\dT", shown) and "anticoagulant_hold" not in shown
+
+
+def _booked(book, site, patient, start=START):
+    appt = book(site, start, patient=patient, region="lumbar", side="left", levels=("L4-L5",))
+    return appt
+
+
+def test_reschedule_confirms_after_the_new_screening(client, db, paris, make_user, login_as, make_patient, book):
+    """Picking a new time shows the confirm step with the hold dates computed for the new date, and
+    nothing moves before it is confirmed; confirming moves it with those dates stored."""
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    appt = _booked(book, paris, make_patient(medications=["Eliquis 5 mg"]))
+    db.session.commit()
+    url = f"/appointments/{appt.id}/reschedule"
+    r = post(client, url, {"site": paris.code, "physician": "", "week": "2026-03-09",
+                           "start": "2026-03-10T09:00:00+01:00"})
+    shown = text_of(r.get_data(as_text=True))
+    assert r.status_code == 200 and "Confirm the new time" in shown and "Screening warnings" in shown
+    assert "Tuesday 10 March 2026 09:00" in shown and "Current time Monday 2 March 2026 09:00" in shown
+    assert "stop on Thursday 5 March 2026, restart after Wednesday 11 March 2026 at 09:30" in shown
+    db.session.expire_all()
+    assert appt.start_at == dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+    r = post(client, url, {"site": paris.code, "physician": "", "week": "2026-03-09",
+                           "start": "2026-03-10T09:00:00+01:00", "confirm": "1"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert appt.start_at == dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC)
+    assert appt.medication_holds[0]["stop_on"] == "2026-03-05"
+
+
+def test_reschedule_to_another_site_of_the_organisation(client, db, paris, make_site, make_user, login, make_patient,
+                                                        book):
+    """The move can go to another site of the organisation: its physicians are offered, the slot and
+    the screening are that site's, and the reminders are planned again there."""
+    from clinic.reminders.models import Reminder, ReminderStatus
+
+    drouot = make_site(code="drouot-test", name="Clinique Test Drouot", organisation=paris.organisation)
+    there = make_user("physician", sites=[drouot], name="Dr Anne Drouot")
+    make_user("physician", sites=[paris])
+    login(make_user("front_desk", sites=[paris, drouot]))
+    appt = _booked(book, paris, make_patient(site=paris))
+    db.session.commit()
+    url = f"/appointments/{appt.id}/reschedule"
+    html = post(client, url, {"site": drouot.code, "physician": "", "week": "2026-03-09", "search": "1"}
+                ).get_data(as_text=True)
+    assert "Dr Anne Drouot" in html and 'value="2026-03-10T09:00:00+01:00"' in html
+    r = post(client, url, {"site": drouot.code, "physician": "", "week": "2026-03-09",
+                           "start": "2026-03-10T09:00:00+01:00"})
+    shown = text_of(r.get_data(as_text=True))
+    assert "Clinique Test Drouot" in shown and "Dr Anne Drouot" in shown and "(Site" in shown
+    r = post(client, url, {"site": drouot.code, "physician": "", "week": "2026-03-09",
+                           "start": "2026-03-10T09:00:00+01:00", "confirm": "1"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert appt.site_id == drouot.id and appt.physician_id == there.id and appt.room.site_id == drouot.id
+    planned = db.session.query(Reminder).filter(Reminder.appointment_id == appt.id,
+                                                Reminder.status == ReminderStatus.PLANNED).all()
+    assert planned and {r.site_id for r in planned} == {drouot.id}
+
+
+def test_reschedule_to_another_organisations_site_is_404(client, db, paris, make_organisation, make_site,
+                                                          make_user, login, make_patient, book):
+    """A site of another organisation is not there for the move, even for someone who works at both."""
+    other = make_site(code="elsewhere", organisation=make_organisation())
+    make_user("physician", sites=[paris])
+    make_user("physician", sites=[other])
+    login(make_user("front_desk", sites=[paris, other]))
+    appt = _booked(book, paris, make_patient(site=paris))
+    db.session.commit()
+    url = f"/appointments/{appt.id}/reschedule"
+    for extra in ({"search": "1"}, {"start": "2026-03-10T09:00:00+01:00", "confirm": "1"}):
+        r = post(client, url, {"site": other.code, "physician": "", "week": "2026-03-09", **extra})
+        assert r.status_code == 404
+    assert "elsewhere" not in client.get(url).get_data(as_text=True)
+    db.session.expire_all()
+    assert appt.site_id == paris.id and appt.start_at == dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
