@@ -21,7 +21,7 @@ from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.patients.forms import medication_entries, rows_on_file, rows_posted
 from clinic.patients.services import get_patient
-from clinic.scheduling import form_keys, reads, services, status, writes
+from clinic.scheduling import form_keys, reads, resend, services, status, writes
 from clinic.scheduling.forms import (
     REGION_LABELS,
     SIDE_LABELS,
@@ -51,6 +51,9 @@ def labels() -> dict:
 PAGE_MESSAGES = {
     "patient_busy": _l("This patient already has an appointment at an overlapping time. Choose another time."),
     "conflict_retry": _l("This appointment was changed by someone else meanwhile. Look at it again, then retry."),
+    "not_to_prepare": _l("This appointment is cancelled or over: there is no preparation to send."),
+    "appointment_past": _l("This appointment has already started: there is no preparation to send."),
+    "no_email": _l("The patient has no e-mail address: print the preparation sheet and give it to them."),
     "idempotency_key_reused": _l("This form was already used for another change. Open the page again, then retry."),
 }
 
@@ -346,6 +349,15 @@ def _status_action(appointment_id: int, form: str, change, done: str, again: str
 def check_in(appointment_id: int):
     return _status_action(appointment_id, "check-in", status.check_in, _("Patient checked in."),
                           _("The patient was already checked in: here is the appointment as it is now."))
+
+
+@bp.route("/<int:appointment_id>/resend-preparation", methods=["POST"])
+@requires("book")
+def resend_preparation(appointment_id: int):
+    """E-mail the confirmation with the preparation sheet and the calendar invitation again."""
+    return _status_action(appointment_id, "resend-preparation", resend.resend_preparation,
+                          _("The preparation sheet and the calendar invitation are on their way to the patient again."),
+                          _("This preparation was already sent again: here is the appointment."))
 
 
 @bp.route("/<int:appointment_id>/no-show", methods=["POST"])

@@ -126,3 +126,81 @@ def test_reschedule_to_another_organisations_site_is_404(client, db, paris, make
     assert "elsewhere" not in client.get(url).get_data(as_text=True)
     db.session.expire_all()
     assert appt.site_id == paris.id and appt.start_at == dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
+
+
+def _confirmations(db, appt):
+    from clinic.reminders.models import Reminder
+
+    db.session.expire_all()
+    return db.session.query(Reminder).filter(Reminder.appointment_id == appt.id,
+                                             Reminder.kind == "confirmation").order_by(Reminder.id).all()
+
+
+def test_resend_preparation_mails_the_sheet_and_invite_again(client, db, app, smtp_server, paris, make_user,
+                                                            login_as, make_patient, book):
+    """The appointment page offers the re-send (behind a confirmation question); one POST plans the
+    confirmation again, audited, and the e-mail that arrives carries the sheet and the invite; the
+    same form posted twice sends it once."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from clinic.audit.models import AuditEvent
+    from clinic.reminders.dispatcher import dispatch_once
+
+    make_user("physician", sites=[paris])
+    login_as("front_desk")
+    appt = _booked(book, paris, make_patient(medications=["Eliquis 5 mg"], language="en"))
+    db.session.commit()
+    page = client.get(f"/appointments/{appt.id}").get_data(as_text=True)
+    assert f'action="/appointments/{appt.id}/resend-preparation"' in page and "data-confirm=" in page
+    assert "Send the preparation again" in page
+    data = {"form_key": "k" * 32}
+    r = post(client, f"/appointments/{appt.id}/resend-preparation", data)
+    assert r.status_code == 302
+    assert "on their way to the patient again" in client.get(r.headers["Location"]).get_data(as_text=True)
+    assert post(client, f"/appointments/{appt.id}/resend-preparation", data).status_code == 302
+    rows = _confirmations(db, appt)
+    assert len(rows) == 2
+    assert db.session.query(AuditEvent).filter(AuditEvent.action == "appointment.resend_preparation").count() == 1
+    counts = dispatch_once(now=max(r.send_at for r in rows))
+    assert counts.sent == 2 and len(smtp_server.messages) == 2
+    again = BytesParser(policy=policy.default).parsebytes(smtp_server.messages[-1][2])
+    assert [a.get_filename() for a in again.iter_attachments()] == ["invite.ics"]
+    assert "apixaban" in again.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_resend_is_refused_for_a_cancelled_or_past_appointment(client, db, paris, make_user, login_as,
+                                                               make_patient, book, make_appointment):
+    """A cancelled appointment, or one whose start has passed, is not offered the re-send, and a
+    POST is refused with a message that says why; nothing is planned."""
+    from clinic.scheduling import services
+
+    make_user("physician", sites=[paris])
+    desk = login_as("front_desk")
+    cancelled = _booked(book, paris, make_patient())
+    services.cancel(cancelled, "patient called", desk)
+    past = make_appointment(paris, day=dt.date(2026, 2, 19), time=dt.time(10))   # yesterday, still "booked"
+    db.session.commit()
+    r = post(client, f"/appointments/{cancelled.id}/resend-preparation", {"form_key": "a" * 32})
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "cancelled or over: there is no preparation to send" in html and "Send the preparation again" not in html
+    r = post(client, f"/appointments/{past.id}/resend-preparation", {"form_key": "b" * 32})
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "already started: there is no preparation to send" in html and "Send the preparation again" not in html
+    assert len(_confirmations(db, cancelled)) == 1 and not _confirmations(db, past)
+
+
+def test_resend_needs_csrf_and_is_404_for_another_organisation(client, db, paris, make_organisation, make_site,
+                                                               make_user, login, make_patient, book):
+    """Without the CSRF token nothing happens; a member of another organisation finds no such appointment."""
+    make_user("physician", sites=[paris])
+    appt = _booked(book, paris, make_patient(site=paris))
+    other = make_site(code="other-org", organisation=make_organisation())
+    db.session.commit()
+    login(make_user("front_desk", sites=[paris]))
+    assert client.post(f"/appointments/{appt.id}/resend-preparation", data={}).status_code == 400
+    client.post("/logout", data={"csrf_token": ""})
+    client.delete_cookie("session")
+    login(make_user("front_desk", sites=[other]))
+    assert post(client, f"/appointments/{appt.id}/resend-preparation", {"form_key": "c" * 32}).status_code == 404
+    assert len(_confirmations(db, appt)) == 1
