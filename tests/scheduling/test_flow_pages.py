@@ -204,3 +204,84 @@ def test_resend_needs_csrf_and_is_404_for_another_organisation(client, db, paris
     login(make_user("front_desk", sites=[other]))
     assert post(client, f"/appointments/{appt.id}/resend-preparation", {"form_key": "c" * 32}).status_code == 404
     assert len(_confirmations(db, appt)) == 1
+
+
+def _reasons(html: str) -> dict[str, str]:
+    """Each day's reason on the week view: {data-reason: text}."""
+    return {code: text.strip() for code, text in re.findall(r'data-reason="([a-z_]+)">([^<]*)<', html)}
+
+
+@pytest.mark.parametrize("language, holiday, closed", [
+    ("en", "Public holiday: Easter Monday.", "The site is closed: Works."),
+    ("fr", "Jour férié : Lundi de Pâques.", "Le site est fermé : Works."),
+])
+def test_a_week_without_free_time_says_why(client, db, paris, make_user, login_as, make_patient, language,
+                                           holiday, closed):
+    """Easter Monday is named, a closure gives its reason, a day with a physician away says so, and
+    a week too far ahead or too soon says that, in the reader's language."""
+    from clinic.scheduling.models import TimeOff
+    from clinic.sites.models import CalendarExceptionKind, SiteCalendarException
+
+    doctor = make_user("physician", sites=[paris])
+    db.session.add(SiteCalendarException(site_id=paris.id, day=dt.date(2026, 4, 7), reason="Works",
+                                         kind=CalendarExceptionKind.CLOSED))
+    db.session.add(TimeOff(physician_id=doctor.id, site_id=None, start_at=dt.datetime(2026, 4, 8, tzinfo=paris.tz),
+                           end_at=dt.datetime(2026, 4, 9, tzinfo=paris.tz)))
+    desk = login_as("front_desk")
+    desk.language = language
+    db.session.commit()
+    url = f"/appointments/book/{make_patient().id}"
+    html = post(client, url, form_data(paris, week="2026-04-06", search="1")).get_data(as_text=True)
+    reasons = _reasons(html)
+    assert reasons["holiday"] == holiday and reasons["closed"] == closed and "time_off" in reasons
+    assert html.count('class="slot"') > 0   # Thursday and Friday are free
+    far = post(client, url, form_data(paris, week="2026-07-06", search="1")).get_data(as_text=True)
+    assert set(_reasons(far)) == {"beyond_horizon"} and "120" in _reasons(far)["beyond_horizon"]
+    assert 'id="week-empty"' in far
+    soon = post(client, url, form_data(paris, week="2026-02-16", search="1")).get_data(as_text=True)
+    assert set(_reasons(soon)) == {"before_notice"} and "24" in _reasons(soon)["before_notice"]
+
+
+def test_nobody_working_and_fully_booked_are_told_apart(client, db, paris, make_user, login_as, make_patient,
+                                                        add_hours, book):
+    """A physician with hours on Monday 09:00-09:30 only: Monday, once booked, is fully booked; the
+    other days have no working hours."""
+    doctor = make_user("physician", sites=[paris], hours=False)
+    add_hours(doctor, paris, 0, dt.time(9), dt.time(9, 30))
+    book(paris, START, physician=doctor)
+    login_as("front_desk")
+    db.session.commit()
+    html = post(client, f"/appointments/book/{make_patient().id}", form_data(paris, search="1")).get_data(as_text=True)
+    assert re.findall(r'data-reason="([a-z_]+)"', html) == ["full"] + ["no_hours"] * 4
+    assert "Fully booked." in html and "No working hours on this day." in html
+
+
+def test_the_reasons_cost_no_query(db, paris, make_user, make_patient, book):
+    """The week's reasons come from the engine's own loads: as many queries for a week of
+    closures, holidays and time off as for a free week."""
+    import sqlalchemy as sa
+
+    from clinic.scheduling.models import TimeOff
+    from clinic.scheduling.week import week_of
+
+    doctor = make_user("physician", sites=[paris])
+    db.session.add(TimeOff(physician_id=doctor.id, site_id=None, start_at=dt.datetime(2026, 4, 8, tzinfo=paris.tz),
+                           end_at=dt.datetime(2026, 4, 10, tzinfo=paris.tz)))
+    book(paris, "2026-03-10T09:00:00+01:00")
+    db.session.flush()
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        free = week_of(paris, "esi-interlaminar", dt.date(2026, 3, 9))
+        queries_free = len(statements)
+        statements.clear()
+        explained = week_of(paris, "esi-interlaminar", dt.date(2026, 4, 6))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert not free.empty and [d.code for d in explained.days][:4] == ["holiday", "", "time_off", "time_off"]
+    assert len(statements) == queries_free <= 6
