@@ -67,8 +67,14 @@ def hold_when(value: str | None, site: Site) -> str:
         return ""   # never a raw value on a page: the hold's note says what to do
 
 
-def _refusal(err: DomainError) -> str:
-    return str(PAGE_MESSAGES.get(err.code, err.message))
+# A refusal said in the words of the form that met it ("form:code").
+FORM_MESSAGES = {
+    "no-show:invalid_state": _l("A no-show is recorded only for a booked appointment, once its start has passed."),
+}
+
+
+def _refusal(err: DomainError, form: str = "") -> str:
+    return str(FORM_MESSAGES.get(f"{form}:{err.code}") or PAGE_MESSAGES.get(err.code, err.message))
 
 
 def _sites() -> list[Site]:
@@ -227,7 +233,7 @@ def change_once(form: str, subject_id: int, write, done: str, again: str):
             return before, 302
         if not isinstance(refusal, DomainError):
             raise
-        flash(_refusal(refusal), "error")
+        flash(_refusal(refusal, form), "error")
         return None, refusal.status
     flash(done, "success")
     return redirect(url_for("scheduling.show", appointment_id=appt.id)), 302
