@@ -285,3 +285,24 @@ def test_the_reasons_cost_no_query(db, paris, make_user, make_patient, book):
         sa.event.remove(engine, "before_cursor_execute", count)
     assert not free.empty and [d.code for d in explained.days][:4] == ["holiday", "", "time_off", "time_off"]
     assert len(statements) == queries_free <= 6
+
+
+@pytest.mark.parametrize("language, refused", [
+    ("en", "A no-show is recorded only for a booked appointment, once its start has passed."),
+    ("fr", "Une absence ne s’enregistre que pour un rendez-vous réservé, une fois son heure passée."),
+])
+def test_no_show_is_not_offered_and_refused_before_the_start(client, db, paris, make_user, login_as, make_patient,
+                                                             book, language, refused):
+    """Before the start the page offers no no-show, and one posted anyway is refused in the reader's words."""
+    from clinic.scheduling.models import AppointmentStatus
+
+    make_user("physician", sites=[paris])
+    desk = login_as("front_desk")
+    desk.language = language
+    appt = _booked(book, paris, make_patient())
+    db.session.commit()
+    assert f"/appointments/{appt.id}/no-show" not in client.get(f"/appointments/{appt.id}").get_data(as_text=True)
+    r = post(client, f"/appointments/{appt.id}/no-show", {"form_key": "d" * 32})
+    assert r.status_code == 302 and refused in client.get(r.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert appt.status == AppointmentStatus.BOOKED
