@@ -37,6 +37,19 @@ def statements(db, starting: str = ""):
         sa.event.remove(db.engine, "before_cursor_execute", listen)
 
 
+def post_page(client, url: str, data: dict):
+    """Post a page's form with a fresh CSRF token, as the browser would."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **data})
+
+
+def booking_data(site, **kw) -> dict:
+    """The booking form filled for a lumbar interlaminar injection in the week of 2 March 2026."""
+    data = {"site": site.code, "procedure": "esi-interlaminar", "region": "lumbar", "side": "left",
+            "levels": "L4-L5", "physician": "", "week": "2026-03-02", "conservative_care_weeks": "8"}
+    data.update(kw)
+    return data
+
+
 class FreshGClient(FlaskClient):
     """Each request starts with an empty `g`, as in production.
 

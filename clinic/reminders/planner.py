@@ -224,6 +224,12 @@ def on_rescheduled(appointment: Appointment, old_start_at: dt.datetime | None = 
     db.session.flush()
 
 
+def on_preparation_resent(appointment: Appointment, **_kw) -> None:
+    """The confirmation again (preparation sheet and invite), asked from the appointment page."""
+    plan_notice(appointment, "confirmation")
+    db.session.flush()
+
+
 def on_cancelled(appointment: Appointment, **_kw) -> None:
     close_pending(appointment, ReminderStatus.CANCELLED, reason="appointment cancelled")
     already = db.session.execute(
@@ -292,3 +298,4 @@ def connect() -> None:
     signals.appointment_status_changed.connect(on_status_changed)
     signals.appointment_needs_reschedule.connect(on_needs_reschedule)
     signals.appointment_procedure_ended.connect(on_procedure_ended)
+    signals.appointment_preparation_resent.connect(on_preparation_resent)

@@ -74,6 +74,7 @@ class _Data:
     busy_room: dict[int, _Busy]
     rooms: list[int]
     exceptions: dict[dt.date, list[SiteCalendarException]]
+    time_off: dict[int, _Busy]
 
 
 def _epoch(column: sa.ColumnExpressionArgument[dt.datetime]) -> sa.ColumnElement[float]:
@@ -100,11 +101,13 @@ def _load(site: Site, procedure: Procedure, first: dt.date, last: dt.date, windo
         hours[row.physician_id].append(row)
 
     busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    away: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for off in db.session.execute(sa.select(TimeOff).where(
         TimeOff.physician_id.in_(physicians), TimeOff.start_at < window[1], TimeOff.end_at > window[0],
         sa.or_(TimeOff.site_id.is_(None), TimeOff.site_id == site.id),
     )).scalars():
         busy[off.physician_id].append((off.start_at.timestamp(), off.end_at.timestamp()))
+        away[off.physician_id].append((off.start_at.timestamp(), off.end_at.timestamp()))
 
     room_rows = db.session.execute(sa.select(Room).where(Room.site_id == site.id, Room.active.is_(True))
                                    .order_by(Room.id)).scalars()
@@ -133,7 +136,7 @@ def _load(site: Site, procedure: Procedure, first: dt.date, last: dt.date, windo
         exceptions[exc.day].append(exc)
 
     return _Data(physicians, hours, {p: _Busy(busy[p]) for p in physicians},
-                 {r: _Busy(room_busy[r]) for r in rooms}, rooms, exceptions)
+                 {r: _Busy(room_busy[r]) for r in rooms}, rooms, exceptions, {p: _Busy(away[p]) for p in physicians})
 
 
 def _day_closures(site: Site, day: dt.date, exceptions: list[SiteCalendarException]) -> list[Interval] | None:
@@ -188,6 +191,29 @@ def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int 
     restricts the search to one start (what a booking asks). `exclude_appointment_id` ignores one
     appointment (the one being rescheduled) when looking at who is busy.
     """
+    return _search(site, procedure_code, start_date, days, physician_id, now, exclude_appointment_id, only_at, None)
+
+
+@dataclass(frozen=True)
+class NoStart:
+    """Why a local day has no free start: its code, and the name of its holiday or closure."""
+    code: str     # before_notice, beyond_horizon, holiday, closed, no_room, no_physician, no_hours, time_off, full
+    name: str = ""
+
+
+def free_starts_explained(site: Site, procedure_code: str, start_date: dt.date, days: int = 1,
+                          physician_id: int | None = None, now: dt.datetime | None = None, *,
+                          exclude_appointment_id: int | None = None) -> tuple[list[FreeStart], dict[dt.date, NoStart]]:
+    """free_starts, and for each day without a free start the reason, from the same data (the
+    same queries: explaining costs none)."""
+    why: dict[dt.date, NoStart] = {}
+    starts = _search(site, procedure_code, start_date, days, physician_id, now, exclude_appointment_id, None, why)
+    return starts, why
+
+
+def _search(site: Site, procedure_code: str, start_date: dt.date, days: int, physician_id: int | None,
+            now: dt.datetime | None, exclude_appointment_id: int | None, only_at: dt.datetime | None,
+            why: dict[dt.date, NoStart] | None) -> list[FreeStart]:
     procedure = get_procedure(procedure_code)
     if procedure is None:
         raise UnknownProcedure(procedure_code)
@@ -196,12 +222,14 @@ def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int 
     days = max(1, days)
     earliest_at = now + dt.timedelta(hours=site.min_notice_hours)
     latest_at = now + dt.timedelta(days=site.horizon_days)
+    dates = [start_date + dt.timedelta(days=offset) for offset in range(days)]
     if start_date > latest_at.date() + dt.timedelta(days=1) or start_date < earliest_at.date() - dt.timedelta(days=days + 1):
-        return []   # wholly outside the bookable window (also keeps far-off dates from overflowing)
-    last = start_date + dt.timedelta(days=days - 1)
+        # wholly outside the bookable window (also keeps far-off dates from overflowing)
+        return _unexplained(why, dates, NoStart("beyond_horizon" if start_date > latest_at.date() else "before_notice"))
+    last = dates[-1]
     window = (local_day_bounds(start_date, tz)[0], local_day_bounds(last, tz)[1])
     if window[1] <= earliest_at or window[0] > latest_at:
-        return []
+        return _unexplained(why, dates, NoStart("before_notice" if window[1] <= earliest_at else "beyond_horizon"))
     if only_at is not None:
         if not window[0] <= only_at < window[1]:
             return []
@@ -209,6 +237,10 @@ def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int 
         window = (only_at, only_at + dt.timedelta(minutes=procedure.duration_minutes + site.turnover_minutes))
     data = _load(site, procedure, start_date, last, window, physician_id, exclude_appointment_id)
     if not data.rooms or not data.physicians:
+        if why is not None:
+            for day in dates:
+                why[day] = (_outside(site, day, earliest_at, latest_at) or _closed(site, day, data)
+                            or NoStart("no_room" if not data.rooms else "no_physician"))
         return []
     earliest, latest = earliest_at.timestamp(), latest_at.timestamp()
     wanted = only_at.timestamp() if only_at is not None else None
@@ -216,10 +248,11 @@ def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int 
     block = duration + site.turnover_minutes * 60
     step = site.slot_interval_minutes * 60
     by_start: dict[float, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
-    for offset in range(days):
-        day = start_date + dt.timedelta(days=offset)
+    for day in dates:
         closures = _day_closures(site, day, data.exceptions.get(day, []))
         if closures is None:
+            if why is not None:
+                why[day] = _outside(site, day, earliest_at, latest_at) or _closed(site, day, data) or NoStart("closed")
             continue
         closed = _Busy([_seconds(c) for c in closures])
         candidates: dict[int, list[float]] = {}
@@ -235,6 +268,8 @@ def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int 
                 starts = [s for s in starts if closed.free(s, s + duration)]
             candidates[phys] = starts
         day_starts = sorted(set().union(*candidates.values()))
+        if why is not None:
+            why[day] = _no_start(site, day, data, duration, step, earliest_at, latest_at)   # kept if nothing is free
         if not day_starts:
             continue
         room_flags = [(room, _free_flags(data.busy_room[room], day_starts, block)) for room in data.rooms]
@@ -244,7 +279,58 @@ def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int 
             for start, ok in zip(cands, _free_flags(data.busy_physician[phys], cands, block), strict=True):
                 if ok and rooms_at[start]:
                     by_start[start].append((phys, rooms_at[start]))
+                    if why is not None:
+                        why.pop(day, None)
     return [FreeStart(_utc(start), _utc(start + duration), tuple(pairs)) for start, pairs in sorted(by_start.items())]
+
+
+def _unexplained(why: dict[dt.date, NoStart] | None, dates: list[dt.date], reason: NoStart) -> list[FreeStart]:
+    if why is not None:
+        why.update(dict.fromkeys(dates, reason))
+    return []
+
+
+def _outside(site: Site, day: dt.date, earliest_at: dt.datetime, latest_at: dt.datetime) -> NoStart | None:
+    """The day wholly before the minimum notice, or wholly beyond the booking horizon."""
+    start, end = local_day_bounds(day, site.tz)
+    if end <= earliest_at:
+        return NoStart("before_notice")
+    if start > latest_at:
+        return NoStart("beyond_horizon")
+    return None
+
+
+def _closed(site: Site, day: dt.date, data: _Data) -> NoStart | None:
+    """The site's own closure of the whole day (with its reason), or the public holiday (named)."""
+    exceptions = data.exceptions.get(day, [])
+    whole = [e for e in exceptions if e.kind == CalendarExceptionKind.CLOSED and e.hours is None]
+    if whole:
+        return NoStart("closed", whole[0].reason or "")
+    holiday = public_holiday(site, day)
+    if holiday and not any(e.kind == CalendarExceptionKind.OPEN for e in exceptions):
+        return NoStart("holiday", holiday)
+    return None
+
+
+def _no_start(site: Site, day: dt.date, data: _Data, duration: int, step: int,
+              earliest_at: dt.datetime, latest_at: dt.datetime) -> NoStart:
+    """Why an open day has no free start: nobody's hours, everybody away, the notice or horizon
+    cutting the day, or every start taken."""
+    tz = site.tz
+    working = {phys: [s for row in data.hours.get(phys, ()) if _valid_on(row, day)
+                      for s in _arange(local_to_utc(day, row.start_time, tz).timestamp(),
+                                       local_to_utc(day, row.end_time, tz).timestamp() - duration, step)]
+               for phys in data.physicians}
+    if not any(working.values()):
+        return NoStart("no_hours")
+    present = [s for phys, starts in working.items() for s in starts if data.time_off[phys].free(s, s + duration)]
+    if not present:
+        return NoStart("time_off")
+    if max(present) < earliest_at.timestamp():
+        return NoStart("before_notice")
+    if min(present) > latest_at.timestamp():
+        return NoStart("beyond_horizon")
+    return NoStart("full")
 
 
 def start_minutes(start_times: Iterable[dt.time], step_minutes: int) -> frozenset[int]:

@@ -61,6 +61,7 @@ class BookingForm(FlaskForm):
 
 
 class RescheduleForm(FlaskForm):
+    site = SelectField(_l("Site"), validators=[Optional()])
     physician = SelectField(_l("Physician"), validators=[Optional()])
     week = DateField(_l("Week of"), validators=[Optional()])
 

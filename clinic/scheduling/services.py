@@ -218,22 +218,47 @@ def _check_reschedulable(appt: Appointment) -> None:
                        {"status": appt.status.value})
 
 
+def _move_input(appt: Appointment, start_at: dt.datetime, physician_id: int | None, site: Site) -> BookingInput:
+    """The appointment's booking, at a new start (and maybe another site of its organisation)."""
+    if site.organisation_id != appt.site.organisation_id or not site.active:
+        raise DomainError("not_found", "No such site.", status=404)   # another organisation's: not there
+    return BookingInput(patient=appt.patient, site=site, procedure_code=appt.procedure_code, start_at=start_at,
+                        physician_id=physician_id, region=appt.region, side=appt.side,
+                        levels=tuple(appt.levels or ()), sedation=appt.sedation, answers=dict(appt.screening or {}),
+                        override_reason=appt.override_reason)
+
+
+def _move_procedure(appt: Appointment) -> Procedure:
+    procedure = get_procedure(appt.procedure_code)
+    if procedure is None:
+        raise CatalogError(f"appointment {appt.id}: the catalog has no procedure {appt.procedure_code!r}")
+    return procedure
+
+
+def preview_reschedule(appt: Appointment, start_at: dt.datetime, physician_id: int | None = None,
+                       site: Site | None = None, now: dt.datetime | None = None) -> tuple[Slot, ScreeningResult]:
+    """What a move would do, without writing: the slot taken and the screening for the new date."""
+    _check_reschedulable(appt)
+    inp = _move_input(appt, start_at, physician_id, site or appt.site)
+    procedure = _move_procedure(appt)
+    _patient_free_at(inp, procedure, exclude_appointment_id=appt.id)
+    slot = offered_slot(inp.site, appt.procedure_code, start_at, physician_id, now, exclude_appointment_id=appt.id)
+    return slot, screen(inp, procedure, slot.end_at, exclude_appointment_id=appt.id)
+
+
 def reschedule(appt: Appointment, start_at: dt.datetime, user: User | None, physician_id: int | None = None,
-               now: dt.datetime | None = None) -> Appointment:
-    """Move a booked appointment, keeping its id; the old times go to its history.
+               now: dt.datetime | None = None, site: Site | None = None) -> Appointment:
+    """Move a booked appointment, keeping its id; the old times go to its history. `site`: another
+    site of the appointment's organisation (404 for any other), screened and planned there.
 
     The row is held first (409 conflict_retry if another change of it won), then the new day's locks."""
     _check_reschedulable(appt)
     lock_appointment(appt)
-    site = appt.site
-    inp = BookingInput(patient=appt.patient, site=site, procedure_code=appt.procedure_code, start_at=start_at,
-                       physician_id=physician_id, region=appt.region, side=appt.side,
-                       levels=tuple(appt.levels or ()), sedation=appt.sedation, answers=dict(appt.screening or {}),
-                       override_reason=appt.override_reason)
+    old_site = appt.site
+    inp = _move_input(appt, start_at, physician_id, site or old_site)
+    site = inp.site
     _lock_block(inp)
-    procedure = get_procedure(appt.procedure_code)
-    if procedure is None:
-        raise CatalogError(f"appointment {appt.id}: the catalog has no procedure {appt.procedure_code!r}")
+    procedure = _move_procedure(appt)
     _patient_free_at(inp, procedure, exclude_appointment_id=appt.id)
     slot = offered_slot(site, appt.procedure_code, start_at, physician_id, now, exclude_appointment_id=appt.id)
     result = screen(inp, procedure, slot.end_at, exclude_appointment_id=appt.id)
@@ -242,18 +267,23 @@ def reschedule(appt: Appointment, start_at: dt.datetime, user: User | None, phys
     def choose(first: bool) -> None:
         to = slot if first else offered_slot(site, appt.procedure_code, start_at, physician_id, now,
                                              exclude_appointment_id=appt.id)
+        appt.site = site
         _times(appt, to, site)
         _store_screening(appt, result)
         appt.ical_sequence = sequence + 1
         appt.needs_reschedule = False
 
     write_guarded(appt, site, appt.id, choose)
+    moved = site.id != old_site.id
     db.session.add(AppointmentChange(appointment_id=appt.id, user_id=user.id if user else None,
                                      action="rescheduled", old_start_at=old_start, new_start_at=appt.start_at,
-                                     old_physician_id=old_physician, new_physician_id=appt.physician_id))
+                                     old_physician_id=old_physician, new_physician_id=appt.physician_id,
+                                     note=f"{old_site.name} → {site.name}" if moved else ""))
     db.session.flush()
-    record("appointment.reschedule", "appointment", appt.id, appt.patient_id,
-           {"old_start": old_start.isoformat(), "new_start": appt.start_at.isoformat()})
+    details: dict[str, object] = {"old_start": old_start.isoformat(), "new_start": appt.start_at.isoformat()}
+    if moved:
+        details |= {"old_site_id": old_site.id, "new_site_id": site.id}
+    record("appointment.reschedule", "appointment", appt.id, appt.patient_id, details)
     appointment_rescheduled.send(appt, old_start_at=old_start, old_end_at=old_end)
     return appt
 

@@ -11,6 +11,7 @@ Each signal is sent with the Appointment as sender and keyword arguments:
 - appointment_status_changed(appointment, old_status, new_status)   # check-in, no-show, completed...
 - appointment_procedure_ended(appointment, ended_at)                # actual end, from the checklist
 - appointment_needs_reschedule(appointment, because)                # stranded by hours, time off, calendar
+- appointment_preparation_resent(appointment)                       # the confirmation and its sheet, again
 """
 
 from blinker import Namespace
@@ -23,3 +24,4 @@ appointment_cancelled = _signals.signal("appointment-cancelled")
 appointment_status_changed = _signals.signal("appointment-status-changed")
 appointment_procedure_ended = _signals.signal("appointment-procedure-ended")
 appointment_needs_reschedule = _signals.signal("appointment-needs-reschedule")
+appointment_preparation_resent = _signals.signal("appointment-preparation-resent")

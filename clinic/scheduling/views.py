@@ -21,7 +21,7 @@ from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.patients.forms import medication_entries, rows_on_file, rows_posted
 from clinic.patients.services import get_patient
-from clinic.scheduling import form_keys, reads, services, status, writes
+from clinic.scheduling import form_keys, reads, resend, services, status, writes
 from clinic.scheduling.forms import (
     REGION_LABELS,
     SIDE_LABELS,
@@ -33,8 +33,9 @@ from clinic.scheduling.forms import (
 )
 from clinic.scheduling.models import AppointmentChange
 from clinic.scheduling.week import week_of
+from clinic.screening.preparation import fmt_local
 from clinic.screening.sheet import render_sheet
-from clinic.sites.models import Site
+from clinic.sites.models import Room, Site
 from clinic.timeutil import local_date, parse_instant
 
 bp = Blueprint("scheduling", __name__, url_prefix="/appointments")
@@ -50,12 +51,30 @@ def labels() -> dict:
 PAGE_MESSAGES = {
     "patient_busy": _l("This patient already has an appointment at an overlapping time. Choose another time."),
     "conflict_retry": _l("This appointment was changed by someone else meanwhile. Look at it again, then retry."),
+    "not_to_prepare": _l("This appointment is cancelled or over: there is no preparation to send."),
+    "appointment_past": _l("This appointment has already started: there is no preparation to send."),
+    "no_email": _l("The patient has no e-mail address: print the preparation sheet and give it to them."),
     "idempotency_key_reused": _l("This form was already used for another change. Open the page again, then retry."),
 }
 
 
-def _refusal(err: DomainError) -> str:
-    return str(PAGE_MESSAGES.get(err.code, err.message))
+@bp.app_template_filter("hold_when")
+def hold_when(value: str | None, site: Site) -> str:
+    """A hold's stored stop or restart (a local date, or an instant with its offset) for the reader."""
+    try:
+        return fmt_local(value, site.tz, str(get_locale()))
+    except ValueError:
+        return ""   # never a raw value on a page: the hold's note says what to do
+
+
+# A refusal said in the words of the form that met it ("form:code").
+FORM_MESSAGES = {
+    "no-show:invalid_state": _l("A no-show is recorded only for a booked appointment, once its start has passed."),
+}
+
+
+def _refusal(err: DomainError, form: str = "") -> str:
+    return str(FORM_MESSAGES.get(f"{form}:{err.code}") or PAGE_MESSAGES.get(err.code, err.message))
 
 
 def _sites() -> list[Site]:
@@ -163,12 +182,20 @@ def book(patient_id: int):
             flash(_refusal(err), "error")
             code = err.status
         else:
-            return render_template("scheduling/confirm.html", form=form, patient=patient, site=site, slot=slot,
-                                   result=result, physician=db.session.get(User, slot.physician_id),
-                                   action=url_for("scheduling.book", patient_id=patient.id),
-                                   form_key=form_keys.new_key(), medicines=[d for d, _ in inp.medications or ()])
+            return _confirm_page(form, inp, slot, result, url_for("scheduling.book", patient_id=patient.id),
+                                 medicines=[d for d, _ in inp.medications or ()])
     context["week"] = week_of(site, form.procedure.data, form.week.data, _int_or_none(form.physician.data))
     return render_template("scheduling/book.html", **context), code
+
+
+def _confirm_page(form, inp: services.BookingInput, slot, result, action: str, **extra):
+    """The step before a booking or a move is written: what will be booked, where, by whom, when on
+    the site's clock, and the screening's warnings with each medicine's stop and restart dates."""
+    return render_template("scheduling/confirm.html", form=form, patient=inp.patient, site=inp.site, slot=slot,
+                           result=result, physician=db.session.get(User, slot.physician_id),
+                           room=db.session.get(Room, slot.room_id), details=inp,
+                           procedure=load_procedures().get(inp.procedure_code), action=action,
+                           form_key=form_keys.new_key(), **extra)
 
 
 def _done_before(key: str | None, form: str, subject_id: int, message: str):
@@ -206,7 +233,7 @@ def change_once(form: str, subject_id: int, write, done: str, again: str):
             return before, 302
         if not isinstance(refusal, DomainError):
             raise
-        flash(_refusal(refusal), "error")
+        flash(_refusal(refusal, form), "error")
         return None, refusal.status
     flash(done, "success")
     return redirect(url_for("scheduling.show", appointment_id=appt.id)), 302
@@ -242,15 +269,31 @@ def preparation_sheet(appointment_id: int):
     return render_template("screening/sheet.html", appointment=appt, sheet_html=html)
 
 
+def _move_site(appt, form: RescheduleForm) -> Site:
+    """The site chosen for the move: one of the appointment's organisation the reader works at (the
+    posted code of any other site, another organisation's included, is a 404)."""
+    own = [s for s in _sites() if s.organisation_id == appt.site.organisation_id]
+    if appt.site not in own:
+        own.insert(0, appt.site)
+    form.site.choices = [(s.code, s.name) for s in own]
+    code = form.site.data or appt.site.code
+    site = next((s for s in own if s.code == code), None) or abort(404)
+    form.site.data = site.code
+    ensure_site(site.id)
+    _physician_choices(form, site)
+    if form.physician.data and form.physician.data not in {value for value, _label in form.physician.choices}:
+        form.physician.data = ""   # a physician of the site left: any physician of the new one
+    return site
+
+
 @bp.route("/<int:appointment_id>/reschedule", methods=["GET", "POST"])
 @requires("reschedule")
 def reschedule(appointment_id: int):
     if request.method == "POST" and request.form.get("confirm"):
         writes.begin_write()
     appt = _appointment(appointment_id, "appointment.read_for_reschedule")
-    site = appt.site
     form = RescheduleForm()
-    _physician_choices(form, site)
+    site = _move_site(appt, form)
     _goto(form)
     if form.week.data is None:
         form.week.data = max(_default_week(site), local_date(appt.start_at, site.tz)) if request.method == "GET" else _default_week(site)
@@ -259,23 +302,24 @@ def reschedule(appointment_id: int):
     physician_id = _int_or_none(form.physician.data)
     if start is not None and request.form.get("confirm"):
         done, code = change_once("reschedule-page", appt.id,
-                           lambda: services.reschedule(appt, start, current_actor(), physician_id),
+                           lambda: services.reschedule(appt, start, current_actor(), physician_id, site=site),
                            _("Appointment moved."), _("This change was already made: here is the appointment as it is now."))
         if done is not None:
             return done
         appt = _appointment(appointment_id)
-        site = appt.site
+        site = _move_site(appt, form)
     elif start is not None:
         try:
-            slot = services.offered_slot(site, appt.procedure_code, start, physician_id, exclude_appointment_id=appt.id)
+            slot, result = services.preview_reschedule(appt, start, physician_id, site)
         except DomainError as err:
             flash(_refusal(err), "error")
             code = err.status
         else:
-            return render_template("scheduling/confirm.html", form=form, patient=appt.patient, site=site, slot=slot,
-                                   appt=appt, result=None, physician=db.session.get(User, slot.physician_id),
-                                   action=url_for("scheduling.reschedule", appointment_id=appt.id),
-                                   form_key=form_keys.new_key())
+            inp = services.BookingInput(patient=appt.patient, site=site, procedure_code=appt.procedure_code,
+                                        start_at=start, region=appt.region, side=appt.side,
+                                        levels=tuple(appt.levels or ()), sedation=appt.sedation)
+            return _confirm_page(form, inp, slot, result, url_for("scheduling.reschedule", appointment_id=appt.id),
+                                 appt=appt)
     week = week_of(site, appt.procedure_code, form.week.data, physician_id, exclude_appointment_id=appt.id)
     return render_template("scheduling/reschedule.html", appt=appt, form=form, site=site, week=week), code
 
@@ -311,6 +355,15 @@ def _status_action(appointment_id: int, form: str, change, done: str, again: str
 def check_in(appointment_id: int):
     return _status_action(appointment_id, "check-in", status.check_in, _("Patient checked in."),
                           _("The patient was already checked in: here is the appointment as it is now."))
+
+
+@bp.route("/<int:appointment_id>/resend-preparation", methods=["POST"])
+@requires("book")
+def resend_preparation(appointment_id: int):
+    """E-mail the confirmation with the preparation sheet and the calendar invitation again."""
+    return _status_action(appointment_id, "resend-preparation", resend.resend_preparation,
+                          _("The preparation sheet and the calendar invitation are on their way to the patient again."),
+                          _("This preparation was already sent again: here is the appointment."))
 
 
 @bp.route("/<int:appointment_id>/no-show", methods=["POST"])

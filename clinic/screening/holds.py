@@ -13,8 +13,19 @@ from clinic.catalog.medicines import Taken, closest, patient_medicines
 from clinic.catalog.rules import CatalogError, DrugRule, HoldRule, find_drug, label, policy_for, screening_data
 from clinic.db import utcnow
 from clinic.screening.messages import finding
+from clinic.screening.preparation import fmt_local
 from clinic.screening.results import BookingContext, Finding, MedicationHold
 from clinic.timeutil import iso_local, local_date
+
+
+def _written(value: str | None, tz) -> dict[str, str]:
+    """A stored date or instant as the findings' texts say it, in each language (never ISO)."""
+    return {lang: fmt_local(value, tz, lang) for lang in ("en", "fr")}
+
+
+def _duration(hold_text: str) -> dict[str, str]:
+    """"5 days" as the findings' texts say it in each language ("5 jours")."""
+    return {"en": hold_text, "fr": hold_text.replace("days", "jours")}
 
 
 def _antithrombotics(ctx: BookingContext) -> set[str]:
@@ -74,7 +85,8 @@ def _not_achievable(ctx: BookingContext, names: dict, hold_text: str, stop: dt.d
         stop_text = stop.isoformat()
     return finding("hold_not_achievable", details={"drug": names["en"], "hold": hold_text, "stop_on": stop_text,
                                                    "earliest_date": earliest.isoformat()},
-                   drug=names, hold=hold_text, stop_on=stop_text, earliest=earliest.isoformat())
+                   drug=names, hold=_duration(hold_text), stop_on=_written(stop_text, tz),
+                   earliest=_written(earliest.isoformat(), tz))
 
 
 def _stop(ctx: BookingContext, taken: Taken, drug: DrugRule, risk: str) -> tuple[MedicationHold, list[Finding]]:
@@ -96,7 +108,7 @@ def _stop(ctx: BookingContext, taken: Taken, drug: DrugRule, risk: str) -> tuple
     values: dict[str, Any] = {"drug": names, "risk": label("risk", risk, "en"), "risk_fr": label("risk", risk, "fr")}
     found = [finding("anticoagulant_hold", source=drug.source, unconfirmed=unconfirmed,
                      details={"drug": names["en"], "stop_on": stop_on, "restart_after": restart},
-                     hold=hold_text, restart=restart, **values)]
+                     hold=_duration(hold_text), restart=_written(restart, tz), **values)]
     late = _not_achievable(ctx, names, hold_text, stop, rule, days)
     if late is not None:
         found.append(late)

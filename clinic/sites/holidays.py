@@ -18,9 +18,10 @@ def _calendar(country: str, subdivision: str | None, year: int, language: str | 
     return holidays.country_holidays(country, subdiv=subdivision or None, years=year, language=language)
 
 
-def public_holiday(site: Site, day: dt.date) -> str | None:
-    """The name of the public holiday at the site's country and subdivision on that day, if any."""
-    return _calendar(site.country, site.subdivision, day.year, None).get(day)
+def public_holiday(site: Site, day: dt.date, language: str | None = None) -> str | None:
+    """The name of the public holiday at the site's country and subdivision on that day, if any
+    (in `language`, "en" or "fr", when given)."""
+    return _calendar(site.country, site.subdivision, day.year, HOLIDAY_LANGUAGES.get(language or "")).get(day)
 
 
 def public_holidays(site: Site, start: dt.date, end: dt.date) -> dict[dt.date, str]:

@@ -35,6 +35,7 @@ RECEIVERS = {
     signals.appointment_status_changed: {planner.on_status_changed},
     signals.appointment_needs_reschedule: {planner.on_needs_reschedule},
     signals.appointment_procedure_ended: {planner.on_procedure_ended},
+    signals.appointment_preparation_resent: {planner.on_preparation_resent},
     effects.pain_item_recorded: {outcome_checklist.on_pain_item},
 }
 LISTENERS = [

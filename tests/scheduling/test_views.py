@@ -10,7 +10,8 @@ import sqlalchemy as sa
 import time_machine
 
 from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus, IdempotencyKey
-from tests.web import csrf_token
+from tests.web import booking_data as form_data
+from tests.web import post_page as post
 
 UTC = dt.UTC
 
@@ -19,17 +20,6 @@ UTC = dt.UTC
 def clock():
     with time_machine.travel(dt.datetime(2026, 2, 20, tzinfo=UTC), tick=False):
         yield
-
-
-def form_data(site, **kw):
-    data = {"site": site.code, "procedure": "esi-interlaminar", "region": "lumbar", "side": "left",
-            "levels": "L4-L5", "physician": "", "week": "2026-03-02", "conservative_care_weeks": "8"}
-    data.update(kw)
-    return data
-
-
-def post(client, url, data):
-    return client.post(url, data={"csrf_token": csrf_token(client), **data})
 
 
 def test_patient_page_links_to_booking(client, login_as, make_patient):
