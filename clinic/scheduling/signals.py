@@ -11,6 +11,10 @@ Each signal is sent with the Appointment as sender and keyword arguments:
 - appointment_status_changed(appointment, old_status, new_status)   # check-in, no-show, completed...
 - appointment_procedure_ended(appointment, ended_at)                # actual end, from the checklist
 - appointment_needs_reschedule(appointment, because)                # stranded by hours, time off, calendar
+
+And, with the physician (a User) as sender, when a physician's time frees up:
+- time_off_removed(time_off)                                        # the absence's times are free again
+- working_hours_set(site, valid_from, before, after)                 # weekday -> intervals, old and new
 """
 
 from blinker import Namespace
@@ -23,3 +27,5 @@ appointment_cancelled = _signals.signal("appointment-cancelled")
 appointment_status_changed = _signals.signal("appointment-status-changed")
 appointment_procedure_ended = _signals.signal("appointment-procedure-ended")
 appointment_needs_reschedule = _signals.signal("appointment-needs-reschedule")
+time_off_removed = _signals.signal("time-off-removed")
+working_hours_set = _signals.signal("working-hours-set")
