@@ -8,14 +8,12 @@ from flask import jsonify, request
 
 from clinic.access import current_actor, requires
 from clinic.api.parsing import Body, given
+from clinic.api.routes_patients import body_patient
 from clinic.api.routes_reference import site_by_code
 from clinic.api.views import bp
 from clinic.audit.services import record_shown
-from clinic.errors import DomainError
 from clinic.extensions import db
-from clinic.patients.models import Patient
 from clinic.sites.models import Room
-from clinic.tenancy import get_scoped
 from clinic.timeutil import iso_local
 from clinic.waitlist import services
 from clinic.waitlist.models import TIMES_OF_DAY, WaitingEntry
@@ -40,12 +38,7 @@ def add_to_waiting_list():
     body = Body()
     code = body.string("location", max_length=40)
     site = site_by_code(code) if code else None
-    patient_id = body.integer("patient_id", minimum=1)
-    patient = None
-    if patient_id is not None and site is not None:
-        patient = get_scoped(Patient, patient_id)
-        if patient is None:
-            raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
+    patient = body_patient(body, site)
     procedure = body.string("procedure", max_length=40)
     physician_id = body.integer("physician_id", required=False, minimum=1, maximum=2**31 - 1)
     first, last = body.date("from", required=False), body.date("to", required=False)
