@@ -67,7 +67,7 @@ PATHS = {
             "responses": {"200": json_response("The open entries", {
                 "type": "object", "required": ["entries"],
                 "properties": {"entries": {"type": "array", "items": ref("WaitingEntry")}}}),
-                **errors(401, 403, 422)},
+                **errors(401, 403, 404, 422)},
         },
     }
 }

@@ -130,11 +130,11 @@ def record_freed(site_id: int, physician_id: int | None, start_at: dt.datetime, 
 
 
 def _freed_for(entry: WaitingEntry, now: dt.datetime) -> list[FreedSlot]:
-    return list(db.session.scalars(sa.select(FreedSlot).where(
-        FreedSlot.site_id == entry.site_id, FreedSlot.created_at >= entry.created_at, FreedSlot.end_at > now,
-        sa.or_(sa.literal(entry.physician_id is None),
-               FreedSlot.physician_id.is_(None), FreedSlot.physician_id == entry.physician_id),
-    ).order_by(FreedSlot.start_at)))
+    stmt = sa.select(FreedSlot).where(FreedSlot.site_id == entry.site_id, FreedSlot.created_at >= entry.created_at,
+                                      FreedSlot.end_at > now)
+    if entry.physician_id is not None:
+        stmt = stmt.where(sa.or_(FreedSlot.physician_id.is_(None), FreedSlot.physician_id == entry.physician_id))
+    return list(db.session.scalars(stmt.order_by(FreedSlot.start_at)))
 
 
 def _search_days(entry: WaitingEntry, freed: list[FreedSlot], now: dt.datetime) -> tuple[dt.date, int] | None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from clinic.access import current_actor, ensure_site, public, requires, signed_in_actor
 from clinic.accounts.models import Role, User
@@ -32,6 +33,20 @@ from clinic.waitlist.models import OPEN_STATUSES, WaitingEntry
 bp = Blueprint("waitlist", __name__, url_prefix="/waiting-list")
 PER_PAGE = 25
 OFFERS_SHOWN = 5
+
+# The services' refusals, said in the reader's language: of a new entry (by form field), of a booking (by code).
+FIELD_ERRORS = {
+    "to_date": _l("The last day comes on or after the first, and has not passed yet."),
+    "site": _l("This site belongs to another organisation than the patient's."),
+    "physician": _l("Not a physician of this site."),
+    "procedure": _l("Unknown procedure."),
+}
+SERVICE_FIELDS = {"to": "to_date", "location": "site", "physician_id": "physician", "procedure": "procedure"}
+BOOKING_REFUSALS = {
+    "slot_unavailable": _l("This time is no longer free."),
+    "patient_busy": _l("This patient already has an appointment at an overlapping time. Choose another time."),
+    "outside_booking_window": _l("This time is outside the booking window of the site."),
+}
 
 
 @bp.app_context_processor
@@ -108,8 +123,11 @@ def new(patient_id: int):
                                    time_of_day=form.time_of_day.data or None)
             except DomainError as err:
                 db.session.rollback()
-                for name, message in (err.details or {}).items():
-                    flash(f"{name}: {message}", "error")
+                for name in err.details or {}:
+                    field = SERVICE_FIELDS.get(name)
+                    if field is not None:
+                        form[field].errors = [*form[field].errors, str(FIELD_ERRORS[field])]
+                flash(_("Please correct the marked fields."), "error")
                 code = err.status
             else:
                 flash(_("%(name)s is on the waiting list.", name=patient.full_name), "success")
@@ -172,7 +190,8 @@ def book(entry_id: int):
         slot, result = booking.preview(services.booking_input(entry, start, physician_id), current_actor())
     except DomainError as err:
         db.session.rollback()
-        flash(_("This time is no longer free, or the booking was refused: %(why)s", why=err.message), "error")
+        refusal = BOOKING_REFUSALS.get(err.code)
+        flash(str(refusal) if refusal else _("The booking was refused: %(why)s", why=err.message), "error")
         return redirect(url_for("waitlist.index", site=entry.site.code))
     return render_template("waitlist/confirm.html", entry=entry, site=entry.site, slot=slot, result=result,
                            physician=db.session.get(User, slot.physician_id), form=form)
