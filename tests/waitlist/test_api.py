@@ -104,3 +104,26 @@ def test_new_working_hours_offer_the_new_day(db, client, api_as, make_patient, p
     db.session.commit()
     starts = _offers(client, headers, paris)[entry]
     assert starts and all(dt.datetime.fromisoformat(s).weekday() == 5 for s in starts)
+
+
+def test_a_reschedule_offers_the_old_time(db, client, api_as, make_patient, paris, taken):
+    """Moving the 10:00 appointment to 14:00 frees 10:00 for the waiting patients."""
+    headers = api_as()
+    entry = _entry(client, headers, make_patient(site=paris), paris).get_json()["id"]
+    later = dt.datetime.combine(WEDNESDAY, dt.time(14), paris.tz).isoformat()
+    moved = client.post(f"/api/v1/appointments/{taken.id}/reschedule", json={"start": later}, headers=headers)
+    assert moved.status_code == 200, moved.get_json()
+    starts = _offers(client, headers, paris)[entry]
+    assert ten(paris) in starts and later not in starts
+
+
+def test_booking_the_patient_elsewhere_serves_the_entry(db, client, api_as, make_patient, paris, taken):
+    """A booking of the waiting patient for that procedure at that site, however made, takes them off the list."""
+    headers = api_as()
+    patient = make_patient(site=paris)
+    entry = _entry(client, headers, patient, paris).get_json()["id"]
+    client.post(f"/api/v1/appointments/{taken.id}/cancel", json={"reason": "Flu"}, headers=headers)
+    booked = client.post("/api/v1/appointments", headers=headers, json={
+        "patient_id": patient.id, "location": paris.code, "procedure": PROCEDURE, "start": ten(paris)})
+    assert booked.status_code == 201
+    assert entry not in _offers(client, headers, paris)

@@ -109,3 +109,15 @@ def test_the_day_is_the_sites(db, entry, freed, paris):
     offers = services.offers_for(entry)
     assert any(o.start_at.astimezone(paris.tz).date() == WEDNESDAY and o.start_at.astimezone(paris.tz).hour == 10
                for o in offers)
+
+
+def test_a_refused_entry_keeps_the_form_with_the_reason(db, client, login_as, make_patient, paris, post_form):
+    """A last day that has passed answers 422 on the form, in the reader's words, and adds nobody."""
+    login_as("front_desk")
+    patient = make_patient(site=paris)
+    path = f"/waiting-list/new/{patient.id}"
+    response = post_form(path, {"site": paris.code, "procedure": PROCEDURE, "physician": "", "time_of_day": "",
+                                "from_date": "", "to_date": "2026-02-01"}, token_from=path)
+    assert response.status_code == 422
+    assert "has not passed yet" in response.get_data(as_text=True)
+    assert db.session.query(WaitingEntry).filter_by(patient_id=patient.id).count() == 0
