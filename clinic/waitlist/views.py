@@ -242,13 +242,13 @@ def offer_page(token: str):
                 return render_template("waitlist/offer_booked.html", appointment=appointment, **context)
             services.check_offer(made)
         except services.OfferGone as gone:
-            template = "waitlist/offer_taken.html" if gone.reason == "taken" else "waitlist/offer_expired.html"
-            return render_template(template, **context), 410 if gone.reason == "expired" else 409
+            return render_template("waitlist/offer_closed.html", reason=gone.reason, **context), \
+                410 if gone.reason == "expired" else 409
         except DomainError as err:
             db.session.rollback()
             record("waiting_list.offer_refused", "waiting_entry", entry.id, entry.patient_id, {"code": err.code},
                    actor="patient")
-            return render_template("waitlist/offer_call.html", **context), 409
+            return render_template("waitlist/offer_closed.html", reason="call", **context), 409
         record("waiting_list.offer_read", "waiting_entry", entry.id, entry.patient_id, {"offer": made.id},
                actor="patient")
         return render_template("waitlist/offer.html", form=ActionForm(), **context)
