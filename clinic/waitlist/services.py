@@ -248,7 +248,23 @@ def check_offer(offer: WaitingOffer, now: dt.datetime | None = None) -> None:
     try:
         booking.offered_slot(offer.entry.site, offer.entry.procedure_code, offer.start_at, offer.physician_id, now)
     except DomainError as err:
-        raise OfferGone("expired" if err.code == "outside_booking_window" else "taken") from None
+        if err.code == "outside_booking_window":
+            raise OfferGone("expired") from None
+        _lost(offer)
+        raise OfferGone("taken") from None
+
+
+def _lost(offer: WaitingOffer) -> None:
+    """Someone else had the offered time: the offer is closed, and its patient waits again unless
+    another of their offers is still open."""
+    offer.status = OfferStatus.TAKEN
+    entry = offer.entry
+    others = db.session.scalar(sa.select(sa.func.count()).select_from(WaitingOffer).where(
+        WaitingOffer.entry_id == entry.id, WaitingOffer.id != offer.id, WaitingOffer.status == OfferStatus.OPEN,
+        WaitingOffer.expires_at > utcnow()))
+    if entry.status == EntryStatus.OFFERED and not others:
+        entry.status = EntryStatus.WAITING
+    db.session.flush()
 
 
 def accept_offer(offer: WaitingOffer, now: dt.datetime | None = None) -> Appointment:
@@ -259,7 +275,7 @@ def accept_offer(offer: WaitingOffer, now: dt.datetime | None = None) -> Appoint
     except Conflict as err:
         if err.code != "slot_unavailable":
             raise
-        offer.status = OfferStatus.TAKEN
+        _lost(offer)
         raise OfferGone("taken") from None
     offer.status = OfferStatus.ACCEPTED
     offer.appointment_id = appointment.id

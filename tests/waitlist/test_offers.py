@@ -47,7 +47,7 @@ def test_the_desk_gets_the_link(db, client, login_as, paris, two_waiting, make_p
 
 def test_the_first_to_accept_books_and_the_second_is_told(db, client, paris, two_waiting):
     """The first patient's acceptance books 10:00 (in French: their language); the second sees that the
-    time has been taken, and stays on the list."""
+    time has been taken, and waits again on the list."""
     (first, second), (one, two) = two_waiting
     response, page = _accept(client, one.token)
     assert page.status_code == 200 and "Accepter" in page.get_data(as_text=True)
@@ -63,7 +63,8 @@ def test_the_first_to_accept_books_and_the_second_is_told(db, client, paris, two
     assert late.status_code == 409 and "This time has been taken" in late.get_data(as_text=True)
     assert db.session.query(Appointment).filter_by(patient_id=second.patient_id).count() == 0
     db.session.refresh(second)
-    assert second.status == EntryStatus.OFFERED
+    db.session.refresh(two)
+    assert second.status == EntryStatus.WAITING and two.status == OfferStatus.TAKEN   # waits again
 
 
 def test_an_expired_offer_is_refused(db, client, frozen, two_waiting):
