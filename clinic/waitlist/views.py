@@ -83,18 +83,21 @@ def index():
     q = (request.args.get("q") or "").strip()[:100]
     freed_only = request.args.get("freed") == "1"
     entries = list(db.session.scalars(services.waiting_at(site, q)))
-    rows = [(e, services.offers_for(e)) for e in entries]
-    if freed_only:
-        rows = [(e, offers) for e, offers in rows if offers]
+    if freed_only:   # every entry's freed times are needed to know which to keep
+        rows = [(e, offers) for e in entries if (offers := services.offers_for(e))]
+    else:
+        rows = [(e, []) for e in entries]
     page = page_arg()
     pages = max(1, -(-len(rows) // PER_PAGE))
     page = min(page, pages)
-    shown = rows[(page - 1) * PER_PAGE:page * PER_PAGE]
+    shown = [(e, offers if freed_only else services.offers_for(e))
+             for e, offers in rows[(page - 1) * PER_PAGE:page * PER_PAGE]]
+    total = len(rows)
     record_shown("waiting_list.read", [(e.patient_id, None) for e, _ in shown], {"site": site.code})
     rooms = dict(db.session.execute(sa.select(Room.id, Room.name).where(Room.site_id == site.id)).tuples().all())
     doctors = {u.id: u.name for u in _physicians(site)}
     return render_template("waitlist/index.html", sites=sites, site=site, rows=shown, q=q, freed_only=freed_only,
-                           page=page, pages=pages, total=len(rows), rooms=rooms, doctors=doctors,
+                           page=page, pages=pages, total=total, rooms=rooms, doctors=doctors,
                            offers_shown=OFFERS_SHOWN, slot_form=SlotForm(), action_form=ActionForm())
 
 

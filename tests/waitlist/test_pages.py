@@ -121,3 +121,19 @@ def test_a_refused_entry_keeps_the_form_with_the_reason(db, client, login_as, ma
     assert response.status_code == 422
     assert "has not passed yet" in response.get_data(as_text=True)
     assert db.session.query(WaitingEntry).filter_by(patient_id=patient.id).count() == 0
+
+
+def test_the_list_is_paged_in_order_of_waiting(db, client, login_as, make_patient, paris, frozen):
+    """25 a page; the 26th to come is on the second page."""
+    import datetime as dt
+
+    for n in range(26):
+        frozen.shift(dt.timedelta(minutes=1))
+        services.add_entry(make_patient(site=paris, last_name=f"Rang{n:02d}"), paris, PROCEDURE, None)
+    db.session.commit()
+    login_as("front_desk")
+    first = client.get("/waiting-list/").get_data(as_text=True)
+    assert "Rang00" in first and "Rang24" in first and "Rang25" not in first
+    assert first.index("Rang00") < first.index("Rang01")
+    second = client.get("/waiting-list/?page=2").get_data(as_text=True)
+    assert "Rang25" in second and "Rang00" not in second
