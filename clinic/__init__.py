@@ -35,6 +35,7 @@ INIT_ORDER = (
     "clinic.reminders",
     "clinic.scheduling",
     "clinic.sms",
+    "clinic.waitlist",
     "clinic.seed",
     "clinic.cli",
     "clinic.ops",

@@ -59,6 +59,7 @@ PERMISSIONS: dict[str, tuple[Role, ...]] = {
     "no_show": (_DESK, _ADMIN),          # mark a no-show, and undo it on the day
     "handle_requests": (_DESK, _ADMIN),  # patients' requests from their links, offered times
     "rearrange": (_DESK, _ADMIN),        # appointments to reschedule, a physician's week
+    "waiting_list": (_DESK, _DOCTOR, _ADMIN),  # the waiting list, its freed times and offers (as booking)
     # the procedure day
     "open_case": (_DOCTOR, _NURSE, _ADMIN),  # the case with its checklist, the procedure report
     "record_checklist": (_DOCTOR, _NURSE),   # each item also names its roles in the checklist template

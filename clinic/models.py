@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "clinic.reminders.models",
     "clinic.scheduling.models",
     "clinic.sites.models",
+    "clinic.waitlist.models",
 )
 
 

@@ -14,10 +14,11 @@ def init_app(app: Flask) -> None:
         routes_patients,
         routes_reference,
         routes_time_off,
+        routes_waitlist,
         views,
     )
 
     register_blueprint(app, views.bp, routes_appointments, routes_checklist, routes_patients, routes_reference,
-                       routes_time_off)
+                       routes_time_off, routes_waitlist)
     navigation.add("api.docs", _l("API documentation"), "api_docs_menu", _l("The JSON API v1, read from its OpenAPI document"),
                    order=95, group="reports")

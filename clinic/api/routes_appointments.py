@@ -21,19 +21,18 @@ from clinic.access import allows, current_actor, ensure_site, requires, signed_i
 from clinic.accounts.models import Role, User
 from clinic.api.appointment_json import appointment_json, appointments_json, reminder_json, reminder_rows
 from clinic.api.parsing import Body, given, query_date, query_int
+from clinic.api.routes_patients import body_patient
 from clinic.api.routes_reference import site_by_code
 from clinic.api.views import bp
 from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed, error_body
 from clinic.extensions import db
-from clinic.patients.models import Patient
 from clinic.scheduling import reads, services, stamps, status, writes
 from clinic.scheduling.availability import FreeStart, free_starts, start_minutes, window_edges
 from clinic.scheduling.locks import ConcurrentChange
 from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
 from clinic.sites.models import Room, Site
-from clinic.tenancy import get_scoped
 
 # ---------------------------------------------------------------- helpers
 
@@ -233,12 +232,7 @@ def book():
         site = site_by_code(code) if code else None
         if body.data.get("override") is not None and not allows(signed_in_actor(), "override_screening"):
             raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
-        patient_id = body.integer("patient_id", minimum=1)
-        patient = None
-        if patient_id is not None and site is not None:
-            patient = get_scoped(Patient, patient_id)
-            if patient is None:
-                raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
+        patient = body_patient(body, site)
         inp: dict[str, Any] = dict(
             procedure_code=body.string("procedure", max_length=40), start_at=body.instant("start"),
             physician_id=body.integer("physician_id", required=False, minimum=1),

@@ -14,8 +14,10 @@ from clinic.api.views import bp
 from clinic.errors import DomainError, ValidationFailed, error_body
 from clinic.patients import services
 from clinic.patients.emails import email_problem
-from clinic.patients.models import SEXES
+from clinic.patients.models import SEXES, Patient
 from clinic.patients.phones import registering_site
+from clinic.sites.models import Site
+from clinic.tenancy import get_scoped
 
 
 def _patient_input(body: Body) -> services.PatientInput:
@@ -88,6 +90,17 @@ def search_patients():
     return jsonify(
         {"patients": [patient_json(p) for p in patients], "page": page, "per_page": per_page, "total": total}
     )
+
+
+def body_patient(body: Body, site: Site | None) -> Patient | None:
+    """The body's `patient_id`, looked up once its site is known (404 outside the caller's organisations)."""
+    patient_id = body.integer("patient_id", minimum=1)
+    if patient_id is None or site is None:
+        return None
+    patient = get_scoped(Patient, patient_id)
+    if patient is None:
+        raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
+    return patient
 
 
 @bp.route("/v1/patients/<int:patient_id>")

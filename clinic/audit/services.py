@@ -106,7 +106,7 @@ def _patient_of(kind: str, object_id: int) -> int | None:
 
 
 PATIENT_DATA_ARGS = {"patient_id": "patient", "appointment_id": "appointment", "reminder_id": "reminder",
-                     "request_id": "request"}
+                     "request_id": "request", "entry_id": "waiting_entry"}
 
 
 def record_refusal(status: int) -> bool:

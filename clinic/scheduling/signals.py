@@ -12,6 +12,10 @@ Each signal is sent with the Appointment as sender and keyword arguments:
 - appointment_procedure_ended(appointment, ended_at)                # actual end, from the checklist
 - appointment_needs_reschedule(appointment, because)                # stranded by hours, time off, calendar
 - appointment_preparation_resent(appointment)                       # the confirmation and its sheet, again
+
+And, with the physician (a User) as sender, when a physician's time frees up:
+- time_off_removed(time_off)                                        # the absence's times are free again
+- working_hours_set(site, valid_from, before, after)                 # weekday -> intervals, old and new
 """
 
 from blinker import Namespace
@@ -25,3 +29,5 @@ appointment_status_changed = _signals.signal("appointment-status-changed")
 appointment_procedure_ended = _signals.signal("appointment-procedure-ended")
 appointment_needs_reschedule = _signals.signal("appointment-needs-reschedule")
 appointment_preparation_resent = _signals.signal("appointment-preparation-resent")
+time_off_removed = _signals.signal("time-off-removed")
+working_hours_set = _signals.signal("working-hours-set")

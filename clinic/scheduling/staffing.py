@@ -18,6 +18,7 @@ from clinic.errors import DomainError, ValidationFailed
 from clinic.extensions import db
 from clinic.scheduling.affected import active_appointments, settle
 from clinic.scheduling.models import TimeOff, WorkingHours
+from clinic.scheduling.signals import time_off_removed, working_hours_set
 from clinic.sites.models import Site
 from clinic.tenancy import user_visible
 from clinic.timeutil import local_to_utc
@@ -94,6 +95,7 @@ def set_schedule(
     coming = active_appointments(physician_id=physician.id, site_id=site.id, start=begin, now=now)
     settle([a for a in coming if a.start_at >= begin and not _fits(a, site, pattern)], confirm,
            f"working hours from {valid_from.isoformat()}", user_id)
+    before = current_schedule(physician.id, site.id, valid_from)
     rows = db.session.execute(sa.select(WorkingHours).where(
         WorkingHours.physician_id == physician.id, WorkingHours.site_id == site.id,
         sa.or_(WorkingHours.valid_until.is_(None), WorkingHours.valid_until >= valid_from),
@@ -114,6 +116,7 @@ def set_schedule(
         "site": site.code, "valid_from": valid_from.isoformat(),
         "pattern": {str(d): [f"{s:%H:%M}-{e:%H:%M}" for s, e in iv] for d, iv in pattern.items() if iv},
     })
+    working_hours_set.send(physician, site=site, valid_from=valid_from, before=before, after=pattern)
     return created
 
 
@@ -151,6 +154,7 @@ def remove_time_off(physician: User, time_off_id: int) -> None:
         raise DomainError("not_found", "No such time off for this physician.", status=404)
     record("time_off.remove", "physician", physician.id, details={
         "time_off": time_off.id, "start": time_off.start_at.isoformat(), "end": time_off.end_at.isoformat()})
+    time_off_removed.send(physician, time_off=time_off)
     db.session.delete(time_off)
     db.session.flush()
 

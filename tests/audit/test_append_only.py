@@ -37,7 +37,7 @@ def _path_values(appointment, reminder) -> dict:
             "physician_id": appointment.physician_id, "user_id": appointment.physician_id, "site_id": site.id,
             "room_id": site.rooms[0].id, "reminder_id": reminder.id, "item_code": "pain_before",
             "action": "deactivate", "lang": "fr", "token": "not-a-token", "exception_id": 1, "time_off_id": 1,
-            "token_id": 1, "request_id": 1, "option_id": 1}
+            "token_id": 1, "request_id": 1, "option_id": 1, "entry_id": 1}
 
 
 def _audit_rows(db) -> dict:

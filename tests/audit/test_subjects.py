@@ -8,11 +8,12 @@ from clinic.patients.models import Patient
 from clinic.portal.models import PatientRequest
 from clinic.reminders.models import Reminder
 from clinic.scheduling.models import Appointment
+from clinic.waitlist.models import WaitingEntry
 
 
 def test_each_kind_of_patient_data_in_a_url_has_its_model(app):
     assert _subjects() == {"patient": Patient, "appointment": Appointment, "reminder": Reminder,
-                           "request": PatientRequest}
+                           "request": PatientRequest, "waiting_entry": WaitingEntry}
     assert set(PATIENT_DATA_ARGS.values()) == set(_subjects())
 
 

@@ -95,6 +95,7 @@ ID_KINDS = {
     "appointment_id": "appointment", "patient_id": "patient", "request_id": "request", "option_id": "option",
     "reminder_id": "reminder", "site_id": "site", "room_id": "room", "exception_id": "exception",
     "physician_id": "physician", "time_off_id": "time_off", "user_id": "user", "token_id": "token",
+    "entry_id": "waiting_entry",
 }
 OTHER_ARGS = {"item_code": "consent_signed", "action": "deactivate", "lang": "en", "token": "x", "short": "x", "name": "x",
               "filename": "x"}
@@ -125,6 +126,7 @@ def organisation_objects(db, make_site, make_user, make_patient, make_organisati
     from clinic.reminders.models import Reminder, ReminderStatus
     from clinic.scheduling.models import TimeOff
     from clinic.sites.models import CalendarExceptionKind, SiteCalendarException
+    from clinic.waitlist.models import WaitingEntry
 
     def make(country):
         org = make_organisation(country=country)
@@ -148,12 +150,13 @@ def organisation_objects(db, make_site, make_user, make_patient, make_organisati
         db.session.flush()
         option = TimeOption(request_id=request.id, start_at=start + dt.timedelta(days=1),
                             physician_id=staff["physician"].id)
-        db.session.add(option)
+        entry = WaitingEntry(patient_id=patient.id, site_id=site.id, procedure_code="esi-interlaminar")
+        db.session.add_all([option, entry])
         db.session.commit()
         ids = {"appointment": appointment.id, "patient": patient.id, "request": request.id, "option": option.id,
                "reminder": reminder.id, "site": site.id, "room": site.rooms[0].id, "exception": exception.id,
                "physician": staff["physician"].id, "time_off": time_off.id, "user": staff["front_desk"].id,
-               "token": token.id}
+               "token": token.id, "waiting_entry": entry.id}
         return staff, ids
 
     return make

@@ -154,3 +154,39 @@ def test_0018_folds_the_stored_names_and_goes_back(tmp_path):
         with engine.connect() as conn:
             assert "search_name" not in {c["name"] for c in sa.inspect(conn).get_columns("patients")}
         engine.dispose()
+
+
+def test_0019_adds_the_waiting_list_and_goes_back(tmp_path):
+    """0019 adds the waiting list's tables over a database that holds patients, and the downgrade
+    removes them again, leaving the patients as they were."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from clinic import create_app
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    app = create_app({"__config__": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    tables = {"waiting_entries", "waiting_offers", "freed_slots"}
+    with app.app_context():
+        upgrade(revision="0018")
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            org = conn.execute(sa.text("INSERT INTO organisations (code, name, country) VALUES ('fr', 'F', 'FR')")).lastrowid
+            patients = sa.Table("patients", sa.MetaData(), autoload_with=conn)
+            conn.execute(patients.insert(), [dict(
+                organisation_id=org, birth_date=dt.date(1960, 1, 1), email="a@b.example", phone="", language="fr",
+                sex="unknown", conditions=[], allergies=[], non_essential_opt_out=False, sms_opt_in=False,
+                created_at=dt.datetime(2026, 1, 1), first_name="Hélène", last_name="Dupont", search_name="helene dupont")])
+            assert not tables & set(sa.inspect(conn).get_table_names())
+        upgrade(revision="0019")
+        with engine.connect() as conn:
+            assert tables <= set(sa.inspect(conn).get_table_names())
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("waiting_entries")}
+            assert {"patient_id", "organisation_id", "site_id", "procedure_code", "status", "created_at"} <= columns
+        downgrade(revision="0018")
+        with engine.connect() as conn:
+            assert not tables & set(sa.inspect(conn).get_table_names())
+            assert conn.execute(sa.text("SELECT search_name FROM patients")).scalars().all() == ["helene dupont"]
+        engine.dispose()

@@ -27,16 +27,19 @@ from clinic.scheduling import signals, stamps
 from clinic.sms import compose as sms_compose
 from clinic.sms import transport as sms_transport
 from clinic.tenancy import fill_organisation
+from clinic.waitlist import receivers as waitlist
 
 RECEIVERS = {
-    signals.appointment_booked: {planner.on_booked, manage.ensure_link},
-    signals.appointment_rescheduled: {planner.on_rescheduled},
-    signals.appointment_cancelled: {planner.on_cancelled},
+    signals.appointment_booked: {planner.on_booked, manage.ensure_link, waitlist.on_booked},
+    signals.appointment_rescheduled: {planner.on_rescheduled, waitlist.on_rescheduled},
+    signals.appointment_cancelled: {planner.on_cancelled, waitlist.on_cancelled},
     signals.appointment_status_changed: {planner.on_status_changed},
     signals.appointment_needs_reschedule: {planner.on_needs_reschedule},
     signals.appointment_procedure_ended: {planner.on_procedure_ended},
     signals.appointment_preparation_resent: {planner.on_preparation_resent},
     effects.pain_item_recorded: {outcome_checklist.on_pain_item},
+    signals.time_off_removed: {waitlist.on_time_off_removed},
+    signals.working_hours_set: {waitlist.on_hours_set},
 }
 LISTENERS = [
     (Session, "before_flush", fill_organisation),
@@ -49,7 +52,7 @@ LISTENERS = [
     (AuditEvent, "before_delete", audit_queries._refuse_delete),
 ]
 BLUEPRINTS = {"accounts", "admin", "api", "audit", "catalog", "mail", "ops", "outcomes", "patients", "portal", "privacy",
-              "procedures", "reminders", "scheduling", "sms"}
+              "procedures", "reminders", "scheduling", "sms", "waitlist"}
 # Modules that add their routes to another module's blueprint.
 ROUTE_MODULES = {"clinic.admin.pages_sites", "clinic.admin.pages_staffing", "clinic.admin.pages_users",
                  "clinic.api.routes_appointments", "clinic.api.routes_checklist", "clinic.api.routes_patients",
@@ -57,7 +60,7 @@ ROUTE_MODULES = {"clinic.admin.pages_sites", "clinic.admin.pages_staffing", "cli
                  "clinic.patients.merge_views"}
 MENU = {"admin.index", "admin.physicians", "admin.sites", "admin.users", "admin.to_reschedule", "api.docs", "audit.index", "catalog.index", "outcomes.delivery_view",
         "outcomes.report", "outcomes.safety_view", "patients.index", "portal.requests", "procedures.board",
-        "procedures.worklist", "reminders.outbox", "scheduling.day", "mail.folder_index"}
+        "procedures.worklist", "reminders.outbox", "scheduling.day", "mail.folder_index", "waitlist.index"}
 COMMANDS = {"create-user", "api-token", "ready", "backup", "send-due", "scheduler", "seed-demo", "seed-scale"}
 
 
