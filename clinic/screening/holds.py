@@ -12,6 +12,7 @@ from clinic.catalog import RISK_CLASSES
 from clinic.catalog.medicines import Taken, closest, patient_medicines
 from clinic.catalog.rules import CatalogError, DrugRule, HoldRule, find_drug, label, policy_for, screening_data
 from clinic.db import utcnow
+from clinic.screening.formats import fmt_date, fmt_instant
 from clinic.screening.messages import finding
 from clinic.screening.results import BookingContext, Finding, MedicationHold
 from clinic.timeutil import iso_local, local_date
@@ -54,7 +55,24 @@ def _hold_days(rule: HoldRule, conditions) -> int:
     return rule.days or 0
 
 
-def _not_achievable(ctx: BookingContext, names: dict, hold_text: str, stop: dt.date | dt.datetime,
+LANGUAGES = ("en", "fr")
+DAYS = {"en": ("{n} day", "{n} days"), "fr": ("{n} jour", "{n} jours")}
+
+
+def _in_words(value: dt.date | dt.datetime, tz) -> dict[str, str]:
+    """A date or an instant on the site's clock as each language's message writes it (never ISO)."""
+    if isinstance(value, dt.datetime):
+        return {lang: fmt_instant(value, tz, lang) for lang in LANGUAGES}
+    return {lang: fmt_date(value, lang) for lang in LANGUAGES}
+
+
+def _hold_words(days: int, hours: int | None) -> dict[str, str]:
+    if hours is not None:
+        return {lang: f"{hours} h" for lang in LANGUAGES}
+    return {lang: DAYS[lang][days != 1].format(n=days) for lang in LANGUAGES}
+
+
+def _not_achievable(ctx: BookingContext, names: dict, words: dict[str, str], stop: dt.date | dt.datetime,
                     rule: HoldRule, days: int) -> Finding | None:
     """hold_not_achievable when the stop is already past at booking (the patient, told now, can
     stop from tomorrow for a hold in days, from now for one in hours)."""
@@ -72,15 +90,16 @@ def _not_achievable(ctx: BookingContext, names: dict, hold_text: str, stop: dt.d
             return None
         earliest = today + dt.timedelta(days=days + 1)
         stop_text = stop.isoformat()
-    return finding("hold_not_achievable", details={"drug": names["en"], "hold": hold_text, "stop_on": stop_text,
+    return finding("hold_not_achievable", details={"drug": names["en"], "hold": words["en"], "stop_on": stop_text,
                                                    "earliest_date": earliest.isoformat()},
-                   drug=names, hold=hold_text, stop_on=stop_text, earliest=earliest.isoformat())
+                   drug=names, hold=words, stop_on=_in_words(stop, tz), earliest=_in_words(earliest, tz))
 
 
 def _stop(ctx: BookingContext, taken: Taken, drug: DrugRule, risk: str) -> tuple[MedicationHold, list[Finding]]:
     tz, rule, substance = ctx.site.tz, drug.by_risk[risk], taken.substance
     names = substance.name
-    restart = iso_local(ctx.end_at + dt.timedelta(hours=drug.restart_hours[risk]), tz)
+    restart_at = ctx.end_at + dt.timedelta(hours=drug.restart_hours[risk])
+    restart = iso_local(restart_at, tz)
     unconfirmed = rule.unconfirmed or drug.restart_unconfirmed or substance.unconfirmed
     days = _hold_days(rule, ctx.patient.conditions) if rule.days is not None else 0
     if rule.days is not None:
@@ -89,6 +108,7 @@ def _stop(ctx: BookingContext, taken: Taken, drug: DrugRule, risk: str) -> tuple
     else:
         stop = stop_at = ctx.start_at - dt.timedelta(hours=rule.stop_hours)
         stop_on, hold_text = stop_at.astimezone(tz).isoformat(), f"{rule.hours} h"
+    words = _hold_words(days, rule.hours if rule.days is None else None)
     note = f"stop {hold_text} before" + (f" (range {rule.range})" if rule.range else "")
     note += f"; restart {drug.restart_hours[risk]} h after the end"
     hold = MedicationHold(names["en"], stop_on, restart, note, "stop", risk, unconfirmed, drug.source,
@@ -96,8 +116,8 @@ def _stop(ctx: BookingContext, taken: Taken, drug: DrugRule, risk: str) -> tuple
     values: dict[str, Any] = {"drug": names, "risk": label("risk", risk, "en"), "risk_fr": label("risk", risk, "fr")}
     found = [finding("anticoagulant_hold", source=drug.source, unconfirmed=unconfirmed,
                      details={"drug": names["en"], "stop_on": stop_on, "restart_after": restart},
-                     hold=hold_text, restart=restart, **values)]
-    late = _not_achievable(ctx, names, hold_text, stop, rule, days)
+                     hold=words, restart=_in_words(restart_at, tz), **values)]
+    late = _not_achievable(ctx, names, words, stop, rule, days)
     if late is not None:
         found.append(late)
     if rule.inr_check:
