@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from clinic import navigation
     from clinic.patients.panels import add_panel
-    from clinic.scheduling import affected, home_tasks, patient_panel, stamps, views
+    from clinic.scheduling import affected, home_tasks, patient_panel, stamps, views, words
     from clinic.sites import guard
 
     stamps.listen()
     # Site closures, reopened holidays and room changes ask the schedule what they would strand.
     guard.install(app, guard.AppointmentGuard(active=affected.active_appointments, settle=affected.settle))
     app.register_blueprint(views.bp)
+    words.register(app)
     add_panel(app, patient_panel.PANEL)
     for task in home_tasks.TASKS:
         navigation.add_home_task(app, task)

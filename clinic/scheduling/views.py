@@ -19,18 +19,11 @@ from clinic.catalog.medicines import pick_list
 from clinic.db import utcnow
 from clinic.errors import DomainError
 from clinic.extensions import db
+from clinic.labels import REGION_LABELS, SIDE_LABELS, STATUS_LABELS
 from clinic.patients.forms import medication_entries, rows_on_file, rows_posted
 from clinic.patients.services import get_patient
 from clinic.scheduling import form_keys, reads, services, status, writes
-from clinic.scheduling.forms import (
-    REGION_LABELS,
-    SIDE_LABELS,
-    STATUS_LABELS,
-    BookingForm,
-    CancelForm,
-    DayForm,
-    RescheduleForm,
-)
+from clinic.scheduling.forms import BookingForm, CancelForm, DayForm, RescheduleForm
 from clinic.scheduling.models import AppointmentChange
 from clinic.scheduling.week import week_of
 from clinic.screening.sheet import render_sheet
