@@ -21,6 +21,19 @@ MODALITY_LABELS = {"fluoroscopy": _l("Fluoroscopy"), "ultrasound": _l("Ultrasoun
 UNKNOWN = _l("Other")
 
 
+class Words:
+    """A text given in each language, read in the reader's (as a lazy translation is): for a catalog
+    text inside a translated sentence."""
+
+    def __init__(self, **texts: str) -> None:
+        self.texts = texts
+
+    def __str__(self) -> str:
+        from flask_babel import get_locale
+
+        return self.texts.get(str(get_locale()), self.texts.get("en", ""))
+
+
 def _word(table: dict, code) -> str:
     """The word for `code`; a code no table knows reads "Other" rather than showing itself."""
     code = getattr(code, "value", code)

@@ -48,7 +48,7 @@ PAGE_MESSAGES = {
 
 
 def _refusal(err: DomainError) -> str:
-    return str(PAGE_MESSAGES.get(err.code, err.message))
+    return str(PAGE_MESSAGES.get(err.code, err.text))
 
 
 def _sites() -> list[Site]:
