@@ -4,24 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, has_app_context, jsonify, render_template, request
+from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
 
 from clinic.extensions import db
 
 
 class DomainError(Exception):
-    """A refusal by business code: a stable code, a message for people, details for machines."""
+    """A refusal by business code: a stable code, a message for people, details for machines.
+
+    The message may be a lazy translation (`lazy_gettext`): `message` is then its English, as the
+    API, the logs and the command line give it, and `text` is the same sentence in the reader's
+    language, for the pages."""
 
     status = 422
 
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None, status: int | None = None):
+    def __init__(self, code: str, message: Any, details: dict[str, Any] | None = None, status: int | None = None):
         super().__init__(message)
         self.code = code
-        self.message = message
+        self._message = message
         self.details = details or {}
         if status is not None:
             self.status = status
+
+    @property
+    def message(self) -> str:
+        if isinstance(self._message, str) or not has_app_context():
+            return str(self._message)
+        with force_locale("en"):
+            return str(self._message)
+
+    @property
+    def text(self) -> str:
+        """The message in the reader's language (its English where no French was written)."""
+        return str(self._message)
 
 
 class Conflict(DomainError):
@@ -64,7 +81,7 @@ def register(app: Flask) -> None:
         db.session.rollback()
         if _wants_json():
             return jsonify(error_body(err.code, err.message, err.details)), err.status
-        return render_template("errors/error.html", status=err.status, message=err.message), err.status
+        return render_template("errors/error.html", status=err.status, message=err.text), err.status
 
     @app.errorhandler(RecursionError)
     def nested_too_deeply(err: RecursionError):

@@ -61,8 +61,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["in_language"] = in_language  # a catalog text pair, read as everywhere else
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["procedure_label"] = procedure_label
-    from clinic import access, navigation
+    from clinic import access, labels, navigation
 
+    labels.register(app)
     access.init_app(app)
     navigation.register(app)
 

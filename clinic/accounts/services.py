@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from clinic.accounts.models import ApiToken, Role, User
 from clinic.audit.services import record
 from clinic.db import utcnow
@@ -38,10 +40,10 @@ def _is_common(password: str) -> bool:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError("weak_password", f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+        raise DomainError("weak_password", _l("Passwords need at least %(num)s characters.", num=MIN_PASSWORD_LENGTH))
     if _is_common(password):
-        raise DomainError("weak_password", "This password is one of the most common ones (or close to one): "
-                                           "choose another, for example a few unrelated words.")
+        raise DomainError("weak_password", _l("This password is one of the most common ones (or close to one): "
+                                              "choose another, for example a few unrelated words."))
 
 
 def _site(site: Site | str) -> Site:
@@ -72,10 +74,10 @@ def create_user(
     if password is not None:
         check_password_rules(password)
     if db.session.execute(db.select(User.id).where(User.email == email)).first():
-        raise DomainError("email_taken", f"A user with e-mail {email} exists already.")
+        raise DomainError("email_taken", _l("A user with e-mail %(email)s exists already.", email=email))
     site_rows = [_site(site) for site in sites]
     if role_value != Role.ADMIN and not site_rows:
-        raise DomainError("location_required", "Every user but an admin needs at least one site.")
+        raise DomainError("location_required", _l("Every user but an admin needs at least one site."))
     organisation = None
     if organisation_code is not None:
         if role_value != Role.ADMIN:

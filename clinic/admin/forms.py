@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from clinic.labels import MODALITY_LABELS
 from clinic.queryargs import plausible_day
 from clinic.sites.models import MODALITIES
 
@@ -30,7 +31,6 @@ WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Fr
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
 ROLE_CHOICES = [("front_desk", _l("Front desk")), ("physician", _l("Physician")), ("nurse", _l("Nurse")),
                 ("admin", _l("Admin"))]
-MODALITY_LABELS = {"fluoroscopy": _l("Fluoroscopy"), "ultrasound": _l("Ultrasound"), "ct": _l("CT")}
 _INTERVAL = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
 
 

@@ -24,7 +24,7 @@ FIELD_OF_ERROR = {"weak_password": "password", "email_taken": "email", "invalid_
 def _field_error(err: DomainError) -> ValidationFailed:
     if isinstance(err, ValidationFailed):
         return err
-    return ValidationFailed({FIELD_OF_ERROR.get(err.code, "email"): err.message})
+    return ValidationFailed({FIELD_OF_ERROR.get(err.code, "email"): err.text})
 
 
 def _with_sites(form: UserForm) -> UserForm:
@@ -125,7 +125,7 @@ def deactivate_user(user_id: int):
             user_services.deactivate(target, current_user)
         except DomainError as err:
             db.session.rollback()
-            flash(err.message, "error")
+            flash(err.text, "error")
         else:
             flash(_("%(email)s is deactivated: sessions and tokens stopped working.", email=target.email), "success")
         return redirect(url_for("admin.user", user_id=target.id))
@@ -158,7 +158,7 @@ def issue_token(user_id: int):
         raw = accounts.issue_token(target, form.name.data)
     except DomainError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(err.text, "error")
         return _render_user(target, token_form=form, status=422)
     return _render_user(target, raw_token=raw)
 

@@ -8,7 +8,15 @@ from flask_babel import get_locale
 
 from clinic.access import requires
 from clinic.catalog import load_procedures
-from clinic.catalog.rules import RISK_CLASSES, load_drugs, load_policies, load_steroids, steroid_source, validate_all
+from clinic.catalog.rules import (
+    RISK_CLASSES,
+    label,
+    load_drugs,
+    load_policies,
+    load_steroids,
+    steroid_source,
+    validate_all,
+)
 
 validate_all()   # a broken rule file stops the app at start-up, not in the middle of a booking
 
@@ -21,6 +29,7 @@ def index():
     return render_template(
         "catalog/index.html",
         language=str(get_locale()),
+        word=lambda kind, code: label(kind, code, str(get_locale())),
         procedures=list(load_procedures().values()),
         drugs=load_drugs(),
         risks=RISK_CLASSES[::-1],

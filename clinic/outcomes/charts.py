@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from clinic.dates import format_day
 from clinic.outcomes import reference
 from clinic.outcomes.services import MOMENTS, Report
 
@@ -162,7 +165,7 @@ def pain_chart(report: Report) -> Chart:
 
 def delivery_chart(per_day: dict[dt.date, dict[str, int]], labels: dict[str, str]) -> Chart:
     """Reminders per day, stacked by outcome (sent, pending, retrying, failed)."""
-    days = sorted(per_day)
+    days, language = sorted(per_day), str(get_locale())
     chart = Chart("chart-delivery", _("Reminders per day"),
                   _("Reminders per local day of sending, stacked: sent, pending, retrying, failed."))
     peak = max([sum(c.values()) for c in per_day.values()] or [0])
@@ -173,12 +176,12 @@ def delivery_chart(per_day: dict[dt.date, dict[str, int]], labels: dict[str, str
     for i, day in enumerate(days):
         cx, base = frame.centre(i), 0
         if len(days) <= 16 or i % max(1, len(days) // 12) == 0:
-            _x_label(chart, frame, i, day.strftime("%m-%d"))
+            _x_label(chart, frame, i, format_skeleton("MMMd", day, locale=language))
         for name, count in per_day[day].items():
             if count:
                 y0, y1 = frame.y(base), frame.y(base + count)
                 chart.add("rect", f"bar status-{name}", x=cx - bar_w / 2, y=y1, width=bar_w, height=y0 - y1,
-                          title=f"{day.isoformat()} · {labels[name]}: {count}")
+                          title=f"{format_day(day, 'medium', language)} · {labels[name]}: {count}")
                 base += count
     chart.legend = [(f"status-{name}", label) for name, label in labels.items()]
     return chart

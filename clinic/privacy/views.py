@@ -52,7 +52,7 @@ def erase(patient_id: int):
             cancelled = services.erase_patient(patient, form.confirmation.data)
         except ValidationFailed as err:
             db.session.rollback()
-            form.confirmation.errors = [_messages().get(str(err.details.get("confirmation")), err.message)]
+            form.confirmation.errors = [_messages().get(str(err.details.get("confirmation")), err.text)]
         else:
             flash(_("The patient's identity and contact data were erased; %(n)s pending reminders cancelled.",
                     n=cancelled), "success")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from clinic.access import allows
@@ -19,6 +20,7 @@ from clinic.catalog.rules import policy_for
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
+from clinic.labels import Words
 from clinic.procedures import catalog, effects
 from clinic.procedures.catalog import Booking, InvalidValue, Item
 from clinic.procedures.models import Checklist, ChecklistEntry, ChecklistState
@@ -152,27 +154,31 @@ def open_case(appointment: Appointment, now: dt.datetime | None = None, action: 
 
 # ---------------------------------------------------------------- the rules, in the contract's order
 
+ONLY_ROLES = {("nurse",): _l("Only a nurse may record this item."),
+              ("physician",): _l("Only a physician may record this item."),
+              ("nurse", "physician"): _l("Only a nurse or a physician may record this item.")}
+
 
 def gate(case: Case, item: Item, user: User, now: dt.datetime, override_reason: str | None = None,
          amending: bool = False) -> bool:
     """Raise the refusal that applies to recording this item now; True when an override is used."""
     if user.role.value not in item.roles:
-        who = " or ".join(item.roles)
-        raise DomainError("forbidden", f"Only the {who} may record this item.", {"roles": list(item.roles)}, status=403)
+        message = ONLY_ROLES.get(tuple(sorted(item.roles)), _l("Your role may not record this item."))
+        raise DomainError("forbidden", message, {"roles": list(item.roles)}, status=403)
     if case.signed and (not amending or item.phase == "signature"):
-        raise Conflict("signed", "The record is signed; changes are amendments with a reason.")
+        raise Conflict("signed", _l("The record is signed; changes are amendments with a reason."))
     if case.appointment.status not in ARRIVED:
-        raise Conflict("not_checked_in", "The patient has not been checked in.",
+        raise Conflict("not_checked_in", _l("The patient has not been checked in."),
                        {"status": case.appointment.status.value})
     open_items = case.open_before(item.phase)
     if open_items:
-        raise Conflict("out_of_order", "Required items of an earlier phase are still open.", {"open": open_items})
+        raise Conflict("out_of_order", _l("Required items of an earlier phase are still open."), {"open": open_items})
     if item.phase == "discharge" and case.checklist.state in (ChecklistState.MONITORING, ChecklistState.IN_PROCEDURE):
         left, until = case.minutes_left(now), case.discharge_from
         if left and until is not None and not case.clock_overridden:
             if override_reason and allows(user, "override_checklist"):
                 return True
-            raise Conflict("monitoring_time", f"Discharge is possible in {left} min (minimum observation time).",
+            raise Conflict("monitoring_time", _l("Discharge is possible in %(left)s min (minimum observation time).", left=left),
                            {"minutes_left": left, "available_at": until.isoformat(),
                             "observation_minutes": case.observation_minutes})
     return False
@@ -191,8 +197,8 @@ def _checked(case: Case, item: Item, value: Any, user: User, override_reason: st
     proc = catalog.get_procedure(case.appointment.procedure_code)
     if item.check == "non_particulate" and proc and proc.non_particulate_steroid and catalog.is_particulate(value):
         if not (override_reason and allows(user, "override_checklist")):
-            raise DomainError("invalid_value", "A non-particulate steroid is required for this procedure "
-                              "(a physician may override with a reason).",
+            raise DomainError("invalid_value", _l("A non-particulate steroid is required for this procedure "
+                                                  "(a physician may override with a reason)."),
                               {"value": "particulate_steroid", "item": item.code})
         return value, True
     return value, False
@@ -203,10 +209,10 @@ def _reasoned_choice(case: Case, item: Item, value: Any, reason: str | None) -> 
     if value not in item.reason_for:
         return False
     if case.item("contrast_plan") is None:
-        raise DomainError("invalid_value", "This choice is for a patient with a contrast plan.",
+        raise DomainError("invalid_value", _l("This choice is for a patient with a contrast plan."),
                           {"value": value, "item": item.code})
     if not reason:
-        raise DomainError("invalid_value", "This choice needs a reason (override_reason).",
+        raise DomainError("invalid_value", _l("This choice needs a reason."),
                           {"value": value, "item": item.code})
     return True
 
@@ -222,8 +228,9 @@ def _above_limit(case: Case, item: Item, value: Any, user: User, override_reason
     if override_reason and allows(user, "override_checklist"):
         return True
     raise Conflict(f"{item.limit}_above_limit",
-                   f"{item.text('en')}: {value:g} is above the site's maximum of {limit['max']:g}; the procedure "
-                   "does not start unless a physician records why.",
+                   _l("%(item)s: %(value)s is above the site's maximum of %(max)s; the procedure does not start "
+                      "unless a physician records why.", item=Words(en=item.text("en"), fr=item.text("fr")),
+                      value=f"{value:g}", max=f"{limit['max']:g}"),
                    {item.limit: value, "max": limit["max"], "item": item.code, "source": limit["source"]})
 
 
@@ -233,7 +240,7 @@ def record(appointment: Appointment, item_code: str, value: Any, user: User, ove
     out_of_order, monitoring_time), 422 invalid_value."""
     now = now or utcnow()
     if not allows(user, "record_checklist"):
-        raise DomainError("forbidden", "Only a nurse or a physician records checklist items.", status=403)
+        raise DomainError("forbidden", _l("Only a nurse or a physician records checklist items."), status=403)
     case = refresh(load_case(appointment, lock=True), now)
     item = case.known_item(item_code)
     override_reason = (override_reason or "").strip() or None
@@ -313,5 +320,5 @@ def blocked_reason(case: Case, item: Item, user: User, now: dt.datetime) -> tupl
         gate(case, item, user, now, override_reason="?" if allows(user, "override_checklist") else None,
              amending=case.signed)
     except DomainError as err:
-        return err.code, err.message
+        return err.code, err.text
     return None, None

@@ -25,8 +25,20 @@ KIND_LABELS = {
     "rearrange": _l("Your appointment is to be re-arranged"),
 }
 STATUS_LABELS = {
-    "planned": _l("to be sent"), "sending": _l("being sent"), "sent": _l("sent"), "retrying": _l("to be sent"),
+    "planned": _l("to be sent"), "sending": _l("being sent"), "sent": _l("sent"), "retrying": _l("to be sent again"),
     "failed": _l("not delivered"), "cancelled": _l("cancelled"), "skipped": _l("not sent"),
+}
+
+# Why a message was closed unsent, as the planner and the dispatcher store it (their own words).
+REASON_LABELS = {
+    "appointment cancelled": _l("the appointment was cancelled"), "rescheduled": _l("the appointment was moved"),
+    "sent once": _l("already sent once"), "no-show": _l("the patient did not come"),
+    "no-show undone": _l("the no-show was undone"), "to reschedule": _l("the appointment is to be re-arranged"),
+    "unsent at the procedure's start": _l("not sent before the procedure started"),
+    "out of date: its advice is for a day that has passed": _l("out of date: its advice was for a day that has passed"),
+    "patient stopped non-essential messages": _l("the patient stopped non-essential messages"),
+    "patient stopped text messages": _l("the patient stopped text messages"),
+    "patient answered STOP": _l("the patient answered STOP"),
 }
 
 
@@ -37,6 +49,13 @@ def kind_label(kind: str) -> str:
 def status_label(status) -> str:
     value = getattr(status, "value", status)
     return str(STATUS_LABELS.get(value, value))
+
+
+def reason_label(reason: str | None) -> str | None:
+    """A stored reason in the reader's words; None for a reason no table knows (a relay's own error,
+    which the outbox shows as it came, marked as the relay's text)."""
+    found = REASON_LABELS.get(reason or "")
+    return str(found) if found is not None else None
 
 
 def day_time(instant, site) -> str:
@@ -58,4 +77,5 @@ def register(app: App) -> None:
     app.jinja_env.filters["day_time"] = day_time
     app.jinja_env.globals["reminder_kind"] = kind_label
     app.jinja_env.globals["reminder_status"] = status_label
+    app.jinja_env.globals["reminder_reason"] = reason_label
     app.jinja_env.globals["appointment_reminders"] = appointment_reminders

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from clinic.audit.services import record, record_shown
@@ -72,7 +73,7 @@ def retry(reminder_id: int, now: dt.datetime | None = None) -> Reminder:
     """Put a failed row back in the queue, due now, with a fresh attempt count."""
     row = get_reminder(reminder_id)
     if row.status != ReminderStatus.FAILED:
-        raise Conflict("invalid_state", "Only a failed reminder can be retried.", {"status": row.status.value})
+        raise Conflict("invalid_state", _l("Only a failed reminder can be retried."), {"status": row.status.value})
     row.status = ReminderStatus.RETRYING
     row.attempts = 0
     row.next_attempt_at = now or utcnow()

@@ -10,6 +10,7 @@ import secrets
 from typing import TypeGuard
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from clinic.errors import DomainError
 from clinic.extensions import db
@@ -40,7 +41,7 @@ def done_with(user_id: int, key: str, form: str, subject_id: int) -> int | None:
     if row is None:
         return None
     if row.request_hash != _digest(form, subject_id):
-        raise DomainError("idempotency_key_reused", "This form was already used for another change.")
+        raise DomainError("idempotency_key_reused", _l("This form was already used for another change."))
     return int(row.body["appointment_id"])
 
 

@@ -8,15 +8,10 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from clinic.catalog.regions import LEVEL, level_problem
+from clinic.labels import REGION_LABELS, SIDE_LABELS
 from clinic.patients.forms import medications_field
 from clinic.queryargs import plausible_day
 
-REGION_LABELS = {"cervical": _l("Cervical"), "thoracic": _l("Thoracic"), "lumbar": _l("Lumbar"), "sacral": _l("Sacral")}
-SIDE_LABELS = {"left": _l("Left"), "right": _l("Right"), "bilateral": _l("Bilateral"), "midline": _l("Midline")}
-STATUS_LABELS = {
-    "booked": _l("Booked"), "checked_in": _l("Checked in"), "in_procedure": _l("In procedure"),
-    "completed": _l("Completed"), "cancelled": _l("Cancelled"), "no_show": _l("No-show"),
-}
 SCREENING_FIELDS = ("possible_pregnancy", "active_infection", "fever", "conservative_care_weeks", "recent_imaging")
 
 

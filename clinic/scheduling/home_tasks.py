@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from clinic.db import utcnow
 from clinic.extensions import db
+from clinic.labels import STATUS_LABELS
 from clinic.navigation import HomeTask
-from clinic.scheduling.forms import STATUS_LABELS
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from clinic.sites.models import Site
 from clinic.tenancy import in_scope

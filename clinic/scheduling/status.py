@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
+
 from clinic.access import allows
 from clinic.accounts.models import User
 from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError
 from clinic.extensions import db
+from clinic.labels import STATUS_LABELS
 from clinic.scheduling.locks import lock_appointment
 from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus
 from clinic.scheduling.signals import appointment_status_changed
@@ -32,7 +35,8 @@ def change_status(
 ) -> Appointment:
     old = appointment.status
     if new not in TRANSITIONS[old]:
-        raise Conflict("invalid_state", f"An appointment that is {old.value} cannot become {new.value}.",
+        raise Conflict("invalid_state", _l("The appointment is “%(old)s”: it cannot become “%(new)s”.",
+                                              old=STATUS_LABELS[old.value], new=STATUS_LABELS[new.value]),
                        {"status": old.value})
     lock_appointment(appointment)  # 409 conflict_retry if a rival change of it committed meanwhile
     appointment.status = new
@@ -47,11 +51,11 @@ def change_status(
 def check_in(appointment: Appointment, user: User, now: dt.datetime | None = None) -> Appointment:
     """Front desk or nurse, on the appointment's local date at its site."""
     if not allows(user, "check_in"):
-        raise DomainError("forbidden", "Only the front desk or a nurse checks patients in.", status=403)
+        raise DomainError("forbidden", _l("Only the front desk or a nurse checks patients in."), status=403)
     now = now or utcnow()
     tz = appointment.site.tz
     if appointment.status == AppointmentStatus.BOOKED and local_date(now, tz) != local_date(appointment.start_at, tz):
-        raise Conflict("invalid_state", "Check-in is only possible on the day of the appointment.",
+        raise Conflict("invalid_state", _l("Check-in is only possible on the day of the appointment."),
                        {"status": appointment.status.value})
     return change_status(appointment, AppointmentStatus.CHECKED_IN, user)
 
@@ -61,7 +65,7 @@ def mark_no_show(appointment: Appointment, user: User, now: dt.datetime | None =
     The planner then closes every pending message and tells the patient it will be re-arranged."""
     now = now or utcnow()
     if appointment.status == AppointmentStatus.BOOKED and now < appointment.start_at:
-        raise Conflict("invalid_state", "A no-show can only be recorded once the appointment's start has passed.",
+        raise Conflict("invalid_state", _l("A no-show can only be recorded once the appointment's start has passed."),
                        {"status": appointment.status.value})
     return change_status(appointment, AppointmentStatus.NO_SHOW, user)
 
@@ -71,9 +75,10 @@ def undo_no_show(appointment: Appointment, user: User, now: dt.datetime | None =
     now = now or utcnow()
     tz = appointment.site.tz
     if appointment.status != AppointmentStatus.NO_SHOW:
-        raise Conflict("invalid_state", f"An appointment that is {appointment.status.value} is not a no-show.",
+        raise Conflict("invalid_state", _l("The appointment is “%(status)s”: it is not a no-show.",
+                                              status=STATUS_LABELS[appointment.status.value]),
                        {"status": appointment.status.value})
     if local_date(now, tz) != local_date(appointment.start_at, tz):
-        raise Conflict("invalid_state", "A no-show can only be undone on the day of the appointment.",
+        raise Conflict("invalid_state", _l("A no-show can only be undone on the day of the appointment."),
                        {"status": appointment.status.value})
     return change_status(appointment, AppointmentStatus.BOOKED, user, note="no-show undone")

@@ -22,15 +22,7 @@ from clinic.extensions import db
 from clinic.patients.forms import medication_entries, rows_on_file, rows_posted
 from clinic.patients.services import get_patient
 from clinic.scheduling import form_keys, reads, resend, services, status, writes
-from clinic.scheduling.forms import (
-    REGION_LABELS,
-    SIDE_LABELS,
-    STATUS_LABELS,
-    BookingForm,
-    CancelForm,
-    DayForm,
-    RescheduleForm,
-)
+from clinic.scheduling.forms import BookingForm, CancelForm, DayForm, RescheduleForm
 from clinic.scheduling.models import AppointmentChange
 from clinic.scheduling.week import week_of
 from clinic.screening.preparation import fmt_local
@@ -43,8 +35,7 @@ bp = Blueprint("scheduling", __name__, url_prefix="/appointments")
 
 @bp.app_context_processor
 def labels() -> dict:
-    return {"region_labels": REGION_LABELS, "side_labels": SIDE_LABELS, "status_labels": STATUS_LABELS,
-            "new_form_key": form_keys.new_key}  # a form that changes an appointment carries one
+    return {"new_form_key": form_keys.new_key}  # a form that changes an appointment carries one
 
 
 # Refusals whose service message is for machines: the page says them in the reader's language.
@@ -74,7 +65,7 @@ FORM_MESSAGES = {
 
 
 def _refusal(err: DomainError, form: str = "") -> str:
-    return str(FORM_MESSAGES.get(f"{form}:{err.code}") or PAGE_MESSAGES.get(err.code, err.message))
+    return str(FORM_MESSAGES.get(f"{form}:{err.code}") or PAGE_MESSAGES.get(err.code, err.text))
 
 
 def _sites() -> list[Site]:

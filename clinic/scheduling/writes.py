@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clinic import unit_of_work
@@ -27,6 +28,8 @@ WRITE_ATTEMPTS = 6  # each retry follows a rival's commit; four rooms taken at o
 WRITE_DEADLINE_SECONDS = 2.0  # no retry starts later than this after the first attempt
 EXCLUSION_VIOLATION = "23P01"
 PATIENT_CONSTRAINT = "ex_appointments_patient_id_overlap"
+
+JUST_TAKEN = _l("This time was just taken.")
 
 
 def patient_free(patient_id: int, start_at: dt.datetime, end_at: dt.datetime,
@@ -44,7 +47,7 @@ def patient_free(patient_id: int, start_at: dt.datetime, end_at: dt.datetime,
 
 
 def _patient_busy(start_at: dt.datetime, tz) -> Conflict:
-    return Conflict("patient_busy", "This patient already has an appointment at an overlapping time.",
+    return Conflict("patient_busy", _l("This patient already has an appointment at an overlapping time."),
                     {"start": start_at.astimezone(tz).isoformat() if tz else start_at.isoformat()})
 
 
@@ -85,7 +88,7 @@ def ensure_free(appt: Appointment, exclude_id: int | None, tz) -> None:
     if exclude_id is not None:
         stmt = stmt.where(Appointment.id != exclude_id)
     if db.session.execute(stmt.limit(1)).first() is not None:
-        raise Conflict("slot_unavailable", "This time was just taken.", {})
+        raise Conflict("slot_unavailable", JUST_TAKEN, {})
 
 
 def _taken(err: IntegrityError, appt: Appointment, tz) -> Conflict | None:
@@ -95,7 +98,7 @@ def _taken(err: IntegrityError, appt: Appointment, tz) -> Conflict | None:
     diag = getattr(err.orig, "diag", None)
     if getattr(diag, "constraint_name", None) == PATIENT_CONSTRAINT:
         return _patient_busy(appt.start_at, tz)
-    return Conflict("slot_unavailable", "This time was just taken.", {})
+    return Conflict("slot_unavailable", JUST_TAKEN, {})
 
 
 def write_guarded(appt: Appointment, site: Site, exclude_id: int | None, choose: Callable[[bool], None]) -> None:
@@ -135,4 +138,4 @@ def write_guarded(appt: Appointment, site: Site, exclude_id: int | None, choose:
             if getattr(err.orig, "sqlstate", None) not in RETRYABLE:
                 raise
             if last:
-                raise Conflict("slot_unavailable", "This time was just taken.", {}) from None
+                raise Conflict("slot_unavailable", JUST_TAKEN, {}) from None

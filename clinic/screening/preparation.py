@@ -5,30 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_time
-
 from clinic.catalog.medicines import resolve
 from clinic.catalog.rules import common_aftercare, find_drug, label, policy_for, procedure_text, text
-from clinic.dates import format_day
+from clinic.screening.formats import fmt_date, fmt_instant, fmt_time
 from clinic.screening.results import BookingContext, MedicationHold
 
 
 def language_of(patient) -> str:
     return patient.language if patient.language in ("en", "fr") else "en"
-
-
-def fmt_date(day: dt.date, language: str) -> str:
-    return format_day(day, text("formats", "date", language), language)
-
-
-def fmt_time(instant: dt.datetime, tz, language: str) -> str:
-    return format_time(instant.astimezone(tz), text("formats", "time", language), locale=language)
-
-
-def fmt_instant(instant: dt.datetime, tz, language: str) -> str:
-    local = instant.astimezone(tz)
-    return text("formats", "instant", language).format(date=fmt_date(local.date(), language),
-                                                        time=fmt_time(local, tz, language))
 
 
 def parse_local(value: str | None) -> dt.date | dt.datetime | None:

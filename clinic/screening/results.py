@@ -69,6 +69,13 @@ class MedicationHold:
     def label(self, language: str) -> str:
         return self.drug_fr if language == "fr" and self.drug_fr else self.drug
 
+    @classmethod
+    def from_json(cls, raw: dict) -> MedicationHold:
+        """A hold as an appointment stored it (older bookings stored no action: a stop date means stop)."""
+        return cls(raw.get("drug", ""), raw.get("stop_on"), raw.get("restart_after"), raw.get("note", ""),
+                   raw.get("action", "stop" if raw.get("stop_on") else "continue"),
+                   drug_fr=raw.get("drug_fr", ""), as_written=raw.get("as_written", ""))
+
 
 @dataclass(frozen=True)
 class PastInjection:

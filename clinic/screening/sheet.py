@@ -53,9 +53,7 @@ def hold_rows(holds: list[dict], tz, language: str) -> list[dict]:
     """Stored medication holds as rows in `language`: the drug, its stop and restart dates, the line."""
     rows = []
     for raw in holds:
-        hold = MedicationHold(raw.get("drug", ""), raw.get("stop_on"), raw.get("restart_after"), raw.get("note", ""),
-                              raw.get("action", "stop" if raw.get("stop_on") else "continue"),
-                              drug_fr=raw.get("drug_fr", ""), as_written=raw.get("as_written", ""))
+        hold = MedicationHold.from_json(raw)
         rows.append({"drug": hold.label(language), "stop_on": preparation.fmt_local(hold.stop_on, tz, language),
                      "restart_after": preparation.fmt_local(hold.restart_after, tz, language),
                      "text": preparation.medication_line(hold, tz, language)})

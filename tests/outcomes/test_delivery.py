@@ -60,4 +60,4 @@ def test_delivery_page_has_table_and_chart(client, login_as, reminders):
     assert 'class="chart-delivery"' in html
     assert html.count('class="bar status-sent"') == 1 and html.count('class="bar status-failed"') == 1
     assert html.count('class="bar status-pending"') == 1
-    assert "delivery-table" in html and "<title>2026-03-10 · Failed: 1</title>" in html
+    assert "delivery-table" in html and "<title>Mar 10, 2026 · Failed: 1</title>" in html

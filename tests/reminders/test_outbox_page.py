@@ -31,8 +31,8 @@ def test_outbox_filters_by_status_site_and_local_date(client, db, login_as, make
     page = client.get("/admin/outbox/?status=failed").get_data(as_text=True)
     assert "SMTPServerDisconnected" in page and us.patient.last_name in page and fr.patient.last_name not in page
     page = client.get(f"/admin/outbox/?site={paris.id}&day=2026-06-09").get_data(as_text=True)
-    assert fr.patient.last_name in page and us.patient.last_name not in page and "day_before" in page
-    assert "aftercare_evening" not in page
+    assert fr.patient.last_name in page and us.patient.last_name not in page and "Reminder the day before" in page
+    assert "Care on the evening after" not in page
     assert client.get("/admin/outbox/?day=not-a-date&status=nonsense&page=x").status_code == 200
     assert db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "outbox.list")).first()
 

@@ -166,7 +166,7 @@ def test_reschedule_cancel_and_status_pages(client, db, paris, make_user, login_
     db.session.refresh(appt)
     assert appt.status == AppointmentStatus.CANCELLED
     html = client.get(url).get_data(as_text=True)
-    assert "rescheduled" in html and "Patient called" in html
+    assert "Moved" in html and "Patient called" in html
 
 
 def test_check_in_refused_before_the_day_and_day_list(client, paris, make_user, login_as, book):
