@@ -17,6 +17,24 @@ CHANGE_LABELS = {
     "booked": _l("Booked"), "rescheduled": _l("Moved"), "cancelled": _l("Cancelled"),
     "needs_reschedule": _l("To reschedule"),
 }
+CONDITION_LABELS = {
+    "diabetes": _l("Diabetes"),
+    "glaucoma": _l("Glaucoma"),
+    "bleeding_disorder": _l("Bleeding disorder"),
+    "immunosuppression": _l("Immunosuppression"),
+    "heart_failure": _l("Heart failure"),
+    "kidney_disease": _l("Severe kidney disease"),
+    "liver_disease": _l("Severe liver disease"),
+    "prior_surgery_at_site": _l("Earlier surgery or radiation at the site"),
+    "postmenopausal": _l("Post-menopausal"),
+}
+ALLERGY_LABELS = {
+    "iodinated_contrast": _l("Iodinated contrast"),
+    "gadolinium": _l("Gadolinium"),
+    "latex": _l("Latex"),
+    "local_anesthetic": _l("Local anaesthetic"),
+    "corticosteroid": _l("Corticosteroid"),
+}
 MODALITY_LABELS = {"fluoroscopy": _l("Fluoroscopy"), "ultrasound": _l("Ultrasound"), "ct": _l("CT")}
 UNKNOWN = _l("Other")
 
@@ -58,6 +76,14 @@ def modality_label(code) -> str:
     return _word(MODALITY_LABELS, code)
 
 
+def allergy_label(code) -> str:
+    return _word(ALLERGY_LABELS, code)
+
+
+def condition_label(code) -> str:
+    return _word(CONDITION_LABELS, code)
+
+
 def change_label(action: str | None) -> str:
     """An appointment history line's action: "booked", "rescheduled", "status:checked_in"..."""
     if action and action.startswith("status:"):
@@ -68,4 +94,5 @@ def change_label(action: str | None) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(region_label=region_label, side_label=side_label,
                                  appointment_status=status_label, change_label=change_label,
-                                 modality_label=modality_label)
+                                 modality_label=modality_label, allergy_label=allergy_label,
+                                 condition_label=condition_label)

@@ -18,30 +18,12 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from clinic.labels import ALLERGY_LABELS, CONDITION_LABELS
 from clinic.patients.emails import email_problem
 from clinic.patients.models import ALLERGIES, CONDITIONS
 from clinic.patients.phones import BadPhone, to_e164
 from clinic.patients.services import DRUG_PATTERN
 from clinic.queryargs import plausible_day
-
-CONDITION_LABELS = {
-    "diabetes": _l("Diabetes"),
-    "glaucoma": _l("Glaucoma"),
-    "bleeding_disorder": _l("Bleeding disorder"),
-    "immunosuppression": _l("Immunosuppression"),
-    "heart_failure": _l("Heart failure"),
-    "kidney_disease": _l("Severe kidney disease"),
-    "liver_disease": _l("Severe liver disease"),
-    "prior_surgery_at_site": _l("Earlier surgery or radiation at the site"),
-    "postmenopausal": _l("Post-menopausal"),
-}
-ALLERGY_LABELS = {
-    "iodinated_contrast": _l("Iodinated contrast"),
-    "gadolinium": _l("Gadolinium"),
-    "latex": _l("Latex"),
-    "local_anesthetic": _l("Local anaesthetic"),
-    "corticosteroid": _l("Corticosteroid"),
-}
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -14,8 +14,8 @@ from flask_wtf import FlaskForm
 from clinic.access import requires
 from clinic.audit.services import record, record_shown
 from clinic.extensions import db
+from clinic.labels import ALLERGY_LABELS, CONDITION_LABELS
 from clinic.patients import merge, services
-from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS
 from clinic.patients.models import Patient
 from clinic.patients.search import search_filter
 from clinic.patients.views import bp

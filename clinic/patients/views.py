@@ -13,9 +13,10 @@ from clinic.audit.queries import merged_into
 from clinic.catalog.medicines import patient_medicines, pick_list
 from clinic.errors import ValidationFailed
 from clinic.extensions import db
+from clinic.labels import ALLERGY_LABELS, CONDITION_LABELS
 from clinic.patients import services
 from clinic.patients.badges import badges_for
-from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS, PatientForm, medication_entries, offer_empty_row
+from clinic.patients.forms import PatientForm, medication_entries, offer_empty_row
 from clinic.patients.panels import panels_for
 from clinic.patients.phones import registering_site
 from clinic.queryargs import page_arg

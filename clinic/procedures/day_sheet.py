@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from clinic.patients.forms import ALLERGY_LABELS
+from clinic.labels import ALLERGY_LABELS
 from clinic.scheduling import reads
 from clinic.scheduling.models import Appointment
 from clinic.screening.preparation import parse_local

@@ -95,7 +95,7 @@ def _codes() -> set[str]:
 
 def offences(text: str, codes: set[str]) -> list[str]:
     found = [m.group(0) for pattern in (ISO_INSTANT, ISO_DATE, US_SHORT_DATE) for m in pattern.finditer(text)]
-    words = set(re.findall(r"[a-z0-9]+(?:[_-][a-z0-9]+)*", text))
+    words = set(re.findall(r"\w+(?:-\w+)*", text))
     return found + sorted(words & codes)
 
 

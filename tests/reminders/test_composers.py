@@ -11,8 +11,8 @@ import time_machine
 
 from clinic.catalog import load_procedures
 from clinic.catalog.neutral import mail_name
+from clinic.labels import ALLERGY_LABELS, CONDITION_LABELS
 from clinic.mail.composers import compose
-from clinic.patients.forms import ALLERGY_LABELS, CONDITION_LABELS
 from clinic.patients.models import ALLERGIES, CONDITIONS
 from clinic.reminders.composers import SCHEDULE_KINDS, locale_of
 from clinic.reminders.models import Reminder
