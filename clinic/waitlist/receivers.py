@@ -25,12 +25,15 @@ def on_cancelled(appointment: Appointment, reason: str | None = None, **_kw) -> 
                  "cancellation")
 
 
-def on_rescheduled(appointment: Appointment, old_start_at: dt.datetime, old_end_at: dt.datetime, **_kw) -> None:
+def on_rescheduled(appointment: Appointment, old_start_at: dt.datetime, old_end_at: dt.datetime | None = None,
+                   **_kw) -> None:
     change = db.session.scalar(sa.select(AppointmentChange).where(
         AppointmentChange.appointment_id == appointment.id, AppointmentChange.action == "rescheduled")
         .order_by(AppointmentChange.id.desc()).limit(1))
     physician = change.old_physician_id if change is not None else None
     turnover = dt.timedelta(minutes=appointment.site.turnover_minutes)
+    if old_end_at is None:   # a sender that gave only the old start: the procedure kept its length
+        old_end_at = old_start_at + (appointment.end_at - appointment.start_at)
     record_freed(appointment.site_id, physician, old_start_at, old_end_at + turnover, "reschedule")
 
 
