@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 
 # A lone day-of-month field ("d", not "dd") outside quoted literals.
 _DAY_FIELD = re.compile(r"(?<![d'])d(?![d'])")
@@ -30,9 +30,14 @@ def _quoted_first(pattern: str) -> str:
     return "'".join(_DAY_FIELD.sub("'1er'", p) if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
+# How a day and its time read for people in each language: French as in Paris, English as in the
+# United States, where the English-speaking sites are.
+DAY_AND_TIME = {"fr": ("EEEE d MMMM", "HH:mm", "{day} à {time}"), "en": ("EEEE, MMMM d", "h:mm a", "{day} at {time}")}
+
+
 def day_and_time(instant: dt.datetime, tz, language: str) -> str:
-    """"mercredi 1er avril à 10:00" / "Wednesday 1 April at 10:00", on the site's clock."""
+    """"mercredi 1er avril à 10:00" / "Wednesday, April 1 at 10:00 AM", on the site's clock."""
     language = language if language in ("en", "fr") else "en"
+    day, time, both = DAY_AND_TIME[language]
     local = instant.astimezone(tz)
-    at = "à" if language == "fr" else "at"
-    return f"{format_day(local.date(), 'EEEE d MMMM', language)} {at} {local:%H:%M}"
+    return both.format(day=format_day(local.date(), day, language), time=format_time(local, time, locale=language))

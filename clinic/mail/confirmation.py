@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from babel.dates import format_time
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -21,6 +20,7 @@ from clinic.dates import format_day
 from clinic.links.manage import manage_url
 from clinic.mail import ics
 from clinic.mail.composers import new_message
+from clinic.screening.formats import fmt_time
 from clinic.screening.sheet import render_plain, render_sheet, render_sheet_text
 from clinic.timeutil import parse_instant
 
@@ -65,7 +65,7 @@ def when(appointment, language: str) -> dict[str, str]:
     local = appointment.start_at.astimezone(tz)
     pattern = mail_texts(language)["date_format"]
     return {"date": format_day(local.date(), pattern, language),
-            "time": format_time(local, "HH:mm", locale=language), "site": mail_name(appointment.site)}
+            "time": fmt_time(local, tz, language), "site": mail_name(appointment.site)}
 
 
 def subject(appointment, language: str, kind: str = "confirmation") -> str:
@@ -80,7 +80,7 @@ def _previous(reminder, language: str) -> dict[str, str]:
     tz = reminder.appointment.site.tz
     local = parse_instant(value).astimezone(tz)
     return {"old_date": format_day(local.date(), mail_texts(language)["date_format"], language),
-            "old_time": format_time(local, "HH:mm", locale=language)}
+            "old_time": fmt_time(local, tz, language)}
 
 
 def invite(appointment, language: str, method: str = "REQUEST") -> bytes:

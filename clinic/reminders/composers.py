@@ -12,18 +12,18 @@ from contextlib import contextmanager
 from email.message import EmailMessage
 from types import SimpleNamespace
 
-from babel.dates import format_time
 from flask import g, render_template
 from flask_babel import force_locale
 
 from clinic.catalog.bilingual import in_language
 from clinic.catalog.neutral import mail_name
-from clinic.catalog.rules import policy_for
+from clinic.catalog.rules import policy_for, text
 from clinic.dates import format_day
 from clinic.links.manage import manage_url
 from clinic.links.tokens import link
 from clinic.mail.composers import new_message
 from clinic.reminders.schedule import load_data, rule, rules
+from clinic.screening.formats import fmt_time
 from clinic.screening.preparation import emergency_number
 from clinic.timeutil import parse_instant
 
@@ -45,11 +45,11 @@ def _lang(reminder) -> str:
 
 
 def day_label(instant: dt.datetime, tz, lang: str) -> str:
-    return format_day(instant.astimezone(tz).date(), "EEEE d MMMM", lang)
+    return format_day(instant.astimezone(tz).date(), text("formats", "day", lang), lang)
 
 
 def time_label(instant: dt.datetime, tz, lang: str) -> str:
-    return format_time(instant.astimezone(tz), "HH:mm", locale=lang)
+    return fmt_time(instant, tz, lang)
 
 
 def subject_for(reminder) -> str:
@@ -72,10 +72,9 @@ def local_value(value: str | None, tz, lang: str) -> str:
     if not value:
         return ""
     if len(value) == 10:
-        return format_day(dt.date.fromisoformat(value), "EEEE d MMMM", lang)
+        return format_day(dt.date.fromisoformat(value), text("formats", "day", lang), lang)
     instant = parse_instant(value)
-    at = "à" if lang == "fr" else "at"
-    return f"{day_label(instant, tz, lang)} {at} {time_label(instant, tz, lang)}"
+    return text("formats", "instant", lang).format(date=day_label(instant, tz, lang), time=time_label(instant, tz, lang))
 
 
 def _values(reminder, lang: str) -> dict:

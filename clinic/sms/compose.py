@@ -43,11 +43,14 @@ def text(kind: str, lang: str, site, date: str, time: str, link: str | None) -> 
     return body
 
 
+SHORT_DAY = {"fr": "d MMMM", "en": "MMMM d"}   # "9 décembre", "December 9"
+
+
 def compose(reminder) -> Sms:
     """The SMS of an outbox row of channel 'sms'."""
     appointment, site = reminder.appointment, reminder.site
     lang = _lang(reminder)
-    day = format_day(appointment.start_at.astimezone(site.tz).date(), "d MMMM", lang)  # short: no weekday
+    day = format_day(appointment.start_at.astimezone(site.tz).date(), SHORT_DAY[lang], lang)  # short: no weekday
     body = text(reminder.kind, lang, site, day,
                 time_label(appointment.start_at, site.tz, lang), short_url(appointment.id))
     return Sms(to=reminder.patient.phone, body=body, reference=f"r{reminder.id}")  # the same on every attempt

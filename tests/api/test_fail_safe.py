@@ -127,7 +127,7 @@ def test_warfarin_booked_the_day_before(client, desk, clock):
     late = [w for w in answer["warnings"] if w["code"] == "hold_not_achievable"]
     assert late[0]["details"]["earliest_date"] == "2026-02-26"
     # The texts are for people: the date written out in each language, never in ISO.
-    assert "Thursday 26 February 2026" in late[0]["message"] and "jeudi 26 février 2026" in late[0]["message_fr"]
+    assert "Thursday, February 26, 2026" in late[0]["message"] and "jeudi 26 février 2026" in late[0]["message_fr"]
 
 
 def test_warfarin_the_day_before_with_short_notice(db, paris, make_patient, clock):

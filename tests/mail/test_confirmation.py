@@ -83,14 +83,14 @@ def test_english_confirmation_in_minnesota(db, app, smtp_server, make_patient, m
     patient = make_patient(language="en", birth_date=dt.date(1980, 1, 1))
     appointment, reminder = make_booking(patient, minnesota, dt.datetime(2026, 11, 3, 8, 15))
     received, _ = _send_and_receive(smtp_server, reminder)
-    assert _subject(received) == "Your appointment on Tuesday 3 November at 08:15, Chaska, MN"
+    assert _subject(received) == "Your appointment on Tuesday, November 3 at 8:15 AM, Chaska, MN"
     assert received["Content-Language"] == "en"
     event = _invite(received).events[0]
     assert event["DTSTART"].params["TZID"] == "America/Chicago"
     assert event.start.utcoffset() == dt.timedelta(hours=-6)
     assert int(event["SEQUENCE"]) == 0 and str(event["UID"]) == f"appointment-{appointment.id}@clinic.example"
     text = received.get_body(preferencelist=("plain",)).get_content()
-    assert "Please arrive at 07:45" in text
+    assert "Please arrive at 7:45 AM" in text
 
 
 def test_cancellation_has_method_cancel_and_the_same_uid(db, app, smtp_server, make_patient, paris, make_booking):
@@ -99,7 +99,7 @@ def test_cancellation_has_method_cancel_and_the_same_uid(db, app, smtp_server, m
     appointment, reminder = make_booking(patient, paris, dt.datetime(2026, 6, 15, 10, 0), kind="cancellation",
                                          ical_sequence=3, status="cancelled")
     received, _ = _send_and_receive(smtp_server, reminder)
-    assert _subject(received).startswith("Cancelled: your appointment on Monday 15 June at 10:00")
+    assert _subject(received).startswith("Cancelled: your appointment on Monday, June 15 at 10:00 AM")
     cal = _invite(received)
     assert str(cal["METHOD"]) == "CANCEL"
     event = cal.events[0]

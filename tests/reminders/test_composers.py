@@ -73,10 +73,10 @@ def test_no_subject_names_a_procedure_drug_condition_or_body_part(db, app, make_
 
 
 def test_subject_style_in_both_languages(db, make_appointment, make_patient, make_site):
-    """'Your appointment on Monday 30 March at 09:00, Drouot, Paris 9e' and its French twin: the
+    """'Your appointment on Monday, March 30 at 9:00 AM, Drouot, Paris 9e' and its French twin: the
     site's neutral mail name (here its address's short form), never its trade name."""
     drouot = make_site(name="Clinique Drouot Spine", address="Rue Drouot, 75009 Paris")
-    for language, expected in (("en", "Your appointment on Monday 30 March at 09:00, Drouot, Paris 9e"),
+    for language, expected in (("en", "Your appointment on Monday, March 30 at 9:00 AM, Drouot, Paris 9e"),
                                ("fr", "Votre rendez-vous du lundi 30 mars à 09:00, Drouot, Paris 9e")):
         appointment = make_appointment(site=drouot, patient=make_patient(language=language),
                                        day=dt.date(2026, 3, 30), time=dt.time(9, 0))

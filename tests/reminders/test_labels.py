@@ -13,7 +13,7 @@ BOOKED_AT = dt.datetime(2026, 2, 20, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize("language, words, day_before", [
-    ("en", ("Reminder the day before", "to be sent"), "Sunday 1 March at 09:00"),
+    ("en", ("Reminder the day before", "to be sent"), "Sunday, March 1 at 9:00 AM"),
     ("fr", ("Rappel la veille", "à envoyer"), "dimanche 1er mars à 09:00"),
 ])
 def test_reminders_in_words_and_local_times(client, db, paris, make_user, make_patient, api_token, login,

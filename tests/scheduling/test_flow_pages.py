@@ -27,7 +27,7 @@ def text_of(html: str) -> str:
 
 @pytest.mark.parametrize("language, expected", [
     ("en", ("Epidural steroid injection, interlaminar", "Lumbar · Left · L4-L5", "Monday 2 March 2026 09:00",
-            "stop on Wednesday 25 February 2026, restart after Tuesday 3 March 2026 at 09:30")),
+            "stop on Wednesday, February 25, 2026, restart after Tuesday, March 3, 2026 at 9:30 AM")),
     ("fr", ("Lombaire · Gauche · L4-L5", "lundi 2 mars 2026 09:00",
             "arrêt le mercredi 25 février 2026, reprise après mardi 3 mars 2026 à 09:30", "5 jours")),
 ])
@@ -69,7 +69,7 @@ def test_reschedule_confirms_after_the_new_screening(client, db, paris, make_use
     shown = text_of(r.get_data(as_text=True))
     assert r.status_code == 200 and "Confirm the new time" in shown and "Screening warnings" in shown
     assert "Tuesday 10 March 2026 09:00" in shown and "Current time Monday 2 March 2026 09:00" in shown
-    assert "stop on Thursday 5 March 2026, restart after Wednesday 11 March 2026 at 09:30" in shown
+    assert "stop on Thursday, March 5, 2026, restart after Wednesday, March 11, 2026 at 9:30 AM" in shown
     db.session.expire_all()
     assert appt.start_at == dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
     r = post(client, url, {"site": paris.code, "physician": "", "week": "2026-03-09",

@@ -124,7 +124,7 @@ def test_preparation_in_english_for_hours_hold(make_patient, minnesota, make_ctx
     patient = make_patient(language="en", medications=[("enoxaparin", "prophylactic")], birth_date=dt.date(1980, 1, 1))
     result = evaluate(make_ctx(patient, minnesota, start=(2026, 5, 26, 8, 0)))
     prep = {p["code"]: p["text"] for p in result.preparation}
-    assert "last dose before Monday 25 May 2026 at 20:00" in prep["medication:enoxaparin"]
+    assert "last dose before Monday, May 25, 2026 at 8:00 PM" in prep["medication:enoxaparin"]
     assert "fasting" not in prep and "escort" not in prep
 
 
