@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 
 from clinic.errors import Conflict
@@ -82,7 +83,7 @@ def lock_schedule(site_id: int, start: dt.datetime, end: dt.datetime, patient_id
         if getattr(err.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
         session.rollback()
-        raise Conflict("conflict_retry", "Too many changes to this schedule at once; please try again.",
+        raise Conflict("conflict_retry", _l("Too many changes to this schedule at once; please try again."),
                        {}) from None
 
 

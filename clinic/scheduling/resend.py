@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
+
 from clinic.accounts.models import User
 from clinic.audit.services import record
 from clinic.db import utcnow
 from clinic.errors import Conflict
+from clinic.labels import STATUS_LABELS
 from clinic.scheduling.locks import lock_appointment
 from clinic.scheduling.models import Appointment, AppointmentStatus
 from clinic.scheduling.signals import appointment_preparation_resent
@@ -24,12 +27,13 @@ def resend_preparation(appt: Appointment, user: User | None, now: dt.datetime | 
     now = now or utcnow()
     lock_appointment(appt)   # a change made meanwhile (a cancellation) is seen: 409 conflict_retry
     if appt.status not in TO_PREPARE:
-        raise Conflict("not_to_prepare", f"An appointment that is {appt.status.value} has nothing to prepare.",
+        raise Conflict("not_to_prepare", _l("The appointment is “%(status)s”: it has nothing to prepare.",
+                                           status=STATUS_LABELS[appt.status.value]),
                        {"status": appt.status.value})
     if appt.start_at <= now:
-        raise Conflict("appointment_past", "This appointment has already started: there is nothing to prepare.")
+        raise Conflict("appointment_past", _l("This appointment has already started: there is nothing to prepare."))
     if not (appt.patient.email or "").strip():
-        raise Conflict("no_email", "The patient has no e-mail address.")
+        raise Conflict("no_email", _l("The patient has no e-mail address."))
     record("appointment.resend_preparation", "appointment", appt.id, appt.patient_id,
            {"start": appt.start_at.isoformat()})
     appointment_preparation_resent.send(appt)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 from clinic.access import allows
 from clinic.accounts.models import User
 from clinic.audit.services import record
@@ -22,6 +24,7 @@ from clinic.catalog.rules import CatalogError
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed
 from clinic.extensions import db
+from clinic.labels import STATUS_LABELS
 from clinic.patients.models import Patient
 from clinic.patients.services import medication_error, update_medications
 from clinic.scheduling.availability import Slot, find_slots
@@ -105,7 +108,7 @@ def check_input(inp: BookingInput) -> Procedure:
 
 def _check_override(inp_reason: str | None, user: User | None) -> None:
     if inp_reason and not allows(user, "override_screening"):
-        raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
+        raise DomainError("override_not_allowed", _l("Only a physician may override a screening refusal."), status=403)
 
 
 def offered_slot(site: Site, procedure_code: str, start_at: dt.datetime, physician_id: int | None,
@@ -114,13 +117,14 @@ def offered_slot(site: Site, procedure_code: str, start_at: dt.datetime, physici
     now = now or utcnow()
     if start_at < now + dt.timedelta(hours=site.min_notice_hours) or start_at > now + dt.timedelta(days=site.horizon_days):
         raise DomainError("outside_booking_window",
-                          f"Bookings are taken from {site.min_notice_hours} hours to {site.horizon_days} days ahead.",
+                          _l("Bookings are taken from %(hours)s hours to %(days)s days ahead.",
+                             hours=site.min_notice_hours, days=site.horizon_days),
                           {"min_notice_hours": site.min_notice_hours, "horizon_days": site.horizon_days})
     slots = find_slots(site, procedure_code, local_date(start_at, site.tz), 1, physician_id, now,
                        exclude_appointment_id=exclude_appointment_id, only_at=start_at)
     if slots:
         return slots[0]
-    raise Conflict("slot_unavailable", "This time is not free for this procedure.",
+    raise Conflict("slot_unavailable", _l("This time is not free for this procedure."),
                    {"start": start_at.astimezone(site.tz).isoformat()})
 
 
@@ -214,7 +218,8 @@ def _lock_block(inp: BookingInput) -> None:
 
 def _check_reschedulable(appt: Appointment) -> None:
     if appt.status != AppointmentStatus.BOOKED:
-        raise Conflict("invalid_state", f"An appointment that is {appt.status.value} cannot be rescheduled.",
+        raise Conflict("invalid_state", _l("The appointment is “%(status)s”: it cannot be moved.",
+                                          status=STATUS_LABELS[appt.status.value]),
                        {"status": appt.status.value})
 
 
@@ -311,7 +316,8 @@ def cancel(appt: Appointment, reason: str | None, user: User | None) -> Appointm
 
 def _check_cancellable(appt: Appointment) -> None:
     if AppointmentStatus.CANCELLED not in _transitions(appt.status):
-        raise Conflict("invalid_state", f"An appointment that is {appt.status.value} cannot be cancelled.",
+        raise Conflict("invalid_state", _l("The appointment is “%(status)s”: it cannot be cancelled.",
+                                          status=STATUS_LABELS[appt.status.value]),
                        {"status": appt.status.value})
 
 
