@@ -46,4 +46,4 @@ def test_front_desk_books_and_reschedules_through_the_week_view(page, live_serve
 
     expect(page.get_by_text("Appointment moved.")).to_be_visible()
     expect(page.locator("strong.when")).to_contain_text(new_time)
-    expect(page.locator("table.history")).to_contain_text("rescheduled")
+    expect(page.locator("table.history")).to_contain_text("Moved")
