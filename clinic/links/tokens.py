@@ -113,9 +113,13 @@ ENDPOINTS = {"prepare": "portal.prepare", "pain": "portal.pain", "cancel": "port
              "optout": "portal.optout"}
 
 
-def link(purpose: str, patient_id: int, appointment_id: int, moment: str | None = None) -> str:
+def absolute_url(endpoint: str, **values) -> str:
     """An absolute link built on BASE_URL (works outside any request: in the dispatcher)."""
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    token = make_token(purpose, patient_id, appointment_id, moment)
-    return adapter.build(ENDPOINTS[purpose], {"token": token}, force_external=True)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def link(purpose: str, patient_id: int, appointment_id: int, moment: str | None = None) -> str:
+    """A patient link of this purpose, absolute on BASE_URL."""
+    return absolute_url(ENDPOINTS[purpose], token=make_token(purpose, patient_id, appointment_id, moment))

@@ -23,6 +23,7 @@ KIND_LABELS = {
     "glucose_check": _l("Blood sugar after the appointment"), "medication_restart": _l("When to restart a medicine"),
     "medication_decision": _l("Ask your prescriber about a medicine"), "aftercare_day3_rfa": _l("Three days after"),
     "rearrange": _l("Your appointment is to be re-arranged"),
+    "waitlist_offer": _l("A time has freed up"),
 }
 STATUS_LABELS = {
     "planned": _l("to be sent"), "sending": _l("being sent"), "sent": _l("sent"), "retrying": _l("to be sent again"),

@@ -9,10 +9,12 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from clinic import navigation
+    from clinic.mail.composers import register_composer
     from clinic.patients.panels import add_panel
-    from clinic.waitlist import home_tasks, patient_panel, receivers, views
+    from clinic.waitlist import home_tasks, offer_mail, patient_panel, receivers, views
 
     receivers.connect()
+    register_composer(offer_mail.compose_offer, offer_mail.KIND)
     app.register_blueprint(views.bp)
     add_panel(app, patient_panel.PANEL)
     for task in home_tasks.TASKS:

@@ -26,7 +26,7 @@ from clinic.scheduling import writes
 from clinic.sites.models import Room, Site
 from clinic.tenancy import get_scoped_or_404
 from clinic.timeutil import parse_instant
-from clinic.waitlist import services
+from clinic.waitlist import offer_mail, services
 from clinic.waitlist.forms import STATUS_LABELS, TIME_LABELS, ActionForm, EntryForm, SlotForm
 from clinic.waitlist.models import OPEN_STATUSES, WaitingEntry
 
@@ -218,8 +218,9 @@ def offer(entry_id: int):
         db.session.rollback()
         flash(_("This time is no longer free."), "error")
         return redirect(url_for("waitlist.index", site=entry.site.code))
-    link = url_for("waitlist.offer_page", token=made.token, _external=True)
-    return render_template("waitlist/offer_sent.html", entry=entry, site=entry.site, offer=made, link=link)
+    mailed = offer_mail.queue_offer(made) is not None
+    return render_template("waitlist/offer_sent.html", entry=entry, site=entry.site, offer=made,
+                           link=offer_mail.offer_link(made), mailed=mailed)
 
 
 # ---------------------------------------------------------------- the patient's offer page
