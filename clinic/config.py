@@ -95,6 +95,8 @@ class Config:
     PATIENT_LINK_MAX_AGE_DAYS = _int("PATIENT_LINK_MAX_AGE_DAYS", 30)
     # Hours a waiting-list offer may be accepted (first come, first served), never past the time offered.
     WAITLIST_OFFER_HOURS = _int("WAITLIST_OFFER_HOURS", 12)
+    # Seconds between an open case page's checks that the case changed on another tablet.
+    CHECKLIST_SYNC_SECONDS = _int("CHECKLIST_SYNC_SECONDS", 15)
     # Megabytes of availability answers kept per worker, keyed by the site's schedule stamp (0: none).
     AVAILABILITY_CACHE_MB = _int("AVAILABILITY_CACHE_MB", 32)
     DISPATCH_INTERVAL_SECONDS = _int("DISPATCH_INTERVAL_SECONDS", 30)

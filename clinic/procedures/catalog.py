@@ -16,6 +16,8 @@ from clinic.screening.pregnancy import pregnancy_check
 from clinic.timeutil import local_date
 
 TYPES = ("yes_no", "number", "choice", "text", "vitals", "pain_score")
+# The numeric rating scale of pain: 0 (no pain) to 10 (the worst imaginable).
+PAIN_SCALE = (0, 10)
 TEXT_MAX = 500
 
 
@@ -252,7 +254,7 @@ def check_value(item: Item, value: Any, template: Template | None = None) -> Any
     if item.type == "number":
         return _number(value, item.min, item.max)
     if item.type == "pain_score":
-        return _number(value, 0, 10, integer=True)
+        return _number(value, *PAIN_SCALE, integer=True)
     if item.type == "choice":
         if not isinstance(value, str) or value not in item.choices:
             raise InvalidValue(f"Expected one of: {', '.join(item.choices)}.")

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from clinic.procedures.catalog import TEXT_MAX, Item
+from clinic.procedures.catalog import PAIN_SCALE, TEXT_MAX, Item
 
 VITAL_FIELDS = (
     ("systolic", _l("Systolic (mmHg)")),
@@ -40,7 +40,7 @@ def form_class(item: Item, language: str) -> type[ItemFormBase]:
         kw = {"min": item.min, "max": item.max, "step": "any", "inputmode": "decimal"}
         attrs["value"] = FloatField(label, validators=[InputRequired()], render_kw=kw)
     elif item.type == "pain_score":
-        attrs["value"] = IntegerField(label, validators=[InputRequired()], render_kw={"min": 0, "max": 10})
+        attrs["value"] = IntegerField(label, validators=[InputRequired()], render_kw=dict(zip(("min", "max"), PAIN_SCALE, strict=True)))
     elif item.type == "choice":
         choices = [("", "—")] + [(c, item.choice_text(c, language)) for c in item.choices]
         attrs["value"] = SelectField(label, choices=choices, validators=[InputRequired()])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from clinic.accounts.models import User
-from clinic.procedures.catalog import Item
+from clinic.procedures.catalog import PAIN_SCALE, Item
 from clinic.procedures.services import Case, blocked_reason
 from clinic.timeutil import iso_local
 
@@ -25,7 +25,7 @@ def item_json(case: Case, item: Item, language: str, user: User | None = None,
     if item.type == "number":
         data["min"], data["max"] = item.min, item.max
     if item.type == "pain_score":
-        data["min"], data["max"] = 0, 10
+        data["min"], data["max"] = PAIN_SCALE
     if item.choices:
         data["choices"] = list(item.choices)
         data["choice_labels"] = {c: item.choice_text(c, language) for c in item.choices}

@@ -101,6 +101,25 @@ class Case:
     def signed(self) -> bool:
         return self.checklist.state == ChecklistState.SIGNED
 
+    @property
+    def version(self) -> str:
+        """Changes whenever what the case page shows does: the appointment's status, the checklist's
+        state, its newest entry, the recorded end of the procedure. A page left open compares it with
+        the server's to know it is out of date."""
+        newest = max((e.id for e in self.entries.values()), default=0)
+        ended = self.checklist.procedure_ended_at
+        return "-".join((self.appointment.status.value, self.checklist.state.value, str(newest),
+                         str(int(ended.timestamp())) if ended else "0"))
+
+    def current_phase(self) -> str:
+        """The first phase with a required item still open (the last phase once every one is done)."""
+        codes = [p.code for p in self.template.phases]
+        return next((c for c in codes if not self.phase_complete(c)), codes[-1])
+
+    def phase_entries(self, phase: str) -> list[ChecklistEntry]:
+        """The current entries of a phase, in the template's order."""
+        return [self.entries[i.code] for i in self.phase_items(phase) if i.code in self.entries]
+
 
 def _checklist_for(appointment: Appointment, template_code: str, lock: bool = False) -> Checklist:
     query = sa.select(Checklist).where(Checklist.appointment_id == appointment.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,10 +16,12 @@ from flask_login import current_user
 
 from clinic.access import ensure_site, requires
 from clinic.db import utcnow
-from clinic.errors import DomainError
+from clinic.errors import DomainError, error_body
 from clinic.extensions import db
 from clinic.procedures import board as board_service
 from clinic.procedures import day_sheet, forms, services
+from clinic.procedures.catalog import PAIN_SCALE
+from clinic.procedures.serialize import item_json
 from clinic.procedures.services import Case
 from clinic.queryargs import date_arg
 from clinic.scheduling import status as status_service
@@ -34,7 +36,21 @@ bp = Blueprint("procedures", __name__, url_prefix="/procedures")
 
 @bp.context_processor
 def helpers() -> dict:
-    return {"discharge_time": discharge_time, "utc_iso": utc_iso}
+    return {"discharge_time": discharge_time, "utc_iso": utc_iso, "answer_buttons": answer_buttons}
+
+
+# A choice of more answers than this is a list to pick from, not a row of buttons.
+BUTTONS_AT_MOST = 8
+
+
+def answer_buttons(item, form) -> list[tuple[str, str]]:
+    """The answers of an item given in one tap, as (value, text): yes or no, each choice, each pain
+    score; none for an item typed in (a number, a text, the vital signs) or a long choice."""
+    if item.type == "pain_score":
+        return [(str(n), str(n)) for n in range(PAIN_SCALE[0], PAIN_SCALE[1] + 1)]
+    if item.type == "yes_no" or (item.type == "choice" and len(item.choices) <= BUTTONS_AT_MOST):
+        return [(str(value), str(text)) for value, text in form.value.choices if value != ""]
+    return []
 
 
 def discharge_time(instant: dt.datetime | None, tz) -> str:
@@ -73,7 +89,7 @@ def _language() -> str:
 
 
 def _render_case(case: Case, now: dt.datetime, failed: str | None = None, error: DomainError | None = None,
-                 status: int = 200):
+                 status: int = 200, template: str = "procedures/case.html"):
     language = _language()
     item_forms, blocked = {}, {}
     for item in case.items:
@@ -85,10 +101,29 @@ def _render_case(case: Case, now: dt.datetime, failed: str | None = None, error:
         code, message = services.blocked_reason(case, item, current_user, now)
         if code:
             blocked[item.code] = _monitoring_message(case, now) if code == "monitoring_time" else BLOCK_MESSAGES.get(code, message)
+    failed_item = case.item(failed) if failed else None
+    in_view = failed_item.phase if failed_item else _phase_arg(case)
     return render_template(
-        "procedures/case.html", case=case, appointment=case.appointment, forms=item_forms, blocked=blocked,
+        template, case=case, appointment=case.appointment, forms=item_forms, blocked=blocked,
         failed=failed, error=error, now=now, language=language, minutes_left=case.minutes_left(now),
+        in_view=in_view, summaries=_summaries(case), sync_ms=current_app.config["CHECKLIST_SYNC_SECONDS"] * 1000,
     ), status
+
+
+def _phase_arg(case: Case) -> str:
+    """The phase in view: the one asked for (?phase=), else the first with a required item open."""
+    asked = request.args.get("phase", "")
+    return asked if any(p.code == asked for p in case.template.phases) else case.current_phase()
+
+
+def _summaries(case: Case) -> dict[str, tuple[list[str], dt.datetime | None]]:
+    """Per phase: who recorded its items (each name once, in order) and when its last item was recorded."""
+    summaries = {}
+    for phase in case.template.phases:
+        entries = case.phase_entries(phase.code)
+        names = list(dict.fromkeys(e.recorded_by.name for e in entries))
+        summaries[phase.code] = (names, max((e.recorded_at for e in entries), default=None))
+    return summaries
 
 
 def _monitoring_message(case: Case, now: dt.datetime) -> str:
@@ -103,6 +138,17 @@ def case(appointment_id: int):
     now = utcnow()
     case = services.open_case(appointment, now)
     return _render_case(case, now)
+
+
+@bp.route("/cases/<int:appointment_id>/body")
+@requires("open_case")
+def case_body(appointment_id: int):
+    """The case page without its frame, for the page's script to put in place after an answer, or
+    when the case changed on another tablet (static/js/checklist.js); ?phase= as on the page."""
+    appointment = _appointment(appointment_id)
+    now = utcnow()
+    case = services.open_case(appointment, now)
+    return _render_case(case, now, template="procedures/_case_body.html")
 
 
 @bp.route("/cases/<int:appointment_id>/clock")
@@ -124,30 +170,55 @@ def clock(appointment_id: int):
         "state": cl.state.value,
         "observing": cl.procedure_ended_at is not None and cl.discharged_at is None,
         "overridden": case.clock_overridden,
+        "version": case.version,
     })
 
 
 @bp.route("/cases/<int:appointment_id>/items/<item_code>", methods=["POST"])
 @requires("record_checklist")
 def record_item(appointment_id: int, item_code: str):
+    """Record one item from its small form. A form posted by the page's script (Accept:
+    application/json) is answered in JSON: the item as the API gives it, or the refusal with the
+    fields in error; a form posted without the script redirects back to the case."""
     appointment = _appointment(appointment_id)
     now = utcnow()
     case = services.load_case(appointment)
     item = case.item(item_code) or abort(404)
+    scripted = request.accept_mimetypes.best == "application/json"
+    was_complete = case.phase_complete(item.phase)
     form = forms.make_form(item, _language(), formdata=request.form)
     if not form.validate_on_submit():
         db.session.rollback()
-        error = DomainError("invalid_value", _("Please correct the marked field."))
+        error = DomainError("invalid_value", _("Please correct the marked field."),
+                            {"fields": {f.short_name: [str(e) for e in f.errors] for f in form if f.errors}})
+        if scripted:
+            return _json_refusal(error, 422)
         return _render_case(services.load_case(_appointment(appointment_id)), now, item_code, error, 422)
     try:
-        services.record(appointment, item_code, forms.value_of(item, form), current_user,
-                        override_reason=form.override_reason.data, amendment_reason=form.amendment_reason.data, now=now)
+        case, _entry = services.record(appointment, item_code, forms.value_of(item, form), current_user,
+                                       override_reason=form.override_reason.data,
+                                       amendment_reason=form.amendment_reason.data, now=now)
     except DomainError as err:
         db.session.rollback()
+        if scripted:
+            return _json_refusal(err, err.status)
         case = services.refresh(services.load_case(_appointment(appointment_id)), now)
         return _render_case(case, now, item_code, err, err.status)
-    flash(_("Recorded: %(item)s.", item=item.text(_language())), "success")
-    return redirect(url_for("procedures.case", appointment_id=appointment_id, _anchor=f"item-{item_code}"))
+    message = _("Recorded: %(item)s.", item=item.text(_language()))
+    if scripted:
+        body = item_json(case, item, _language(), current_user, now)
+        return jsonify({"item": body, "state": case.checklist.state.value, "version": case.version, "message": message})
+    flash(message, "success")
+    # An answer that completes its phase moves the page on to the next one; a change to a phase
+    # already complete (an update, an amendment) stays on it.
+    in_view = item.phase if was_complete else case.current_phase()
+    following = next((i.code for i in case.phase_items(in_view) if not case.is_done(i)), item_code)
+    return redirect(url_for("procedures.case", appointment_id=appointment_id,
+                            phase=in_view if was_complete else None, _anchor=f"item-{following}"))
+
+
+def _json_refusal(err: DomainError, status: int):
+    return jsonify(error_body(err.code, err.text, err.details)), status
 
 
 def _safe_next(default: str) -> str:
@@ -238,5 +309,6 @@ def day_list():
 def worklist():
     tz = current_user.sites[0].tz if current_user.sites else dt.UTC
     day = date_arg("date", lenient=True) or local_date(utcnow(), tz)
-    cases = board_service.worklist(current_user, day, utcnow())
-    return render_template("procedures/worklist.html", cases=cases, day=day)
+    now = utcnow()
+    cases = board_service.worklist(current_user, day, now)
+    return render_template("procedures/worklist.html", cases=cases, day=day, now=now)

@@ -1,9 +1,51 @@
-// Day board: reload the table fragment every 30 seconds without a full page reload.
+// Day board: reload the table fragment every 30 seconds without a full page reload. The minutes
+// of observation left of each case in monitoring (on the board and the physician's worklist) count
+// down every second, from the server's time of the list (data-server-now) and the case's earliest
+// discharge (data-until), so that a tablet whose clock is wrong still shows the right minutes.
 (function () {
   "use strict";
   const PERIOD_MS = 30000;
+  const TICK_MS = 1000;
+
+  function instant(text) {
+    const value = Date.parse(text || "");
+    return Number.isNaN(value) ? null : value;
+  }
+
+  // The server's time minus the tablet's, from the list on the page (read again when it is replaced).
+  let offset = null;
+  let stamp = null;
+
+  function countDown() {
+    const list = document.querySelector("[data-server-now]");
+    if (!list) {
+      return;
+    }
+    if (list.dataset.serverNow !== stamp) {
+      stamp = list.dataset.serverNow;
+      const serverNow = instant(stamp);
+      offset = serverNow === null ? null : serverNow - Date.now();
+    }
+    if (offset === null) {
+      return;
+    }
+    for (const holder of document.querySelectorAll("[data-countdown]")) {
+      const until = instant(holder.dataset.until);
+      if (until === null) {
+        continue;
+      }
+      const left = Math.max(0, Math.ceil((until - (Date.now() + offset)) / 60000));
+      const text = left > 0 ? holder.dataset.text.replace("{minutes}", String(left)) : holder.dataset.textOver;
+      if (holder.textContent !== text) {
+        holder.textContent = text;
+      }
+      holder.dataset.minutesLeft = String(left);
+    }
+  }
 
   function start() {
+    countDown();
+    window.setInterval(countDown, TICK_MS);
     const holder = document.getElementById("board");
     if (!holder || !holder.dataset.boardUrl) {
       return;
@@ -15,16 +57,12 @@
         return;
       }
       try {
-        const response = await fetch(holder.dataset.boardUrl, {
-          credentials: "same-origin",
-          // X-Clinic-Background: a refresh nobody asked for does not keep the session alive.
-          headers: { "X-Requested-With": "fetch", "X-Clinic-Background": "1", Accept: "text/html" },
-          cache: "no-store",
-        });
-        if (!response.ok || response.redirected) {
+        const response = await window.clinicBackgroundFetch(holder.dataset.boardUrl, "text/html");
+        if (!response) {
           return;
         }
         holder.innerHTML = await response.text();
+        countDown();
         holder.dataset.refreshCount = String(Number(holder.dataset.refreshCount || "0") + 1);
         const table = document.getElementById("board-table");
         if (note && table && table.dataset.refreshed) {

@@ -4,11 +4,22 @@
 // time and the tablet's, so a tablet whose clock is wrong still shows the right minutes. Once a
 // minute the script reads the server's clock again (data-clock-url), which also follows an end of
 // procedure amended, or a discharge recorded, on another tablet. Without the script the page shows
-// the minutes as they were when it was rendered.
+// the minutes as they were when it was rendered. When the time runs out, or its button is pressed,
+// it asks the case page's script to show the discharge items ("case:refresh"), or reloads the page
+// when there is none; it starts again on the clocks the case page puts back in place ("case:updated").
 (function () {
   "use strict";
   const TICK_MS = 1000;
   const SYNC_MS = 60000;
+  let timers = [];
+  let current = null;   // the running clocks' reading of the server, for a tab shown again
+
+  function refreshCase() {
+    // Not cancelled: no case page script is listening, so the page is reloaded.
+    if (document.dispatchEvent(new CustomEvent("case:refresh", { cancelable: true }))) {
+      window.location.reload();
+    }
+  }
 
   function instant(text) {
     const value = Date.parse(text || "");
@@ -20,6 +31,11 @@
   }
 
   function start() {
+    for (const timer of timers) {
+      window.clearInterval(timer);
+    }
+    timers = [];
+    current = null;
     const clocks = Array.from(document.querySelectorAll("[data-discharge-clock]"));
     if (!clocks.length) {
       return;
@@ -34,6 +50,7 @@
       until: instant(first.dataset.dischargeFrom),
       time: first.dataset.time || "",
       changed: false,
+      over: false,
     };
 
     function minutesLeft() {
@@ -45,6 +62,12 @@
 
     function render() {
       const left = minutesLeft();
+      if (left === 0 && !state.over && state.until !== null) {
+        state.over = true;
+        if (Number(first.dataset.minutesLeft || "0") > 0) {
+          refreshCase();   // counted down on this page: the discharge items open
+        }
+      }
       for (const clock of clocks) {
         let text;
         if (state.changed) {
@@ -75,13 +98,8 @@
       }
       try {
         const sent = Date.now();
-        const response = await fetch(url, {
-          credentials: "same-origin",
-          // X-Clinic-Background: a reading nobody asked for does not keep the session alive.
-          headers: { "X-Requested-With": "fetch", "X-Clinic-Background": "1", Accept: "application/json" },
-          cache: "no-store",
-        });
-        if (!response.ok || response.redirected) {
+        const response = await window.clinicBackgroundFetch(url);
+        if (!response) {
           return;
         }
         const data = await response.json();
@@ -109,18 +127,21 @@
     for (const clock of clocks) {
       const reload = clock.querySelector("[data-clock-reload]");
       if (reload) {
-        reload.addEventListener("click", () => window.location.reload());
+        reload.addEventListener("click", refreshCase);
       }
     }
     render();
-    window.setInterval(render, TICK_MS);
-    window.setInterval(sync, Number(first.dataset.syncMs || SYNC_MS));
-    document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible") {
-        sync();
-      }
-    });
+    timers.push(window.setInterval(render, TICK_MS));
+    timers.push(window.setInterval(sync, Number(first.dataset.syncMs || SYNC_MS)));
+    current = sync;
   }
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && current) {
+      current();
+    }
+  });
+  document.addEventListener("case:updated", start);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

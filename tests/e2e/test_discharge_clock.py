@@ -66,7 +66,7 @@ def test_the_discharge_clock_counts_down_without_a_reload(browser, live_server, 
             expect(shown).to_have_text(text["wait"].format(time=discharge, minutes=7))
             expect(page.locator("#discharge-clock-top [data-clock-text]")).to_have_text(
                 text["wait"].format(time=discharge, minutes=7))
-            expect(page.locator("#item-vitals_stable button[type=submit]")).to_be_disabled()
+            expect(page.locator("#item-vitals_stable button.answer").first).to_be_disabled()
             expect(clock.locator("[data-clock-reload]")).to_be_hidden()
             ARTIFACTS.mkdir(exist_ok=True)
             page.locator("#phase-discharge-section").screenshot(path=ARTIFACTS / f"discharge-clock-{language}.png")
@@ -97,13 +97,45 @@ def test_the_discharge_clock_counts_down_without_a_reload(browser, live_server, 
             expect(clock).to_have_class(re.compile("clock-over"))
             assert page.evaluate("window.stillTheSamePage") is True
 
-            # The discharge items open with the page read again.
-            reload = clock.locator("[data-clock-reload]")
-            expect(reload).to_be_visible()
-            with page.expect_navigation():
-                reload.click()
-            expect(page.locator("#item-vitals_stable button[type=submit]")).to_be_enabled()
+            # The discharge items open by themselves, without a reload.
+            expect(page.locator("#item-vitals_stable button.answer").first).to_be_enabled()
+            expect(page.locator("#item-vitals_stable")).to_have_attribute("data-open", "")
             expect(page.locator("#discharge-clock [data-clock-text]")).to_have_text(text["over"])
+            assert page.evaluate("window.stillTheSamePage") is True
 
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_day_board_counts_the_minutes_down_between_its_refreshes(browser, live_server, live_app, language):
+    """The board's minutes left move with the tablet's clock from the server's time of the list,
+    without the list being fetched again (its refresh set to 5 minutes here); the tablet's clock
+    itself is days off."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    ended = now - dt.timedelta(minutes=8, seconds=30)
+    with time_machine.travel(now, tick=False):
+        with live_app.app_context():
+            appointment = make_case(language, now - dt.timedelta(minutes=45), f"Tableau{language.upper()}")
+            walk(appointment, language, {"sign_in": ended - dt.timedelta(minutes=30),
+                                         "time_out": ended - dt.timedelta(minutes=20), "procedure": ended})
+            appointment_id, where = appointment.id, site(STAFF[language][0])
+            tz, code = where.tz, where.code
+            db.session.commit()
+            db.session.remove()
+        discharge, text = _local(ended + dt.timedelta(minutes=15), tz), TEXT[language]
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
+        try:
+            context.clock.install(time=now - dt.timedelta(days=5, minutes=41))
+            board = sign_in_demo(context.new_page(), live_server, STAFF[language][1])
+            board.goto(f"{live_server}/procedures/board?site={code}&date={now.astimezone(tz).date().isoformat()}"
+                       "&refresh=300")
+            minutes = board.locator(f"#case-{appointment_id} [data-countdown]")
+            expect(minutes).to_have_text(text["board"].format(time=discharge, minutes=7))
+            board.clock.fast_forward(60_000)
+            expect(minutes).to_have_text(text["board"].format(time=discharge, minutes=6))
+            board.clock.fast_forward(6 * 60_000)
+            expect(minutes).to_have_attribute("data-minutes-left", "0")
+            assert board.locator("#board").get_attribute("data-refresh-count") is None   # never fetched again
         finally:
             context.close()

@@ -70,19 +70,22 @@ def _sign_in(context, live_server, who: str):
 
 
 def record(page, code: str, value) -> None:
-    """Fill one item's small form and submit it; the item then shows as done."""
-    form = page.locator(f"#item-{code} form")
-    if value is True:
-        form.locator(f"input[name='{code}-value'][value='true']").check()
-    elif isinstance(value, dict):
+    """Answer one item in place, as the page offers it (a button for a yes/no, a choice or a pain
+    score; a field and its Record button otherwise); the item then shows as done, without a reload."""
+    row = page.locator(f"#item-{code}")
+    if isinstance(value, dict):
         for name, number in value.items():
-            form.locator(f"input[name='{code}-{name}']").fill(str(number))
-    elif form.locator("select").count():
-        form.locator("select").select_option(value)
+            row.locator(f"input[name='{code}-{name}']").fill(str(number))
+        row.locator("button.record").click()
+    elif row.locator("button.answer").count():
+        shown = {True: "true", False: "false"}.get(value, str(value))
+        row.locator(f"button.answer[value='{shown}']").click()
+    elif row.locator("select").count():
+        row.locator("select").select_option(value)
+        row.locator("button.record").click()
     else:
-        form.locator(f"input[name='{code}-value']").fill(str(value))
-    with page.expect_navigation():
-        form.locator("button[type=submit]").click()
+        row.locator(f"input[name='{code}-value']").fill(str(value))
+        row.locator("button.record").click()
     expect(page.locator(f"#item-{code}")).to_have_class(re.compile("item-done"))
 
 
@@ -111,7 +114,7 @@ def test_case_from_check_in_to_discharge(open_as, live_server, live_app, todays_
     board_status(board, appointment_id, "checked_in")
 
     nurse.goto(f"{live_server}/procedures/cases/{appointment_id}")
-    expect(nurse.locator("#item-timeout_patient button[type=submit]")).to_be_disabled()
+    expect(nurse.locator("#item-timeout_patient button.answer").first).to_be_disabled()
     for code in ("identity_confirmed", "consent_signed", "procedure_matches_booking", "site_marked", "allergies_reviewed"):
         record(nurse, code, True)
     record(nurse, "fever_or_infection", "no")
@@ -138,7 +141,7 @@ def test_case_from_check_in_to_discharge(open_as, live_server, live_app, todays_
     nurse.goto(f"{live_server}/procedures/cases/{appointment_id}")
     record(nurse, "vitals_after", VITALS)
     record(nurse, "neuro_check", True)
-    expect(nurse.locator("#item-vitals_stable button[type=submit]")).to_be_disabled()
+    expect(nurse.locator("#item-vitals_stable button.answer").first).to_be_disabled()
     expect(nurse.locator("#why-vitals_stable")).to_be_visible()
 
     with live_app.app_context():   # the observation time passes

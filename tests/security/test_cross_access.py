@@ -27,7 +27,8 @@ from tests.web import csrf_token
 MARKER = "Zorglubovitch"
 DAY = dt.date(2026, 6, 10)
 HTML_GETS = ["/appointments/{id}", "/appointments/{id}/preparation", "/appointments/{id}/reschedule",
-             "/appointments/{id}/cancel", "/procedures/cases/{id}", "/procedures/cases/{id}/report"]
+             "/appointments/{id}/cancel", "/procedures/cases/{id}", "/procedures/cases/{id}/report",
+             "/procedures/cases/{id}/body", "/procedures/cases/{id}/clock"]
 HTML_POSTS = ["/appointments/{id}/check-in", "/appointments/{id}/no-show", "/appointments/{id}/cancel",
               "/appointments/{id}/reschedule", "/procedures/cases/{id}/check-in",
               "/procedures/cases/{id}/items/consent"]

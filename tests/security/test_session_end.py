@@ -61,10 +61,18 @@ def test_a_request_of_the_user_does_keep_it_alive(client, login_as, paris, fixed
     assert _board_refresh_then_idle(client, paris, fixed_clock, {})
 
 
-def test_the_board_script_marks_its_refresh(app):
-    script = (app.static_folder + "/js/dayboard.js")
-    with open(script) as handle:
-        assert '"X-Clinic-Background": "1"' in handle.read()
+def test_the_pages_scripts_mark_what_they_read_by_themselves(app):
+    """The board's refresh, the discharge clock's reading and the case page's check for changes go
+    through the one reader that marks them as background (the case page's answers do not)."""
+    def read(name):
+        with open(f"{app.static_folder}/js/{name}") as handle:
+            return handle.read()
+
+    reader = read("app.js")
+    assert "window.clinicBackgroundFetch" in reader and '"X-Clinic-Background": "1"' in reader
+    for name in ("dayboard.js", "discharge-clock.js", "checklist.js"):
+        assert "window.clinicBackgroundFetch(" in read(name), name
+        assert "X-Clinic-Background" not in read(name), name
 
 
 def _cli_token(app, user, *extra: str) -> dict:
