@@ -94,7 +94,12 @@ def search_patients():
 
 def body_patient(body: Body, site: Site | None) -> Patient | None:
     """The body's `patient_id`, looked up once its site is known (404 outside the caller's organisations)."""
-    patient_id = body.integer("patient_id", minimum=1)
+    return scoped_patient(body.integer("patient_id", minimum=1), site)
+
+
+def scoped_patient(patient_id: int | None, site: Site | None) -> Patient | None:
+    """The patient of a body's valid `patient_id`, looked up once its site is known (404 outside the
+    caller's organisations); None while either is missing or bad (the body's 422 names it)."""
     if patient_id is None or site is None:
         return None
     patient = get_scoped(Patient, patient_id)

@@ -22,9 +22,10 @@ from functools import wraps
 from typing import Annotated, Any
 
 from flask import request
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic import ValidationError as PydanticError
 from pydantic.json_schema import GenerateJsonSchema
+from pydantic_core import core_schema
 
 from clinic.errors import DomainError, ValidationFailed
 from clinic.queryargs import MAX_DAY, MAX_ID, MIN_DAY
@@ -102,6 +103,16 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 QueryInt = Annotated[int, Field(strict=False), BeforeValidator(_integer_text)]
 
 
+@dataclass(frozen=True)
+class OneOf:
+    """`Annotated[str, OneOf(CODES)]`: one of a tuple of codes kept beside its model (an enum)."""
+
+    choices: tuple[str, ...]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.literal_schema(list(self.choices))
+
+
 # The pattern of a string that must hold something other than spaces (with min_length=1).
 NOT_BLANK = r"\S"
 
@@ -158,6 +169,14 @@ class Checked[T: BaseModel]:
         if self.errors or self.model is None:
             raise ValidationFailed(dict(self.errors))
         return self.model
+
+
+def given[T](value: T | None) -> T:
+    """A value looked up from a required field, once `done()` has passed: done() refuses a body
+    that lacks the field, so None here is a bug."""
+    if value is None:
+        raise RuntimeError("a required field's value was used before done() refused its absence")
+    return value
 
 
 def _errors(err: PydanticError) -> dict[str, str]:
