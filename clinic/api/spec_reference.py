@@ -1,4 +1,4 @@
-"""OpenAPI fragments for locations, procedures, physicians and patients."""
+"""OpenAPI fragments for patients."""
 
 from clinic.api.openapi import errors, json_response, path_id, query, ref
 
@@ -9,32 +9,6 @@ STR_LIST_INPUT = {"type": "array", "maxItems": 50, "items": {"type": "string", "
 NAME_INPUT = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"}
 
 SCHEMAS = {
-    "Location": {
-        "type": "object",
-        "required": ["code", "name", "timezone", "country", "language", "address", "phone"],
-        "properties": {k: STR for k in ("code", "name", "timezone", "country", "language", "address", "phone")},
-    },
-    "Procedure": {
-        "type": "object",
-        "required": ["code", "name", "duration_minutes", "imaging", "contrast", "steroid", "bleeding_risk"],
-        "properties": {
-            "code": STR,
-            "name": STR,
-            "duration_minutes": {"type": "integer"},
-            "imaging": STR_LIST,
-            "contrast": {"type": "boolean"},
-            "steroid": {"type": "boolean"},
-            "bleeding_risk": {"type": "string", "enum": ["low", "intermediate", "high"]},
-            "bleeding_risk_cervical": {"type": "string", "enum": ["low", "intermediate", "high"]},
-            "regions": STR_LIST,
-            "source": STR,
-        },
-    },
-    "Physician": {
-        "type": "object",
-        "required": ["id", "name", "locations"],
-        "properties": {"id": {"type": "integer"}, "name": STR, "locations": STR_LIST},
-    },
     "Medication": {
         "type": "object",
         "required": ["drug"],
@@ -88,34 +62,6 @@ SCHEMAS = {
 }
 
 PATHS = {
-    "/api/v1/locations": {
-        "get": {
-            "summary": "The caller's sites (every site for an admin)",
-            "responses": {
-                "200": json_response("Sites", {"type": "object", "required": ["locations"], "properties": {"locations": {"type": "array", "items": ref("Location")}}}),
-                **errors(401),
-            },
-        }
-    },
-    "/api/v1/procedures": {
-        "get": {
-            "summary": "The procedure catalog",
-            "responses": {
-                "200": json_response("Procedures", {"type": "object", "required": ["procedures"], "properties": {"procedures": {"type": "array", "items": ref("Procedure")}}}),
-                **errors(401),
-            },
-        }
-    },
-    "/api/v1/physicians": {
-        "get": {
-            "summary": "Physicians, at one site or at the caller's sites",
-            "parameters": [query("location", STR)],
-            "responses": {
-                "200": json_response("Physicians", {"type": "object", "required": ["physicians"], "properties": {"physicians": {"type": "array", "items": ref("Physician")}}}),
-                **errors(401, 403, 404, 422),
-            },
-        }
-    },
     "/api/v1/patients": {
         "post": {
             "summary": "Register a patient",
