@@ -7,16 +7,12 @@ import copy
 import re
 from functools import cache
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from pydantic import BaseModel
 
 from clinic.api.schema import Answer, Operation, json_schemas
-
-# Every clinic/api/spec_*.py holds PATHS and SCHEMAS dictionaries describing its routes.
-MODULES = tuple(f"clinic.api.{p.stem}" for p in sorted(Path(__file__).parent.glob("spec_*.py")))
 
 
 def _error(description: str) -> dict:
@@ -30,7 +26,6 @@ COMMON_RESPONSES = {
     "Conflict": _error("Conflict with the current state."),
     "Invalid": _error("Invalid or refused input."),
 }
-
 
 
 class ErrorDetail(Answer):
@@ -48,7 +43,6 @@ class Error(Answer):
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200},
                "description": "A retry with the same key and body replays the first answer; another body answers 422 "
                               "idempotency_key_reused."}
-PATH_TYPES = {"int": {"type": "integer"}, "default": {"type": "string"}}
 
 
 def document() -> dict:
@@ -79,7 +73,9 @@ def _routes() -> list[tuple[str, str, Operation]]:
 
 
 def _parameters(path: str, op: Operation) -> list[dict]:
-    params: list[dict] = [{"name": name, "in": "path", "required": True, "schema": dict(PATH_TYPES["int" if name == "id" else "default"])}
+    # `{id}` is a row's id (an int in the route); any other path part is text.
+    params: list[dict] = [{"name": name, "in": "path", "required": True,
+                           "schema": {"type": "integer" if name == "id" else "string"}}
                           for name in re.findall(r"{(\w+)}", path)]
     if op.query is not None:
         schema = json_schemas(op.query)[op.query.__name__]
@@ -124,11 +120,6 @@ def _document() -> dict:
     schemas: dict = json_schemas(Error)
     for path, method, op in _routes():
         paths.setdefault(path, {})[method] = _operation(path, op, schemas)
-    for name in MODULES:
-        module = import_module(name)
-        for path, item in module.PATHS.items():
-            paths.setdefault(path, {}).update(item)
-        schemas.update(module.SCHEMAS)
     return {
         "openapi": "3.0.3",
         "info": {"title": "Clinic API", "version": "1.0.0", "description": "Booking, screening, checklists and reminders."},
@@ -154,11 +145,3 @@ def json_response(description: str, schema: dict) -> dict:
 def errors(*codes: int) -> dict:
     names = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 422: "Invalid"}
     return {str(c): {"$ref": f"#/components/responses/{names[c]}"} for c in codes}
-
-
-def query(name: str, schema: dict, required: bool = False, description: str = "") -> dict:
-    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
-
-
-def path_id(name: str = "id") -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}

@@ -10,7 +10,6 @@ from flask_babel import get_locale
 from pydantic import Field
 
 from clinic.access import current_actor, requires
-from clinic.api.parsing import Body
 from clinic.api.schema import ABSENT, NOT_BLANK, Answer, Checked, Day, Input, OneOf, QueryArgs, QueryInt, operation
 from clinic.api.serializers import patient_json
 from clinic.api.views import bp
@@ -135,11 +134,6 @@ def search_patients(args: Checked[PatientSearch]):
     patients, total = services.search_patients(query.q, query.page, query.per_page, locale=str(get_locale()))
     return jsonify({"patients": [patient_json(p) for p in patients], "page": query.page, "per_page": query.per_page,
                     "total": total})
-
-
-def body_patient(body: Body, site: Site | None) -> models.Patient | None:
-    """The body's `patient_id`, looked up once its site is known (404 outside the caller's organisations)."""
-    return scoped_patient(body.integer("patient_id", minimum=1), site)
 
 
 def scoped_patient(patient_id: int | None, site: Site | None) -> models.Patient | None:

@@ -99,8 +99,9 @@ Day = Annotated[dt.date, Field(strict=False), BeforeValidator(_iso_date_text), A
 Instant = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_iso_instant_text), AfterValidator(_utc)]
 # A row's id in a body.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-# An integer written in a query string.
+# An integer written in a query string, and a row's id written there.
 QueryInt = Annotated[int, Field(strict=False), BeforeValidator(_integer_text)]
+QueryId = Annotated[int, Field(strict=False, ge=1, le=MAX_ID), BeforeValidator(_integer_text)]
 
 
 @dataclass(frozen=True)
@@ -203,8 +204,10 @@ def read_body[M: BaseModel](model: type[M]) -> Checked[M]:
 
 
 def read_query[M: BaseModel](model: type[M]) -> Checked[M]:
-    """The query's arguments (the first of each name; an empty one counts as absent), validated."""
-    args = {name: value for name, value in request.args.items() if value != ""}
+    """The query's arguments (the first of each name), validated. An empty one counts as absent,
+    except for the model's EMPTY_IS_A_VALUE names."""
+    keep = getattr(model, "EMPTY_IS_A_VALUE", ())
+    args = {name: value for name, value in request.args.items() if value != "" or name in keep}
     try:
         value = model.model_validate_strings(args)
     except PydanticError as err:
