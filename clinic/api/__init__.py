@@ -5,6 +5,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+# The modules that add routes to the API blueprint, in the order of the document.
+ROUTE_MODULES = tuple(f"clinic.api.routes_{name}" for name in
+                      ("appointments", "checklist", "reference", "patients", "time_off", "waitlist"))
+
 
 def init_app(app: Flask) -> None:
     from clinic import navigation, register_blueprint

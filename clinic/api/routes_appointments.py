@@ -19,10 +19,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.access import allows, current_actor, ensure_site, requires, signed_in_actor
 from clinic.accounts.models import Role, User
+from clinic.api import appointment_models as schemas
 from clinic.api.appointment_json import appointment_json, appointments_json, reminder_json, reminder_rows
-from clinic.api.parsing import Body, given, query_date, query_int
-from clinic.api.routes_patients import body_patient
+from clinic.api.routes_patients import scoped_patient
 from clinic.api.routes_reference import site_by_code
+from clinic.api.schema import Checked, given, operation
 from clinic.api.views import bp
 from clinic.catalog import get_procedure
 from clinic.db import utcnow
@@ -31,7 +32,7 @@ from clinic.extensions import db
 from clinic.scheduling import reads, services, stamps, status, writes
 from clinic.scheduling.availability import FreeStart, free_starts, start_minutes, window_edges
 from clinic.scheduling.locks import ConcurrentChange
-from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
+from clinic.scheduling.models import Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
 from clinic.sites.models import Room, Site
 
 # ---------------------------------------------------------------- helpers
@@ -127,19 +128,8 @@ def _replay(user_id: int, key: str, digest: str):
     return jsonify(row.body), row.status_code
 
 
-def _screening(body: Body) -> dict:
-    return dict(body.obj("screening") or {})
-
-
-def _override(body: Body) -> str | None:
-    raw = body.obj("override")
-    if raw is None:
-        return None
-    reason = raw.get("reason")
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
-        body.errors["override.reason"] = "An override needs a reason (1 to 1000 characters)."
-        return None
-    return reason.strip()
+RACE = ("409 conflict_retry, with the appointment as it now stands in details.appointment, when a "
+        "concurrent change of the same appointment won (look again, then retry); never a 5xx for a race.")
 
 
 # ---------------------------------------------------------------- routes
@@ -147,18 +137,16 @@ def _override(body: Body) -> str | None:
 
 @bp.route("/v1/availability")
 @requires("view_schedule")
-def availability():
-    site = site_by_code(request.args.get("location"))
-    code = request.args.get("procedure", "")
-    if get_procedure(code) is None:
-        raise ValidationFailed({"procedure": "Unknown procedure code."})
-    day = query_date("date")
-    days = query_int("days", 1, 1, 120)
-    physician = query_int("physician", 0, 1, 2**31 - 1) if request.args.get("physician") else None
+@operation("Free slots for a procedure at a site, one per free physician and room", query=schemas.AvailabilityQuery,
+           answer=(schemas.Slots, schemas.FreeStarts), errors=(401, 403, 404, 422))
+def availability(args: Checked[schemas.AvailabilityQuery]):
+    site = site_by_code(args.get("location"))
+    code = args.get("procedure")
+    if code is not None and get_procedure(code) is None:
+        args.add("procedure", "Unknown procedure code.")
+    query = args.done()
+    code, day, days, physician, group = query.procedure, query.date, query.days, query.physician, query.group
     _physician_at(site, physician, "physician")
-    group = request.args.get("group")
-    if group not in (None, "start"):
-        raise ValidationFailed({"group": "Only group=start is known (one entry per start)."})
     stamp = stamps.current(db.session, site.id)
     now = utcnow()
     key = (site.id, stamp, code, day, days, physician, group, _window_key(site, stamp, now))
@@ -225,23 +213,24 @@ def _starts_json(free: list[FreeStart], tz: ZoneInfo, rooms: dict[int, str]) -> 
 
 @bp.route("/v1/appointments", methods=["POST"])
 @requires("book")
-def book():
+@operation("Book an appointment", body=schemas.BookingInput, answer=schemas.Appointment, status=201,
+           errors=(401, 403, 404, 409, 422), idempotent=True,
+           description="409 slot_unavailable when the time is not free; 409 patient_busy when the patient has "
+                       "another active appointment at an overlapping time (at any site).")
+def book(body: Checked[schemas.BookingInput]):
     def handler() -> tuple[dict, int]:
-        body = Body()
-        code = body.string("location", max_length=40)
+        code = body.get("location")
         site = site_by_code(code) if code else None
         if body.data.get("override") is not None and not allows(signed_in_actor(), "override_screening"):
             raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
-        patient = body_patient(body, site)
+        patient = scoped_patient(body.get("patient_id"), site)
+        got = body.done()
         inp: dict[str, Any] = dict(
-            procedure_code=body.string("procedure", max_length=40), start_at=body.instant("start"),
-            physician_id=body.integer("physician_id", required=False, minimum=1),
-            region=body.string("region", required=False, max_length=20, choices=REGIONS),
-            side=body.string("side", required=False, max_length=20, choices=SIDES),
-            levels=tuple(body.string_list("levels", max_items=6, max_length=10)),
-            sedation=body.boolean("sedation", default=False), answers=_screening(body), override_reason=_override(body),
+            procedure_code=got.procedure, start_at=got.start, physician_id=got.physician_id, region=got.region,
+            side=got.side, levels=tuple(got.levels or ()), sedation=bool(got.sedation),
+            answers=got.screening.model_dump(exclude_unset=True) if got.screening else {},
+            override_reason=got.override.reason.strip() if got.override else None,
         )
-        body.done()
         site, patient = given(site), given(patient)   # a location and a patient_id are required
         _physician_at(site, inp["physician_id"])
         appt = services.book(services.BookingInput(patient=patient, site=site, **inp), current_actor())
@@ -252,16 +241,18 @@ def book():
 
 @bp.route("/v1/appointments")
 @requires("view_schedule")
-def list_appointments():
-    site = site_by_code(request.args.get("location"))
-    day = query_date("date")
-    physician = query_int("physician", 0, 1, 2**31 - 1) if request.args.get("physician") else None
-    appts = reads.day_list(site, day, physician)
+@operation("A local day's appointments at a site, in start order, cancelled ones included", query=schemas.DayQuery,
+           answer=schemas.Appointments, errors=(401, 403, 404, 422))
+def list_appointments(args: Checked[schemas.DayQuery]):
+    site = site_by_code(args.get("location"))
+    query = args.done()
+    appts = reads.day_list(site, query.date, query.physician)
     return jsonify({"appointments": appointments_json(appts)})
 
 
 @bp.route("/v1/appointments/<int:appointment_id>")
 @requires("view_schedule")
+@operation("An appointment", answer=schemas.Appointment, errors=(401, 403, 404))
 def get_appointment(appointment_id: int):
     appt = _appointment(appointment_id)
     return jsonify(appointment_json(appt))
@@ -269,18 +260,19 @@ def get_appointment(appointment_id: int):
 
 @bp.route("/v1/appointments/<int:appointment_id>/reschedule", methods=["POST"])
 @requires("reschedule")
-def reschedule(appointment_id: int):
+@operation("Move an appointment, keeping its id and history", body=schemas.RescheduleInput,
+           answer=schemas.Appointment, errors=(401, 403, 404, 409, 422), idempotent=True,
+           description="409 slot_unavailable, 409 patient_busy as when booking; 409 invalid_state unless booked; "
+                       + RACE)
+def reschedule(appointment_id: int, body: Checked[schemas.RescheduleInput]):
     def handler() -> tuple[dict, int]:
         appt = _appointment(appointment_id)
-        body = Body()
-        start = body.instant("start")
-        physician = body.integer("physician_id", required=False, minimum=1)
         if appt.status != AppointmentStatus.BOOKED:
             raise Conflict("invalid_state", f"An appointment that is {appt.status.value} cannot be rescheduled.",
                            {"status": appt.status.value})
-        body.done()
-        _physician_at(appt.site, physician)
-        services.reschedule(appt, given(start), current_actor(), physician)
+        inp = body.done()
+        _physician_at(appt.site, inp.physician_id)
+        services.reschedule(appt, inp.start, current_actor(), inp.physician_id)
         return appointment_json(appt), 200
 
     return _idempotent(_changed(appointment_id, handler))
@@ -288,12 +280,14 @@ def reschedule(appointment_id: int):
 
 @bp.route("/v1/appointments/<int:appointment_id>/cancel", methods=["POST"])
 @requires("cancel")
-def cancel(appointment_id: int):
+@operation("Cancel an appointment with a reason", body=schemas.CancelInput, answer=schemas.Appointment,
+           errors=(401, 403, 404, 409, 422), idempotent=True,
+           description="409 invalid_state when already cancelled or over; " + RACE)
+def cancel(appointment_id: int, body: Checked[schemas.CancelInput]):
     def handler() -> tuple[dict, int]:
         appt = _appointment(appointment_id)
-        data = request.get_json(silent=True)
-        reason = data.get("reason") if isinstance(data, dict) else None
-        services.cancel(appt, reason if isinstance(reason, str) else None, current_actor())
+        # The service refuses a missing reason after its 409 check (the contract's order).
+        services.cancel(appt, body.get("reason"), current_actor())
         return appointment_json(appt), 200
 
     return _idempotent(_changed(appointment_id, handler))
@@ -301,6 +295,8 @@ def cancel(appointment_id: int):
 
 @bp.route("/v1/appointments/<int:appointment_id>/check-in", methods=["POST"])
 @requires("check_in")
+@operation("Check the patient in, on the appointment's local date", answer=schemas.Appointment,
+           errors=(401, 403, 404, 409), description="409 invalid_state on another day or status; " + RACE)
 def check_in(appointment_id: int):
     writes.begin_write()
 
@@ -316,6 +312,10 @@ def check_in(appointment_id: int):
 
 @bp.route("/v1/appointments/<int:appointment_id>/no-show", methods=["POST"])
 @requires("no_show")
+@operation("Mark the patient as not come, once the start has passed", answer=schemas.Appointment,
+           errors=(401, 403, 404, 409),
+           description="409 invalid_state before the appointment's start or in another status. The preparation "
+                       "messages are cancelled and the patient is told the appointment will be re-arranged; " + RACE)
 def no_show(appointment_id: int):
     writes.begin_write()
     appt = _appointment(appointment_id)
@@ -325,6 +325,8 @@ def no_show(appointment_id: int):
 
 @bp.route("/v1/appointments/<int:appointment_id>/reminders")
 @requires("view_schedule")
+@operation("An appointment's messages: every outbox row, by due time", answer=schemas.Reminders,
+           errors=(401, 403, 404))
 def reminders(appointment_id: int):
     appt = _appointment(appointment_id, "appointment.reminders.read")  # audited, site-checked
     rows = reminder_rows(appt.id)

@@ -2,74 +2,123 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
 from flask import jsonify
 from flask_babel import get_locale
+from pydantic import Field
 
 from clinic.access import current_actor, requires
-from clinic.api.parsing import Body, query_int
+from clinic.api.schema import ABSENT, NOT_BLANK, Answer, Checked, Day, Input, OneOf, QueryArgs, QueryInt, operation
 from clinic.api.serializers import patient_json
 from clinic.api.views import bp
-from clinic.errors import DomainError, ValidationFailed, error_body
-from clinic.patients import services
+from clinic.catalog.bilingual import LANGUAGES
+from clinic.errors import DomainError, error_body
+from clinic.patients import models, services
 from clinic.patients.emails import email_problem
-from clinic.patients.models import SEXES, Patient
+from clinic.patients.models import SEXES
 from clinic.patients.phones import registering_site
 from clinic.sites.models import Site
 from clinic.tenancy import get_scoped
 
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=NOT_BLANK)]
+Codes = Annotated[list[Annotated[str, Field(min_length=1, max_length=60)]], Field(max_length=50)]
+Sex = Annotated[str, OneOf(SEXES)]
 
-def _patient_input(body: Body) -> services.PatientInput:
-    data: dict[str, Any] = {   # typed by the checks above; done() refuses the body before any None is used
-        "first_name": body.string("first_name", max_length=100),
-        "last_name": body.string("last_name", max_length=100),
-        "birth_date": body.date("birth_date"),
-        "email": body.string("email", max_length=254),
-        "phone": body.string("phone", required=False, max_length=40) or "",
-        "language": body.string("language", choices=("fr", "en")),
-        "sex": body.string("sex", required=False, choices=SEXES) or "unknown",
-        "sms_opt_in": bool(body.boolean("sms_opt_in", default=False)),
-        "conditions": tuple(body.string_list("conditions")),
-        "allergies": tuple(body.string_list("allergies")),
-    }
-    problem = email_problem(data["email"]) if data["email"] is not None else None
+
+class Medication(Input):
+    drug: str = Field(max_length=60, description="as the patient names it: brand or generic, French or English, "
+                      "dose allowed (matched to substances by the medicine vocabulary)")
+    indication: str | None = Field(None, max_length=60)
+
+
+class PatientInput(Input):
+    first_name: Name
+    last_name: Name
+    birth_date: Day
+    email: str = Field(min_length=1, max_length=254, pattern=NOT_BLANK,
+                       description="checked as email-validator does (syntax, no DNS) and stored normalized (lower "
+                                   "case); one with accented characters only when the mail relay offers SMTPUTF8")
+    phone: str | None = Field(None, max_length=40, description="as dialled locally at the registering site, or "
+                              "with its country code; stored in E.164")
+    sms_opt_in: bool | None = Field(None, description="the day-before and stop reminders also go by SMS (needs a "
+                                    "phone); absent: false")
+    location: str | None = Field(None, max_length=40, description="the registering site's code (its country is the "
+                                 "phone's default region); default the caller's first site")
+    language: Annotated[str, OneOf(LANGUAGES)]
+    sex: Sex | None = Field(None, description="drives the pregnancy check before ionising imaging (12 to 55, not "
+                            "male); absent: unknown")
+    conditions: Codes | None = None
+    allergies: Codes | None = None
+    medications: Annotated[list[Medication], Field(max_length=30)] | None = None
+    allow_duplicate: bool | None = Field(None, description="Register even when the organisation holds a patient "
+                                         "with the same birth date and a similar name, or the same e-mail or phone")
+
+
+class Patient(Answer):
+    """The patient."""
+
+    id: int
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    email: str
+    phone: str | None = Field(ABSENT, description="E.164")
+    sms_opt_in: bool = ABSENT
+    language: str
+    sex: Sex = ABSENT
+    conditions: list[str] = ABSENT
+    allergies: list[str] = ABSENT
+    medications: list[Medication] = ABSENT
+    injection_history: list[dict[str, Any]] = ABSENT
+
+
+class PatientPage(Answer):
+    """A page of patients."""
+
+    patients: list[Patient]
+    page: int
+    per_page: int
+    total: int
+
+
+class PatientSearch(QueryArgs):
+    q: str = Field("", max_length=200)
+    page: QueryInt = Field(1, ge=1, le=100000)
+    per_page: QueryInt = Field(services.PER_PAGE, ge=1, le=100)
+
+
+def _patient_input(body: Checked[PatientInput]) -> services.PatientInput:
+    """The body as the service takes it, or 422 naming each bad field (the e-mail's syntax and the
+    registering site included)."""
+    email = body.get("email")
+    problem = email_problem(email) if isinstance(email, str) and email.strip() else None
     if problem is not None:
-        body.errors["email"] = problem.reason
-    location = body.string("location", required=False, max_length=40)
+        body.add("email", problem.reason)
+    location = body.get("location")
     site = registering_site(current_actor(), location)
     if location and site is None:
-        body.errors["location"] = "Not one of your sites."
-    data["region"] = site.country if site else None
-    meds = body.data.get("medications") or []
-    parsed = []
-    if not isinstance(meds, list) or len(meds) > 30:
-        body.errors["medications"] = "Expected a list of at most 30 objects {drug, indication?}."
-    else:
-        for med in meds:
-            drug = med.get("drug") if isinstance(med, dict) else None
-            indication = med.get("indication") if isinstance(med, dict) else None
-            if not isinstance(drug, str) or not (indication is None or isinstance(indication, str)):
-                body.errors["medications"] = "Each medication is an object {drug, indication?} of strings."
-                break
-            if len(indication or "") > 60:
-                body.errors["medications"] = "An indication has at most 60 characters."
-                break
-            parsed.append((" ".join(drug.split()), indication))
-    body.done()
-    return services.PatientInput(medications=tuple(parsed), **data)
+        body.add("location", "Not one of your sites.")
+    inp = body.done()
+    return services.PatientInput(
+        first_name=inp.first_name, last_name=inp.last_name, birth_date=inp.birth_date, email=inp.email,
+        phone=inp.phone or "", language=inp.language, sex=inp.sex or "unknown", sms_opt_in=bool(inp.sms_opt_in),
+        conditions=tuple(inp.conditions or ()), allergies=tuple(inp.allergies or ()),
+        region=site.country if site else None,
+        medications=tuple((" ".join(m.drug.split()), m.indication) for m in inp.medications or ()),
+    )
 
 
 @bp.route("/v1/patients", methods=["POST"])
 @requires("register_patient")
-def create_patient():
-    body = Body()
-    location = body.string("location", required=False, max_length=40)
-    allow_duplicate = bool(body.boolean("allow_duplicate", default=False))
+@operation("Register a patient", body=PatientInput, answer=Patient, status=201, errors=(401, 403, 409, 422))
+def create_patient(body: Checked[PatientInput]):
     data = _patient_input(body)
+    inp = body.done()
     try:
-        patient = services.create_patient(data, services.registration_site(current_actor(), location),
-                                          allow_duplicate=allow_duplicate)
+        patient = services.create_patient(data, services.registration_site(current_actor(), inp.location),
+                                          allow_duplicate=bool(inp.allow_duplicate))
     except services.PossibleDuplicate as err:
         # Answered, not raised: nothing is written but the audit of the ids the answer shows.
         return jsonify(error_body(err.code, err.message, err.details)), err.status
@@ -78,26 +127,21 @@ def create_patient():
 
 @bp.route("/v1/patients")
 @requires("view_patients")
-def search_patients():
-    from flask import request
-
-    q = request.args.get("q", "")
-    if len(q) > 200:
-        raise ValidationFailed({"q": "At most 200 characters."})
-    page = query_int("page", 1, 1, 100000)
-    per_page = query_int("per_page", services.PER_PAGE, 1, 100)
-    patients, total = services.search_patients(q, page, per_page, locale=str(get_locale()))
-    return jsonify(
-        {"patients": [patient_json(p) for p in patients], "page": page, "per_page": per_page, "total": total}
-    )
+@operation("Search patients by name (accents and case aside), e-mail, phone (any common format) or birth date "
+           "(ISO or the caller's format)", query=PatientSearch, answer=PatientPage, errors=(401, 403, 422))
+def search_patients(args: Checked[PatientSearch]):
+    query = args.done()
+    patients, total = services.search_patients(query.q, query.page, query.per_page, locale=str(get_locale()))
+    return jsonify({"patients": [patient_json(p) for p in patients], "page": query.page, "per_page": query.per_page,
+                    "total": total})
 
 
-def body_patient(body: Body, site: Site | None) -> Patient | None:
-    """The body's `patient_id`, looked up once its site is known (404 outside the caller's organisations)."""
-    patient_id = body.integer("patient_id", minimum=1)
+def scoped_patient(patient_id: int | None, site: Site | None) -> models.Patient | None:
+    """The patient of a body's valid `patient_id`, looked up once its site is known (404 outside the
+    caller's organisations); None while either is missing or bad (the body's 422 names it)."""
     if patient_id is None or site is None:
         return None
-    patient = get_scoped(Patient, patient_id)
+    patient = get_scoped(models.Patient, patient_id)
     if patient is None:
         raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
     return patient
@@ -105,6 +149,7 @@ def body_patient(body: Body, site: Site | None) -> Patient | None:
 
 @bp.route("/v1/patients/<int:patient_id>")
 @requires("view_patients")
+@operation("A patient with their injection history", answer=Patient, errors=(401, 403, 404))
 def get_patient(patient_id: int):
     patient = services.get_patient(patient_id)
     if patient is None:

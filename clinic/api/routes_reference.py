@@ -2,20 +2,74 @@
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Annotated, Literal, overload
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import get_locale
 
 from clinic.access import current_actor, ensure_site, roles_required, signed_in_actor
 from clinic.accounts.models import Role, User
+from clinic.api.schema import ABSENT, Answer, Checked, OneOf, QueryArgs, operation
 from clinic.api.serializers import physician_json, procedure_json, site_json
 from clinic.api.views import bp
 from clinic.catalog import load_procedures
 from clinic.errors import DomainError
 from clinic.extensions import db
 from clinic.sites.models import Site
+
+RISKS = Annotated[str, OneOf(("low", "intermediate", "high"))]
+
+
+class Location(Answer):
+    code: str
+    name: str
+    timezone: str
+    country: str
+    language: str
+    address: str
+    phone: str
+
+
+class Locations(Answer):
+    """Sites."""
+
+    locations: list[Location]
+
+
+class Procedure(Answer):
+    code: str
+    name: str
+    duration_minutes: int
+    imaging: list[str]
+    contrast: bool
+    steroid: bool
+    bleeding_risk: RISKS
+    bleeding_risk_cervical: RISKS = ABSENT
+    regions: list[str] = ABSENT
+    source: str = ABSENT
+
+
+class Procedures(Answer):
+    """Procedures."""
+
+    procedures: list[Procedure]
+
+
+class Physician(Answer):
+    id: int
+    name: str
+    locations: list[str]
+
+
+class Physicians(Answer):
+    """Physicians."""
+
+    physicians: list[Physician]
+
+
+class PhysiciansQuery(QueryArgs):
+    location: str | None = None
 
 
 @overload
@@ -40,6 +94,7 @@ def site_by_code(code: str | None, required: bool = True) -> Site | None:
 
 @bp.route("/v1/locations")
 @roles_required()
+@operation("The caller's sites (every site for an admin)", answer=Locations, errors=(401,))
 def locations():
     user = signed_in_actor()
     stmt = sa.select(Site).where(Site.active.is_(True)).order_by(Site.name)
@@ -51,6 +106,7 @@ def locations():
 
 @bp.route("/v1/procedures")
 @roles_required()
+@operation("The procedure catalog", answer=Procedures, errors=(401,))
 def procedures():
     lang = str(get_locale())
     return jsonify({"procedures": [procedure_json(p, lang) for p in load_procedures().values()]})
@@ -58,8 +114,10 @@ def procedures():
 
 @bp.route("/v1/physicians")
 @roles_required()
-def physicians():
-    site = site_by_code(request.args.get("location"), required=False)
+@operation("Physicians, at one site or at the caller's sites", query=PhysiciansQuery, answer=Physicians,
+           errors=(401, 403, 404, 422))
+def physicians(args: Checked[PhysiciansQuery]):
+    site = site_by_code(args.done().location, required=False)
     stmt = sa.select(User).where(User.role == Role.PHYSICIAN, User.active.is_(True)).order_by(User.name)
     if site is not None:
         stmt = stmt.where(User.sites.any(Site.id == site.id))
