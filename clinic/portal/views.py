@@ -29,6 +29,18 @@ bp = Blueprint("portal", __name__)
 MAP_SEARCH = "https://www.openstreetmap.org/search?query="
 
 
+@bp.app_template_global("medication_rows")
+def medication_rows(appointment) -> list[dict]:
+    """The appointment's medication holds as the patient reads them, in the page's language: the
+    medicine's name, what to do (stop from, take again from, or the line for a medicine kept or to
+    decide with its prescriber)."""
+    from flask_babel import get_locale
+
+    from clinic.screening.sheet import hold_rows
+
+    return hold_rows(list(appointment.medication_holds or []), appointment.site.tz, str(get_locale()))
+
+
 @bp.app_template_filter("portal_when")
 def portal_when(value: str | None, site) -> str:
     """A hold's local date (YYYY-MM-DD) or instant, in the reader's language."""

@@ -54,7 +54,8 @@ def hold_rows(holds: list[dict], tz, language: str) -> list[dict]:
     rows = []
     for raw in holds:
         hold = MedicationHold.from_json(raw)
-        rows.append({"drug": hold.label(language), "stop_on": preparation.fmt_local(hold.stop_on, tz, language),
+        rows.append({"drug": hold.label(language), "action": hold.action,
+                     "stop_on": preparation.fmt_local(hold.stop_on, tz, language),
                      "restart_after": preparation.fmt_local(hold.restart_after, tz, language),
                      "text": preparation.medication_line(hold, tz, language)})
     return rows
