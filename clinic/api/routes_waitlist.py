@@ -109,4 +109,5 @@ def waiting_list(args: Checked[SiteQuery]):
     entries = list(db.session.scalars(services.waiting_at(site)))
     rooms = dict(db.session.execute(sa.select(Room.id, Room.name).where(Room.site_id == site.id)).tuples().all())
     record_shown("waiting_list.read", [(e.patient_id, None) for e in entries], {"site": site.code})
-    return jsonify({"entries": [entry_json(e, services.offers_for(e), rooms) for e in entries]})
+    offers = services.offers_for_each(entries)
+    return jsonify({"entries": [entry_json(e, offers[e.id], rooms) for e in entries]})

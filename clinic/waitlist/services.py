@@ -129,12 +129,24 @@ def record_freed(site_id: int, physician_id: int | None, start_at: dt.datetime, 
                              cause=cause))
 
 
-def _freed_for(entry: WaitingEntry, now: dt.datetime) -> list[FreedSlot]:
-    stmt = sa.select(FreedSlot).where(FreedSlot.site_id == entry.site_id, FreedSlot.created_at >= entry.created_at,
-                                      FreedSlot.end_at > now)
-    if entry.physician_id is not None:
-        stmt = stmt.where(sa.or_(FreedSlot.physician_id.is_(None), FreedSlot.physician_id == entry.physician_id))
-    return list(db.session.scalars(stmt.order_by(FreedSlot.start_at)))
+def _freed_by_site(entries: list[WaitingEntry], now: dt.datetime) -> dict[int, list[FreedSlot]]:
+    """The times still to come freed at the entries' sites since the oldest of them was made, per
+    site, in time order: one query for a whole list of entries."""
+    if not entries:
+        return {}
+    oldest = min(e.created_at for e in entries)
+    stmt = sa.select(FreedSlot).where(FreedSlot.site_id.in_({e.site_id for e in entries}),
+                                      FreedSlot.created_at >= oldest, FreedSlot.end_at > now)
+    by_site: dict[int, list[FreedSlot]] = {}
+    for freed in db.session.scalars(stmt.order_by(FreedSlot.start_at, FreedSlot.id)):
+        by_site.setdefault(freed.site_id, []).append(freed)
+    return by_site
+
+
+def _freed_for(entry: WaitingEntry, at_site: list[FreedSlot]) -> list[FreedSlot]:
+    """Of the site's freed times, those freed since the entry was made, for its physician if it names one."""
+    return [f for f in at_site if f.created_at >= entry.created_at
+            and (entry.physician_id is None or f.physician_id in (None, entry.physician_id))]
 
 
 def _search_days(entry: WaitingEntry, freed: list[FreedSlot], now: dt.datetime) -> tuple[dt.date, int] | None:
@@ -156,16 +168,42 @@ def _time_fits(entry: WaitingEntry, start_at: dt.datetime) -> bool:
 def offers_for(entry: WaitingEntry, now: dt.datetime | None = None) -> list[Offer]:
     """The starts freed since the entry was made that match it (procedure, physician, dates, time
     of day) and are still free, in time order: one per start, preferring the physician freed."""
-    if entry.status not in OPEN_STATUSES:
-        return []
+    return offers_for_each([entry], now)[entry.id]
+
+
+def offers_for_each(entries: list[WaitingEntry], now: dt.datetime | None = None) -> dict[int, list[Offer]]:
+    """offers_for of each entry, by entry id. The freed times of all of them are read at once, and
+    the entries waiting for the same procedure at the same site (and physician) share one search of
+    free times over all their dates: a list costs one query, plus one search per kind of wait that
+    a time was freed for."""
     now = now or utcnow()
-    freed = _freed_for(entry, now)
-    span = _search_days(entry, freed, now) if freed else None
-    if span is None:
-        return []
+    found: dict[int, list[Offer]] = {e.id: [] for e in entries}
+    by_site = _freed_by_site([e for e in entries if e.status in OPEN_STATUSES], now)
+    waits: dict[tuple, list[tuple[WaitingEntry, list[FreedSlot], tuple[dt.date, int]]]] = {}
+    for entry in entries:
+        freed = _freed_for(entry, by_site.get(entry.site_id, [])) if entry.status in OPEN_STATUSES else []
+        span = _search_days(entry, freed, now) if freed else None
+        if span is not None:
+            waits.setdefault((entry.site_id, entry.procedure_code, entry.physician_id), []).append((entry, freed, span))
+    for members in waits.values():
+        first = min(span[0] for _e, _f, span in members)
+        days = (max(span[0] + dt.timedelta(days=span[1]) for _e, _f, span in members) - first).days
+        searches = [(first, days, members)] if days <= MAX_SEARCH_DAYS else [(m[2][0], m[2][1], [m]) for m in members]
+        for start, length, who in searches:
+            entry = who[0][0]
+            starts = list(free_starts(entry.site, entry.procedure_code, start, length, entry.physician_id, now))
+            for member, freed, span in who:
+                found[member.id] = _matching(member, freed, starts, span)
+    return found
+
+
+def _matching(entry: WaitingEntry, freed: list[FreedSlot], starts: list, span: tuple[dt.date, int]) -> list[Offer]:
+    """Of the free starts, those within the entry's dates and time of day that overlap a time freed
+    for it, one offer each (the physician freed first)."""
+    tz, first, last = entry.site.tz, span[0], span[0] + dt.timedelta(days=span[1] - 1)
     offers = []
-    for free in free_starts(entry.site, entry.procedure_code, span[0], span[1], entry.physician_id, now):
-        if not _time_fits(entry, free.start_at):
+    for free in starts:
+        if not first <= local_date(free.start_at, tz) <= last or not _time_fits(entry, free.start_at):
             continue
         overlapping = [f for f in freed if f.start_at < free.end_at and free.start_at < f.end_at]
         freed_physicians = {f.physician_id for f in overlapping}
@@ -178,9 +216,9 @@ def offers_for(entry: WaitingEntry, now: dt.datetime | None = None) -> list[Offe
 
 def entries_with_offers(site_ids: set[int] | None) -> list[tuple[WaitingEntry, list[Offer]]]:
     """The open entries at the given sites that have at least one offer, in order of waiting."""
-    now = utcnow()
-    found = ((entry, offers_for(entry, now)) for entry in open_entries(site_ids))
-    return [(entry, offers) for entry, offers in found if offers]
+    entries = open_entries(site_ids)
+    offers = offers_for_each(entries)
+    return [(entry, offers[entry.id]) for entry in entries if offers[entry.id]]
 
 
 # ---------------------------------------------------------------- booking from the list

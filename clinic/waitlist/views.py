@@ -84,14 +84,16 @@ def index():
     freed_only = request.args.get("freed") == "1"
     entries = list(db.session.scalars(services.waiting_at(site, q)))
     if freed_only:   # every entry's freed times are needed to know which to keep
-        rows = [(e, offers) for e in entries if (offers := services.offers_for(e))]
+        every = services.offers_for_each(entries)
+        rows = [(e, every[e.id]) for e in entries if every[e.id]]
     else:
         rows = [(e, []) for e in entries]
     page = page_arg()
     pages = max(1, -(-len(rows) // PER_PAGE))
     page = min(page, pages)
-    shown = [(e, offers if freed_only else services.offers_for(e))
-             for e, offers in rows[(page - 1) * PER_PAGE:page * PER_PAGE]]
+    rows = rows[(page - 1) * PER_PAGE:page * PER_PAGE]
+    offers = {e.id: found for e, found in rows} if freed_only else services.offers_for_each([e for e, _ in rows])
+    shown = [(e, offers[e.id]) for e, _ in rows]
     total = len(rows)
     record_shown("waiting_list.read", [(e.patient_id, None) for e, _ in shown], {"site": site.code})
     rooms = dict(db.session.execute(sa.select(Room.id, Room.name).where(Room.site_id == site.id)).tuples().all())

@@ -127,3 +127,47 @@ def test_booking_the_patient_elsewhere_serves_the_entry(db, client, api_as, make
         "patient_id": patient.id, "location": paris.code, "procedure": PROCEDURE, "start": ten(paris)})
     assert booked.status_code == 201
     assert entry not in _offers(client, headers, paris)
+
+
+def test_a_longer_list_costs_no_more_statements(db, app, client, api_as, make_patient, paris, taken):
+    """The freed times of a whole list are read in one query, and the entries waiting alike share one
+    search of free times: the list's answer (as the home page's line) costs as many statements for
+    eight entries as for two, and the offers are the same as entry by entry."""
+    import sqlalchemy as sa
+
+    from clinic.extensions import db as database
+
+    headers = api_as()
+    for _ in range(2):
+        _entry(client, headers, make_patient(site=paris), paris)
+    assert client.post(f"/api/v1/appointments/{taken.id}/cancel", json={"reason": "Flu"},
+                       headers=headers).status_code == 200
+
+    def statements() -> int:
+        sent: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args):
+            sent.append(statement)
+
+        with app.app_context():
+            engine = database.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert _offers(client, headers, paris)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len(sent)
+
+    _offers(client, headers, paris)   # warm the caches
+    few = statements()
+    for _ in range(6):
+        _entry(client, headers, make_patient(site=paris), paris)
+    listed = _offers(client, headers, paris)
+    assert statements() == few
+    with app.app_context():
+        from clinic.waitlist import services
+        from clinic.waitlist.models import WaitingEntry
+
+        for entry_id, starts in listed.items():
+            one = [o.start_at for o in services.offers_for(database.session.get(WaitingEntry, entry_id))]
+            assert [dt.datetime.fromisoformat(s) for s in starts] == one and one
