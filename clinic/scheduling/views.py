@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from clinic.access import current_actor, ensure_site, requires, signed_in_actor
 from clinic.accounts.models import Role, User
@@ -23,7 +24,7 @@ from clinic.patients.forms import medication_entries, rows_on_file, rows_posted
 from clinic.patients.services import get_patient
 from clinic.scheduling import form_keys, reads, resend, services, status, writes
 from clinic.scheduling.forms import BookingForm, CancelForm, DayForm, RescheduleForm
-from clinic.scheduling.models import AppointmentChange
+from clinic.scheduling.models import Appointment, AppointmentChange
 from clinic.scheduling.week import week_of
 from clinic.screening.preparation import fmt_local
 from clinic.screening.sheet import render_sheet
@@ -387,6 +388,7 @@ def day():
             status = 422  # the marked field says why; today's list is shown meanwhile
         if status == 422 or form.day.data is None:
             form.day.data = local_date(utcnow(), site.tz)
-        appts = reads.day_list(site, form.day.data)
+        # The patient and room of each row come in the list's own statement.
+        appts = reads.day_list(site, form.day.data, load=(joinedload(Appointment.patient), joinedload(Appointment.room)))
     return render_template("scheduling/day.html", form=form, site=site, appts=appts,
                            physicians={u.id: u.name for u in _physicians(site)} if site else {}), status

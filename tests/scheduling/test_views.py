@@ -12,6 +12,7 @@ import time_machine
 from clinic.scheduling.models import Appointment, AppointmentChange, AppointmentStatus, IdempotencyKey
 from tests.web import booking_data as form_data
 from tests.web import post_page as post
+from tests.web import statements
 
 UTC = dt.UTC
 
@@ -179,6 +180,26 @@ def test_check_in_refused_before_the_day_and_day_list(client, paris, make_user, 
     assert "only possible on the day" in client.get(f"/appointments/{appt.id}").get_data(as_text=True)
     html = client.get(f"/appointments/?site={paris.code}&day=2026-03-02").get_data(as_text=True)
     assert "09:00–09:30" in html
+
+
+def test_the_day_list_costs_as_many_statements_for_eight_rows_as_for_two(client, db, paris, make_user, login_as,
+                                                                        make_appointment):
+    """Each row's patient and room come with the list: no statement per row."""
+    login_as("front_desk")
+    url = f"/appointments/?site={paris.code}&day=2026-03-02"
+
+    def cost(rows: int) -> int:
+        for n in range(rows):
+            make_appointment(site=paris, day=dt.date(2026, 3, 2), time=dt.time(8 + n))
+        db.session.commit()
+        db.session.expire_all()
+        with statements(db) as sent:
+            html = client.get(url).get_data(as_text=True)
+        assert html.count("/appointments/") >= rows
+        return len(sent)
+
+    two = cost(2)
+    assert cost(6) == two
 
 
 def test_other_site_appointment_is_forbidden(client, make_site, make_user, login_as, book):

@@ -9,6 +9,7 @@ from clinic.scheduling import staffing
 from clinic.timeutil import local_to_utc
 from tests import factories
 from tests.waitlist.conftest import PROCEDURE, WEDNESDAY, ten
+from tests.web import statements as sent_statements
 
 
 def _entry(client, headers, patient, site, **more):
@@ -133,8 +134,6 @@ def test_a_longer_list_costs_no_more_statements(db, app, client, api_as, make_pa
     """The freed times of a whole list are read in one query, and the entries waiting alike share one
     search of free times: the list's answer (as the home page's line) costs as many statements for
     eight entries as for two, and the offers are the same as entry by entry."""
-    import sqlalchemy as sa
-
     from clinic.extensions import db as database
 
     headers = api_as()
@@ -144,18 +143,8 @@ def test_a_longer_list_costs_no_more_statements(db, app, client, api_as, make_pa
                        headers=headers).status_code == 200
 
     def statements() -> int:
-        sent: list[str] = []
-
-        def count(_conn, _cursor, statement, *_args):
-            sent.append(statement)
-
-        with app.app_context():
-            engine = database.engine
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
+        with sent_statements(database) as sent:
             assert _offers(client, headers, paris)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
         return len(sent)
 
     _offers(client, headers, paris)   # warm the caches
