@@ -97,11 +97,8 @@ def _bump_collected(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, {})
     sites: set[int] = set().union(*(s for s, _ in pending.values()))
     physicians: set[int] = set().union(*(p for _, p in pending.values()))
-    if physicians:
-        sites |= set(session.execute(sa.select(user_sites.c.site_id).where(user_sites.c.user_id.in_(physicians)))
-                     .scalars())
-    if sites:
-        bump(session, sites)
+    if sites or physicians:
+        bump(session, sites, physicians)
 
 
 def listen() -> None:
@@ -111,15 +108,19 @@ def listen() -> None:
     db_listen(Session, "before_commit", _bump_collected)
 
 
-def bump(session: Session | scoped_session[Any], site_ids: Iterable[int]) -> None:
-    """Increase the sites' stamps (creating them at 1); in id order, so two writers never deadlock."""
-    ids = sorted(set(site_ids))
-    if not ids:
+def bump(session: Session | scoped_session[Any], site_ids: Iterable[int], physician_ids: Iterable[int] = ()) -> None:
+    """Increase the stamps of the sites and of the physicians' sites (creating them at 1), in one
+    statement that finds the physicians' sites itself; in id order, so two writers never deadlock."""
+    ids, physicians = sorted(set(site_ids)), sorted(set(physician_ids))
+    if not ids and not physicians:
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ScheduleStamp.__table__
-    stmt = insert(table).values([{"site_id": i, "version": 1} for i in ids])
+    theirs = sa.select(user_sites.c.site_id).where(user_sites.c.user_id.in_(physicians))
+    chosen = (sa.select(Site.id, sa.literal(1, sa.BigInteger)).where(sa.or_(Site.id.in_(ids), Site.id.in_(theirs)))
+              .order_by(Site.id))
+    stmt = insert(table).from_select(["site_id", "version"], chosen)
     session.execute(stmt.on_conflict_do_update(index_elements=[table.c.site_id],
                                                set_={"version": table.c.version + 1}))
 
