@@ -28,6 +28,7 @@ from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed, error_body
 from clinic.extensions import db
+from clinic.reminders.models import Reminder
 from clinic.scheduling import reads, services, stamps, status, writes
 from clinic.scheduling.availability import FreeStart, free_starts, start_minutes, window_edges
 from clinic.scheduling.locks import ConcurrentChange
@@ -243,9 +244,11 @@ def book():
         )
         body.done()
         site, patient = given(site), given(patient)   # a location and a patient_id are required
-        _physician_at(site, inp["physician_id"])
-        appt = services.book(services.BookingInput(patient=patient, site=site, **inp), current_actor())
-        return appointment_json(appt), 201
+        planned: list[object] = []
+        appt = services.book(services.BookingInput(patient=patient, site=site, **inp), current_actor(),
+                             planned=planned)
+        rows = sorted((r for r in planned if isinstance(r, Reminder)), key=lambda r: (r.send_at, r.id))
+        return appointment_json(appt, rows), 201   # the reminders just planned, not read back
 
     return _idempotent(handler)
 
