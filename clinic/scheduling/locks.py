@@ -76,8 +76,10 @@ def lock_schedule(site_id: int, start: dt.datetime, end: dt.datetime, patient_id
     session = db.session
     try:
         session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-        for key in schedule_keys(site_id, start, end, patient_id):
-            session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        # One statement for all the keys: PostgreSQL evaluates a select list's volatile functions
+        # after ORDER BY, so the locks are still taken in ascending key order.
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
+                        {"keys": schedule_keys(site_id, start, end, patient_id)})
         session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
     except OperationalError as err:
         if getattr(err.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
