@@ -162,13 +162,24 @@ def _patient_free_at(inp: BookingInput, procedure: Procedure, exclude_appointmen
         patient_free(inp.patient.id, inp.start_at, end_at, exclude_appointment_id, inp.site.tz)
 
 
-def preview(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -> tuple[Slot, ScreeningResult]:
-    """What booking would do, without writing: the slot taken and the screening result."""
+def preview(inp: BookingInput, user: User | None, now: dt.datetime | None = None,
+            patient_checked_at_write: bool = False) -> tuple[Slot, ScreeningResult]:
+    """What booking would do, without writing: the slot taken and the screening result.
+
+    A patient busy then answers 409 patient_busy before any other refusal. A booking that is about
+    to write (`patient_checked_at_write`) asks only when something else refuses: otherwise the
+    write finds it (the exclusion constraint on PostgreSQL, the check under SQLite's write lock)."""
     _check_override(inp.override_reason, user)
     procedure = check_input(inp)
-    _patient_free_at(inp, procedure)
-    slot = offered_slot(inp.site, inp.procedure_code, inp.start, inp.physician_id, now)
-    return slot, screen(inp, procedure, slot.end_at)
+    if not patient_checked_at_write:
+        _patient_free_at(inp, procedure)
+    try:
+        slot = offered_slot(inp.site, inp.procedure_code, inp.start, inp.physician_id, now)
+        return slot, screen(inp, procedure, slot.end_at)
+    except DomainError:
+        if patient_checked_at_write:
+            _patient_free_at(inp, procedure)
+        raise
 
 
 def _times(appt: Appointment, slot: Slot, site: Site) -> None:
@@ -193,7 +204,7 @@ def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None,
     when given, receives what the booked signal's receivers made (the reminder rows among them),
     so that an answer can be written from them without reading them back."""
     _lock_block(inp)
-    slot, result = preview(inp, user, now)
+    slot, result = preview(inp, user, now, patient_checked_at_write=True)
     if inp.medications is not None:
         update_medications(inp.patient, inp.medications)  # the list this booking was screened with
     appt = Appointment(
