@@ -30,7 +30,7 @@ from clinic.errors import Conflict, DomainError, ValidationFailed, error_body
 from clinic.extensions import db
 from clinic.reminders.models import Reminder
 from clinic.scheduling import reads, services, stamps, status, writes
-from clinic.scheduling.availability import FreeStart, free_starts, start_minutes, window_edges
+from clinic.scheduling.availability import FreeStart, free_starts, seen_reference, start_minutes, window_edges
 from clinic.scheduling.locks import ConcurrentChange
 from clinic.scheduling.models import REGIONS, SIDES, Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
 from clinic.sites.models import Room, Site
@@ -186,13 +186,12 @@ def _window_key(site: Site, stamp: int, now: dt.datetime) -> tuple:
     """The bookable window's edges for the cache key: they move the answer only when they cross a
     start, so an answer is kept until then rather than for a minute. The site's start minutes
     (working-hour starts modulo the slot interval) are read once per schedule stamp."""
-    grids = current_app.extensions.setdefault("availability_start_minutes", {})
-    known = grids.get(site.id)
-    if known is None or known[0] != stamp:
+    def read() -> frozenset[int]:
         starts = db.session.execute(sa.select(WorkingHours.start_time).where(WorkingHours.site_id == site.id)
                                     .distinct()).scalars().all()
-        known = grids[site.id] = (stamp, start_minutes(starts, site.slot_interval_minutes))
-    return window_edges(site, now, known[1])
+        return start_minutes(starts, site.slot_interval_minutes)
+
+    return window_edges(site, now, stamps.stamped("availability_start_minutes", site.id, stamp, read))
 
 
 def _slots_json(free: list[FreeStart], tz: ZoneInfo, rooms: dict[int, str]) -> str:
@@ -248,7 +247,8 @@ def book():
         appt = services.book(services.BookingInput(patient=patient, site=site, **inp), current_actor(),
                              planned=planned)
         rows = sorted((r for r in planned if isinstance(r, Reminder)), key=lambda r: (r.send_at, r.id))
-        return appointment_json(appt, rows), 201   # the reminders just planned, not read back
+        # Built from the rows in hand: the reminders just planned, the room's name from the slot check's data.
+        return appointment_json(appt, rows, seen_reference(site).room_name(appt.room_id)), 201
 
     return _idempotent(handler)
 
