@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.access import allows, current_actor, ensure_site, requires, signed_in_actor
@@ -28,6 +29,7 @@ from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed, error_body
 from clinic.extensions import db
+from clinic.patients.models import Patient
 from clinic.reminders.models import Reminder
 from clinic.scheduling import reads, services, stamps, status, writes
 from clinic.scheduling.availability import FreeStart, free_starts, seen_reference, start_minutes, window_edges
@@ -232,7 +234,7 @@ def book():
         site = site_by_code(code) if code else None
         if body.data.get("override") is not None and not allows(signed_in_actor(), "override_screening"):
             raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
-        patient = body_patient(body, site)
+        patient = body_patient(body, site, options=(joinedload(Patient.medications),))   # screening reads them
         inp: dict[str, Any] = dict(
             procedure_code=body.string("procedure", max_length=40), start_at=body.instant("start"),
             physician_id=body.integer("physician_id", required=False, minimum=1),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import jsonify
 from flask_babel import get_locale
+from sqlalchemy.orm.interfaces import ORMOption
 
 from clinic.access import current_actor, requires
 from clinic.api.parsing import Body, query_int
@@ -92,12 +94,13 @@ def search_patients():
     )
 
 
-def body_patient(body: Body, site: Site | None) -> Patient | None:
-    """The body's `patient_id`, looked up once its site is known (404 outside the caller's organisations)."""
+def body_patient(body: Body, site: Site | None, options: Sequence[ORMOption] = ()) -> Patient | None:
+    """The body's `patient_id`, looked up once its site is known (404 outside the caller's
+    organisations); `options` say what to load with it."""
     patient_id = body.integer("patient_id", minimum=1)
     if patient_id is None or site is None:
         return None
-    patient = get_scoped(Patient, patient_id)
+    patient = get_scoped(Patient, patient_id, options=options)
     if patient is None:
         raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
     return patient
