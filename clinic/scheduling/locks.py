@@ -75,11 +75,12 @@ def lock_schedule(site_id: int, start: dt.datetime, end: dt.datetime, patient_id
         return
     session = db.session
     try:
-        session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-        # One statement for all the keys: PostgreSQL evaluates a select list's volatile functions
-        # after ORDER BY, so the locks are still taken in ascending key order.
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
-                        {"keys": schedule_keys(site_id, start, end, patient_id)})
+        # One statement sets the wait and takes every key: PostgreSQL evaluates a select list's
+        # volatile functions after ORDER BY has sorted the rows, so the locks are taken in ascending
+        # key order, and after the FROM clause (where the wait is set) has been read in full.
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k, "
+                                "set_config('lock_timeout', :wait, true) AS wait ORDER BY k"),
+                        {"keys": schedule_keys(site_id, start, end, patient_id), "wait": LOCK_WAIT})
         session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
     except OperationalError as err:
         if getattr(err.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
