@@ -234,7 +234,8 @@ def book():
         site = site_by_code(code) if code else None
         if body.data.get("override") is not None and not allows(signed_in_actor(), "override_screening"):
             raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
-        patient = body_patient(body, site, options=(joinedload(Patient.medications),))   # screening reads them
+        # What screening reads of the patient, in the same statement: their medicines and injections.
+        patient = body_patient(body, site, options=(joinedload(Patient.medications), joinedload(Patient.injections)))
         inp: dict[str, Any] = dict(
             procedure_code=body.string("procedure", max_length=40), start_at=body.instant("start"),
             physician_id=body.integer("physician_id", required=False, minimum=1),
