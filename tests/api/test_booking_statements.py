@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from clinic.reminders.models import Reminder
 
-POSTGRES_LIMIT = 19
-SQLITE_LIMIT = 28
+POSTGRES_LIMIT = 17
+SQLITE_LIMIT = 27
 SAVEPOINT = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\s+(\S+)\s*$", re.IGNORECASE)
 
 
