@@ -16,7 +16,12 @@ import sqlalchemy as sa
 
 from clinic.reminders.models import Reminder
 
-POSTGRES_LIMIT = 17
+# The figures reached (issue 24 asks for 12 on PostgreSQL). What PostgreSQL still sends beside the
+# token, the site, the patient (with medicines and injections), the locks, the reference stamp and
+# the appointments around the slot: the patient's other appointments (steroid history), the write's
+# savepoint and its release around the INSERT, the booking's history row, its audit event, its
+# manage link, the waiting-list look-up, the reminders (one statement) and the stamp upsert.
+POSTGRES_LIMIT = 16
 SQLITE_LIMIT = 27
 SAVEPOINT = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\s+(\S+)\s*$", re.IGNORECASE)
 
