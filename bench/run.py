@@ -173,13 +173,16 @@ def main(parts: list[str]) -> int:
             f"group=start fresh p50 < 15 ms {verdict(grouped['p50'] < 15)}\n")
 
         say("## Booking (POST /api/v1/appointments, distinct slots, distinct patients)")
-        b = scenarios.bookings(app.url, headers, BOOK_SITE, conninfo(URL))
+        b = scenarios.bookings(app.url, headers, BOOK_SITE, conninfo(URL), env=env)
         say(f"- {b['created']}/{b['bookings']} created by 20 clients in {b['seconds']:.1f}s: "
             f"{b['per_second']:.0f} bookings/s (other answers: {b['other_codes'] or 'none'}); "
             f"bare route {results['bare_rps']:.0f} req/s with 4 clients")
         if b["samples"]:
             say(f"- first answer of each other code: {b['samples']}")
         say(f"- 100 clients on one slot: {b['race_201']} x 201, {b['race_409']} x 409, other {b['race_other'] or 'none'}")
+        counted = b["statements"] or {}
+        say(f"- SQL statements of one booking (caches warm, counted in-process, answer {counted.get('status')}): "
+            f"{counted.get('statements')} (target <= 12)")
         say(f"Targets: >= 200 bookings/s {verdict(b['per_second'] >= 200)}; exactly one success "
             f"{verdict(b['race_201'] == 1)}\n")
     finally:

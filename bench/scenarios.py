@@ -54,14 +54,25 @@ def booking_patients(conninfo: str, count: int) -> list[int]:
             "SELECT id FROM patients WHERE email LIKE '%%@booking.bench' ORDER BY id LIMIT %s", (count,))]
 
 
-def bookings(base: str, headers: dict, site: str, conninfo: str, count: int = 1000, clients: int = 20) -> dict:
+def statements_per_booking(env: dict, headers: dict, bodies: list[dict]) -> dict:
+    """One booking's SQL statements, counted in a process of its own on the bench database (bench/count_booking.py)."""
+    done = subprocess.run([str(VENV_BIN / "python"), "bench/count_booking.py", json.dumps(bodies)], cwd=ROOT,
+                          env={**env, "BENCH_AUTHORIZATION": headers["Authorization"]}, capture_output=True,
+                          text=True, timeout=300)
+    if done.returncode:
+        return {"status": None, "statements": None, "list": [done.stderr.strip()[-300:]]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bookings(base: str, headers: dict, site: str, conninfo: str, count: int = 1000, clients: int = 20,
+             env: dict | None = None) -> dict:
     days = 120
     start = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
     r = requests.get(f"{base}/api/v1/availability", params=dict(location=site, procedure="esi-interlaminar",
                      date=start, days=days), headers=headers, timeout=120)
     r.raise_for_status()
-    slots = pick_slots(r.json()["slots"], count + 1)
-    patients = booking_patients(conninfo, count + 101)
+    slots = pick_slots(r.json()["slots"], count + 3)   # the last two: the booking whose statements are counted
+    patients = booking_patients(conninfo, count + 103)
     todo = slots[:count]
 
     samples: dict[int, str] = {}
@@ -86,10 +97,14 @@ def bookings(base: str, headers: dict, site: str, conninfo: str, count: int = 10
     elapsed = time.perf_counter() - t0
     last = slots[count]
     race = barrier_run(lambda i: book(count + i, last, requests.Session()), 100)
+    counted = statements_per_booking(env, headers, [
+        {"patient_id": patients[count + 100 + k], "location": site, "procedure": "esi-interlaminar",
+         "start": slots[count + 1 + k]["start"], "physician_id": slots[count + 1 + k]["physician_id"],
+         "region": "lumbar", "side": "left"} for k in (0, 1)]) if env is not None else None
     return {"bookings": len(todo), "created": codes.count(201), "other_codes": sorted(set(codes) - {201}),
             "per_second": codes.count(201) / elapsed, "seconds": elapsed,
             "race_201": race.count(201), "race_409": race.count(409), "race_other": sorted(set(race) - {201, 409}),
-            "samples": {k: v for k, v in samples.items() if k != 201}}
+            "samples": {k: v for k, v in samples.items() if k != 201}, "statements": counted}
 
 
 class _Sink:

@@ -22,11 +22,13 @@ refused: it cannot be scoped, and a row of it is never written.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import abort, has_request_context
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from clinic.db import listen
 from clinic.extensions import db
@@ -89,11 +91,13 @@ def in_scope[S: sa.Select](stmt: S, *models: Any, sites: Any = None, site_ids: s
     return stmt
 
 
-def get_scoped[M: Owned](model: type[M], object_id: int | None, user: Any = None) -> M | None:
-    """The row with that id if the caller's organisations hold it, else None."""
+def get_scoped[M: Owned](model: type[M], object_id: int | None, user: Any = None,
+                         options: Sequence[ORMOption] = ()) -> M | None:
+    """The row with that id if the caller's organisations hold it, else None (`options`: what to
+    load with it)."""
     if object_id is None:
         return None
-    obj = db.session.get(model, object_id)
+    obj = db.session.get(model, object_id, options=options)
     if obj is None:
         return None
     ids = organisation_ids(user)

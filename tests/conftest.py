@@ -21,6 +21,7 @@ from clinic import create_app
 from clinic.accounts.models import ApiToken
 from clinic.db import utcnow
 from clinic.extensions import db as _db
+from clinic.scheduling import stamps
 from clinic.scheduling.models import AppointmentStatus
 from tests import factories, smtp
 from tests.checklists import answer
@@ -114,6 +115,7 @@ def db(app):
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id
         )
         original, _db.session = _db.session, session
+        stamps.forget(app)   # this test's rolled-back stamps (and, on SQLite, ids) are those of others
         try:
             yield _db
         finally:

@@ -24,7 +24,8 @@ def _reminders_by_appointment(ids: list[int]) -> dict[int, list[Reminder]]:
     return found
 
 
-def appointment_json(appt: Appointment, reminders: list[Reminder] | None = None) -> dict:
+def appointment_json(appt: Appointment, reminders: list[Reminder] | None = None, room_name: str | None = None) -> dict:
+    """The appointment; its reminders and its room's name are read unless the caller has them."""
     tz = appt.site.tz
     if reminders is None:
         reminders = _reminders_by_appointment([appt.id])[appt.id]
@@ -37,7 +38,7 @@ def appointment_json(appt: Appointment, reminders: list[Reminder] | None = None)
         "location": appt.site.code,
         "procedure": appt.procedure_code,
         "physician_id": appt.physician_id,
-        "room": appt.room.name,
+        "room": room_name if room_name is not None else appt.room.name,
         "room_id": appt.room_id,
         "region": appt.region,
         "side": appt.side,

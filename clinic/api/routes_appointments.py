@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic.access import allows, current_actor, ensure_site, requires, signed_in_actor
@@ -29,8 +30,10 @@ from clinic.catalog import get_procedure
 from clinic.db import utcnow
 from clinic.errors import Conflict, DomainError, ValidationFailed, error_body
 from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.reminders.models import Reminder
 from clinic.scheduling import reads, services, stamps, status, writes
-from clinic.scheduling.availability import FreeStart, free_starts, start_minutes, window_edges
+from clinic.scheduling.availability import FreeStart, free_starts, seen_reference, start_minutes, window_edges
 from clinic.scheduling.locks import ConcurrentChange
 from clinic.scheduling.models import Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
 from clinic.sites.models import Room, Site
@@ -173,13 +176,12 @@ def _window_key(site: Site, stamp: int, now: dt.datetime) -> tuple:
     """The bookable window's edges for the cache key: they move the answer only when they cross a
     start, so an answer is kept until then rather than for a minute. The site's start minutes
     (working-hour starts modulo the slot interval) are read once per schedule stamp."""
-    grids = current_app.extensions.setdefault("availability_start_minutes", {})
-    known = grids.get(site.id)
-    if known is None or known[0] != stamp:
+    def read() -> frozenset[int]:
         starts = db.session.execute(sa.select(WorkingHours.start_time).where(WorkingHours.site_id == site.id)
                                     .distinct()).scalars().all()
-        known = grids[site.id] = (stamp, start_minutes(starts, site.slot_interval_minutes))
-    return window_edges(site, now, known[1])
+        return start_minutes(starts, site.slot_interval_minutes)
+
+    return window_edges(site, now, stamps.stamped("availability_start_minutes", site.id, stamp, read))
 
 
 def _slots_json(free: list[FreeStart], tz: ZoneInfo, rooms: dict[int, str]) -> str:
@@ -223,7 +225,9 @@ def book(body: Checked[schemas.BookingInput]):
         site = site_by_code(code) if code else None
         if body.data.get("override") is not None and not allows(signed_in_actor(), "override_screening"):
             raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
-        patient = scoped_patient(body.get("patient_id"), site)
+        # What screening reads of the patient, in the same statement: their medicines and injections.
+        patient = scoped_patient(body.get("patient_id"), site,
+                                 options=(joinedload(Patient.medications), joinedload(Patient.injections)))
         got = body.done()
         inp: dict[str, Any] = dict(
             procedure_code=got.procedure, start_at=got.start, physician_id=got.physician_id, region=got.region,
@@ -232,9 +236,12 @@ def book(body: Checked[schemas.BookingInput]):
             override_reason=got.override.reason.strip() if got.override else None,
         )
         site, patient = given(site), given(patient)   # a location and a patient_id are required
-        _physician_at(site, inp["physician_id"])
-        appt = services.book(services.BookingInput(patient=patient, site=site, **inp), current_actor())
-        return appointment_json(appt), 201
+        planned: list[object] = []
+        appt = services.book(services.BookingInput(patient=patient, site=site, **inp), current_actor(),
+                             planned=planned)
+        rows = sorted((r for r in planned if isinstance(r, Reminder)), key=lambda r: (r.send_at, r.id))
+        # Built from the rows in hand: the reminders just planned, the room's name from the slot check's data.
+        return appointment_json(appt, rows, seen_reference(site).room_name(appt.room_id)), 201
 
     return _idempotent(handler)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from flask import jsonify
 from flask_babel import get_locale
 from pydantic import Field
+from sqlalchemy.orm.interfaces import ORMOption
 
 from clinic.access import current_actor, requires
 from clinic.api.schema import ABSENT, NOT_BLANK, Answer, Checked, Day, Input, OneOf, QueryArgs, QueryInt, operation
@@ -136,12 +138,14 @@ def search_patients(args: Checked[PatientSearch]):
                     "total": total})
 
 
-def scoped_patient(patient_id: int | None, site: Site | None) -> models.Patient | None:
+def scoped_patient(patient_id: int | None, site: Site | None,
+                   options: Sequence[ORMOption] = ()) -> models.Patient | None:
     """The patient of a body's valid `patient_id`, looked up once its site is known (404 outside the
-    caller's organisations); None while either is missing or bad (the body's 422 names it)."""
+    caller's organisations), with what `options` say to load with it; None while either is missing
+    or bad (the body's 422 names it)."""
     if patient_id is None or site is None:
         return None
-    patient = get_scoped(models.Patient, patient_id)
+    patient = get_scoped(models.Patient, patient_id, options=options)
     if patient is None:
         raise DomainError("not_found", f"No patient with id {patient_id}.", status=404)
     return patient

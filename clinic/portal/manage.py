@@ -40,10 +40,11 @@ class LinkGone(Exception):
 # ---------------------------------------------------------------- the link
 
 
-def ensure_link(appointment: Appointment, **_kw) -> ManageLink:
-    """The appointment's link, made with the booking (a signal receiver: same transaction)."""
-    row = db.session.execute(sa.select(ManageLink).where(ManageLink.appointment_id == appointment.id)
-                             ).scalar_one_or_none()
+def ensure_link(appointment: Appointment, fresh: bool = False, **_kw) -> ManageLink:
+    """The appointment's link, made with the booking (a signal receiver: same transaction). A
+    `fresh` appointment (inserted by this very booking) has none yet: nothing is looked up."""
+    row = None if fresh else db.session.execute(
+        sa.select(ManageLink).where(ManageLink.appointment_id == appointment.id)).scalar_one_or_none()
     if row is None:
         row = ManageLink(token=secrets.token_urlsafe(24), short_token=secrets.token_urlsafe(8),
                          appointment_id=appointment.id, patient_id=appointment.patient_id)

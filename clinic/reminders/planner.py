@@ -206,11 +206,12 @@ def close_pending(appointment: Appointment, status: ReminderStatus, phase: str |
 # ---------------------------------------------------------------- signal receivers
 
 
-def on_booked(appointment: Appointment, **_kw) -> None:
+def on_booked(appointment: Appointment, **_kw) -> list[Reminder]:
+    """The confirmation and the schedule; the rows are returned to the booking, which answers with them."""
     now = utcnow()
-    plan_notice(appointment, "confirmation", now)
-    plan_schedule(appointment, now)
+    rows = [plan_notice(appointment, "confirmation", now), *plan_schedule(appointment, now)]
     db.session.flush()
+    return rows
 
 
 def on_rescheduled(appointment: Appointment, old_start_at: dt.datetime | None = None, **_kw) -> None:

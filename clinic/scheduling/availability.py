@@ -1,7 +1,8 @@
 """The availability engine: free (physician, room) slots for a procedure at a site. No Flask here.
 
-Everything is loaded for the whole date range in a fixed number of queries (physicians, working
-hours, time off, calendar exceptions, rooms, appointments), then computed in Python. Working
+Everything is loaded for the whole date range in a fixed number of queries, then computed in
+Python: the appointments at each search, and the site's reference data (physicians, working hours,
+time off, calendar exceptions, rooms) once per schedule stamp, kept in memory meanwhile. Working
 hours and closures are local wall-clock times at the site; each local day is turned into UTC
 instants with the site's zone, so days on which the clocks change are handled per country.
 """
@@ -21,6 +22,7 @@ from clinic.accounts.models import Role, User, user_sites
 from clinic.catalog import Procedure, get_procedure
 from clinic.db import utcnow
 from clinic.extensions import db
+from clinic.scheduling import stamps
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment, TimeOff, WorkingHours
 from clinic.sites.holidays import public_holiday
 from clinic.sites.models import CalendarExceptionKind, Room, Site, SiteCalendarException
@@ -66,14 +68,96 @@ def _seconds(interval: Interval) -> tuple[float, float]:
     return interval[0].timestamp(), interval[1].timestamp()
 
 
+class Hours(NamedTuple):
+    """A physician's working interval on a weekday (local times), as WorkingHours holds it."""
+    weekday: int
+    start_time: dt.time
+    end_time: dt.time
+    valid_from: dt.date
+    valid_until: dt.date | None
+
+
+class Closure(NamedTuple):
+    """A calendar exception of a day, as SiteCalendarException holds it."""
+    kind: CalendarExceptionKind
+    hours: tuple[dt.time, dt.time] | None
+    reason: str
+
+
+class RoomInfo(NamedTuple):
+    id: int
+    name: str
+    modalities: tuple[str, ...]
+
+
+SEEN_KEY = "site_reference_seen"
+
+
+@dataclass(frozen=True)
+class SiteReference:
+    """What a site's free slots depend on besides its appointments, kept in memory under the site's
+    reference stamp (clinic.scheduling.stamps.stamped), which any change of it moves."""
+    physicians: tuple[int, ...]                      # active physicians working there, in id order
+    hours: dict[int, tuple[Hours, ...]]
+    time_off: dict[int, tuple[tuple[float, float], ...]]   # POSIX seconds, this site's and everywhere
+    rooms: tuple[RoomInfo, ...]                      # active rooms, in id order
+    closures: dict[dt.date, tuple[Closure, ...]]
+
+    def room_name(self, room_id: int) -> str | None:
+        return next((room.name for room in self.rooms if room.id == room_id), None)
+
+
+def _read_reference(site: Site) -> SiteReference:
+    physicians = tuple(sorted(db.session.execute(
+        sa.select(User.id).join(user_sites, user_sites.c.user_id == User.id)
+        .where(user_sites.c.site_id == site.id, User.role == Role.PHYSICIAN, User.active.is_(True))).scalars()))
+    hours: dict[int, list[Hours]] = defaultdict(list)
+    for h in db.session.execute(sa.select(WorkingHours).where(
+            WorkingHours.site_id == site.id, WorkingHours.physician_id.in_(physicians))).scalars():
+        hours[h.physician_id].append(Hours(h.weekday, h.start_time, h.end_time, h.valid_from, h.valid_until))
+    away: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for off in db.session.execute(sa.select(TimeOff).where(
+            TimeOff.physician_id.in_(physicians),
+            sa.or_(TimeOff.site_id.is_(None), TimeOff.site_id == site.id))).scalars():
+        away[off.physician_id].append((off.start_at.timestamp(), off.end_at.timestamp()))
+    rooms = tuple(RoomInfo(r.id, r.name, tuple(r.modalities or ())) for r in db.session.execute(
+        sa.select(Room).where(Room.site_id == site.id, Room.active.is_(True)).order_by(Room.id)).scalars())
+    closures: dict[dt.date, list[Closure]] = defaultdict(list)
+    for exc in db.session.execute(sa.select(SiteCalendarException).where(
+            SiteCalendarException.site_id == site.id)).scalars():
+        closures[exc.day].append(Closure(exc.kind, exc.hours, exc.reason or ""))
+    return SiteReference(physicians, {p: tuple(v) for p, v in hours.items()}, {p: tuple(v) for p, v in away.items()},
+                         rooms, {d: tuple(v) for d, v in closures.items()})
+
+
+def site_reference(site: Site) -> SiteReference:
+    """The site's reference data: kept under its stamp (one statement reads the stamp), read afresh
+    while this transaction holds a change of its own that the stamp does not show yet."""
+    session = db.session
+    if not stamps.settled(session):
+        ref = _read_reference(site)
+    else:
+        ref = stamps.stamped("site_reference", site.id, stamps.current_reference(session, site.id),
+                             lambda: _read_reference(site))
+    session.info.setdefault(SEEN_KEY, {})[site.id] = ref
+    return ref
+
+
+def seen_reference(site: Site) -> SiteReference:
+    """The reference data this session's last search at the site used (an answer about the slot it
+    chose names the room from it), else the site's reference data now."""
+    seen = db.session.info.get(SEEN_KEY, {}).get(site.id)
+    return seen if seen is not None else site_reference(site)
+
+
 @dataclass
 class _Data:
     physicians: list[int]
-    hours: dict[int, list[WorkingHours]]
+    hours: dict[int, tuple[Hours, ...]]
     busy_physician: dict[int, _Busy]
     busy_room: dict[int, _Busy]
     rooms: list[int]
-    exceptions: dict[dt.date, list[SiteCalendarException]]
+    exceptions: dict[dt.date, list[Closure]]
     time_off: dict[int, _Busy]
 
 
@@ -85,33 +169,20 @@ def _epoch(column: sa.ColumnExpressionArgument[dt.datetime]) -> sa.ColumnElement
 
 def _load(site: Site, procedure: Procedure, first: dt.date, last: dt.date, window: Interval,
           physician_id: int | None, exclude_appointment_id: int | None) -> _Data:
-    stmt = (sa.select(User.id).join(user_sites, user_sites.c.user_id == User.id)
-            .where(user_sites.c.site_id == site.id, User.role == Role.PHYSICIAN, User.active.is_(True)))
-    if physician_id is not None:
-        stmt = stmt.where(User.id == physician_id)
-    physicians = sorted(db.session.execute(stmt).scalars())
-
-    hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    rows = db.session.execute(sa.select(WorkingHours).where(
-        WorkingHours.site_id == site.id, WorkingHours.physician_id.in_(physicians),
-        WorkingHours.valid_from <= last,
-        sa.or_(WorkingHours.valid_until.is_(None), WorkingHours.valid_until >= first),
-    )).scalars()
-    for row in rows:
-        hours[row.physician_id].append(row)
-
+    ref = site_reference(site)
+    physicians = [p for p in ref.physicians if physician_id is None or p == physician_id]
+    hours = {p: tuple(h for h in ref.hours.get(p, ())
+                      if h.valid_from <= last and (h.valid_until is None or h.valid_until >= first))
+             for p in physicians}
+    low, high = window[0].timestamp(), window[1].timestamp()
     busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
     away: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for off in db.session.execute(sa.select(TimeOff).where(
-        TimeOff.physician_id.in_(physicians), TimeOff.start_at < window[1], TimeOff.end_at > window[0],
-        sa.or_(TimeOff.site_id.is_(None), TimeOff.site_id == site.id),
-    )).scalars():
-        busy[off.physician_id].append((off.start_at.timestamp(), off.end_at.timestamp()))
-        away[off.physician_id].append((off.start_at.timestamp(), off.end_at.timestamp()))
-
-    room_rows = db.session.execute(sa.select(Room).where(Room.site_id == site.id, Room.active.is_(True))
-                                   .order_by(Room.id)).scalars()
-    rooms = [r.id for r in room_rows if r.supports(procedure.imaging)]
+    for p in physicians:
+        for start, end in ref.time_off.get(p, ()):
+            if start < high and end > low:
+                busy[p].append((start, end))
+                away[p].append((start, end))
+    rooms = [r.id for r in ref.rooms if any(m in r.modalities for m in procedure.imaging)]
 
     room_busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
     on_postgres = db.session.get_bind().dialect.name == "postgresql"
@@ -129,17 +200,13 @@ def _load(site: Site, procedure: Procedure, first: dt.date, last: dt.date, windo
         busy[phys].append(seconds)
         room_busy[room].append(seconds)
 
-    exceptions: dict[dt.date, list[SiteCalendarException]] = defaultdict(list)
-    for exc in db.session.execute(sa.select(SiteCalendarException).where(
-        SiteCalendarException.site_id == site.id, SiteCalendarException.day.between(first, last),
-    )).scalars():
-        exceptions[exc.day].append(exc)
+    exceptions = {day: list(found) for day, found in ref.closures.items() if first <= day <= last}
 
     return _Data(physicians, hours, {p: _Busy(busy[p]) for p in physicians},
                  {r: _Busy(room_busy[r]) for r in rooms}, rooms, exceptions, {p: _Busy(away[p]) for p in physicians})
 
 
-def _day_closures(site: Site, day: dt.date, exceptions: list[SiteCalendarException]) -> list[Interval] | None:
+def _day_closures(site: Site, day: dt.date, exceptions: list[Closure]) -> list[Interval] | None:
     """The closed intervals of a local day (UTC), or None when the whole day is closed."""
     tz = site.tz
     opens = [e for e in exceptions if e.kind == CalendarExceptionKind.OPEN]
@@ -166,7 +233,7 @@ def _day_closures(site: Site, day: dt.date, exceptions: list[SiteCalendarExcepti
     return closed
 
 
-def _valid_on(row: WorkingHours, day: dt.date) -> bool:
+def _valid_on(row: Hours, day: dt.date) -> bool:
     return row.weekday == day.weekday() and row.valid_from <= day and (row.valid_until is None or day <= row.valid_until)
 
 

@@ -37,8 +37,11 @@ def steroid_history(patient: Patient, site: Site, procedure: Procedure,
     _, before = local_day_bounds(high + dt.timedelta(days=1), site.tz)
     with db.session.no_autoflush:
         patient_id = patient.id
-        records = db.session.scalars(sa.select(InjectionRecord).where(
-            InjectionRecord.patient_id == patient_id, InjectionRecord.performed_on.between(low, high))).all()
+        if "injections" in sa.inspect(patient).unloaded:
+            records = db.session.scalars(sa.select(InjectionRecord).where(
+                InjectionRecord.patient_id == patient_id, InjectionRecord.performed_on.between(low, high))).all()
+        else:   # loaded with the patient (a booking over the API reads them in the same statement)
+            records = [r for r in patient.injections if low <= r.performed_on <= high]
         appointments = db.session.scalars(sa.select(Appointment).where(
             Appointment.patient_id == patient_id, Appointment.status.in_(COUNTED_STATUSES),
             Appointment.start_at >= after, Appointment.start_at < before)).all()

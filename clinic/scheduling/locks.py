@@ -67,6 +67,18 @@ def schedule_keys(site_id: int, start: dt.datetime, end: dt.datetime, patient_id
     return sorted(keys)
 
 
+# One statement sets the wait, takes every key and sets the wait back. Inside out: the FROM clause
+# sets the wait (it is read in full before the sort); PostgreSQL evaluates a select list's volatile
+# functions after ORDER BY, so the keys are locked in ascending order; the count holds its row until
+# the last lock is taken, and only then does the outer select list set the wait back to the
+# session's own value (what SET LOCAL ... DEFAULT gives).
+LOCK_STATEMENT = sa.text(
+    "SELECT set_config('lock_timeout', setting.reset_val, true) FROM ("
+    "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k, "
+    "set_config('lock_timeout', :wait, true) AS wait ORDER BY k) AS locks) AS taken, "
+    "pg_settings AS setting WHERE setting.name = 'lock_timeout'")
+
+
 def lock_schedule(site_id: int, start: dt.datetime, end: dt.datetime, patient_id: int | None) -> None:
     """Take the write's advisory locks in key order (PostgreSQL; SQLite writers are already one at a time).
 
@@ -75,10 +87,7 @@ def lock_schedule(site_id: int, start: dt.datetime, end: dt.datetime, patient_id
         return
     session = db.session
     try:
-        session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-        for key in schedule_keys(site_id, start, end, patient_id):
-            session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-        session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
+        session.execute(LOCK_STATEMENT, {"keys": schedule_keys(site_id, start, end, patient_id), "wait": LOCK_WAIT})
     except OperationalError as err:
         if getattr(err.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise

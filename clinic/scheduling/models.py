@@ -197,3 +197,5 @@ class ScheduleStamp(Model):
 
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=1)
+    # Moves with everything but appointments: the site's reference data is kept under it.
+    reference_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")

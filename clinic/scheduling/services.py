@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from clinic.access import allows
-from clinic.accounts.models import User
+from clinic.accounts.models import Role, User
 from clinic.audit.services import record
 from clinic.catalog import Procedure, get_procedure
 from clinic.catalog.regions import level_problem
@@ -123,9 +123,19 @@ def offered_slot(site: Site, procedure_code: str, start_at: dt.datetime, physici
     slots = find_slots(site, procedure_code, local_date(start_at, site.tz), 1, physician_id, now,
                        exclude_appointment_id=exclude_appointment_id, only_at=start_at)
     if slots:
-        return slots[0]
+        return slots[0]   # the slot check's own list of the site's active physicians had the one asked for
+    if physician_id is not None:
+        _physician_of(site, physician_id)
     raise Conflict("slot_unavailable", _l("This time is not free for this procedure."),
                    {"start": start_at.astimezone(site.tz).isoformat()})
+
+
+def _physician_of(site: Site, physician_id: int) -> None:
+    """422 when the physician asked for is not a physician of the site (asked only when no slot was
+    found: a slot found for them proves it)."""
+    physician = db.session.get(User, physician_id)
+    if physician is None or physician.role != Role.PHYSICIAN or not physician.can_access_site(site.id):
+        raise ValidationFailed({"physician_id": "Not a physician of this location."})
 
 
 def screen(inp: BookingInput, procedure: Procedure, slot_end: dt.datetime,
@@ -152,13 +162,24 @@ def _patient_free_at(inp: BookingInput, procedure: Procedure, exclude_appointmen
         patient_free(inp.patient.id, inp.start_at, end_at, exclude_appointment_id, inp.site.tz)
 
 
-def preview(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -> tuple[Slot, ScreeningResult]:
-    """What booking would do, without writing: the slot taken and the screening result."""
+def preview(inp: BookingInput, user: User | None, now: dt.datetime | None = None,
+            patient_checked_at_write: bool = False) -> tuple[Slot, ScreeningResult]:
+    """What booking would do, without writing: the slot taken and the screening result.
+
+    A patient busy then answers 409 patient_busy before any other refusal. A booking that is about
+    to write (`patient_checked_at_write`) asks only when something else refuses: otherwise the
+    write finds it (the exclusion constraint on PostgreSQL, the check under SQLite's write lock)."""
     _check_override(inp.override_reason, user)
     procedure = check_input(inp)
-    _patient_free_at(inp, procedure)
-    slot = offered_slot(inp.site, inp.procedure_code, inp.start, inp.physician_id, now)
-    return slot, screen(inp, procedure, slot.end_at)
+    if not patient_checked_at_write:
+        _patient_free_at(inp, procedure)
+    try:
+        slot = offered_slot(inp.site, inp.procedure_code, inp.start, inp.physician_id, now)
+        return slot, screen(inp, procedure, slot.end_at)
+    except DomainError:
+        if patient_checked_at_write:
+            _patient_free_at(inp, procedure)
+        raise
 
 
 def _times(appt: Appointment, slot: Slot, site: Site) -> None:
@@ -175,12 +196,15 @@ def _store_screening(appt: Appointment, result: ScreeningResult) -> None:
     appt.preparation = list(result.preparation)
 
 
-def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -> Appointment:
+def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None,
+         planned: list[object] | None = None) -> Appointment:
     """Book after checking input, the slot and the screening; 409 slot_unavailable if taken,
     409 patient_busy if the patient is elsewhere then. Medicines checked with the patient at
-    booking (`inp.medications`) are the ones screened, and are saved on the patient."""
+    booking (`inp.medications`) are the ones screened, and are saved on the patient. `planned`,
+    when given, receives what the booked signal's receivers made (the reminder rows among them),
+    so that an answer can be written from them without reading them back."""
     _lock_block(inp)
-    slot, result = preview(inp, user, now)
+    slot, result = preview(inp, user, now, patient_checked_at_write=True)
     if inp.medications is not None:
         update_medications(inp.patient, inp.medications)  # the list this booking was screened with
     appt = Appointment(
@@ -203,7 +227,9 @@ def book(inp: BookingInput, user: User | None, now: dt.datetime | None = None) -
     db.session.flush()
     record("appointment.book", "appointment", appt.id, appt.patient_id,
            {"start": appt.start_at.isoformat(), "override": bool(appt.override_reason)})
-    appointment_booked.send(appt)
+    for _receiver, made in appointment_booked.send(appt, fresh=True):
+        if planned is not None and isinstance(made, list):
+            planned.extend(made)
     return appt
 
 

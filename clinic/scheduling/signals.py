@@ -5,7 +5,7 @@ and its consequences commit or roll back together. Nothing is sent from a receiv
 outbox rows that a dispatcher sends after the commit.
 
 Each signal is sent with the Appointment as sender and keyword arguments:
-- appointment_booked(appointment)
+- appointment_booked(appointment, fresh)                            # fresh: inserted by this booking
 - appointment_rescheduled(appointment, old_start_at, old_end_at)
 - appointment_cancelled(appointment, reason)
 - appointment_status_changed(appointment, old_status, new_status)   # check-in, no-show, completed...

@@ -12,6 +12,11 @@ key as the bookable window's edges (the first start the minimum notice allows an
 horizon allows, clinic.scheduling.availability.window_edges), so an answer lasts until an edge
 crosses a start, and never past it. Writes that bypass the session (bulk COPY of the bench seed)
 call `bump` themselves.
+
+Beside it, a reference stamp moves with everything but appointments; under it each site's
+reference data stays in memory (`stamped`): the physicians, their hours and time off, the rooms
+and the closures, which a booking's slot check would otherwise read at every request, while every
+booking moves the schedule stamp.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from itertools import chain
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
@@ -58,8 +64,10 @@ def _changed(obj: Base, names: Iterable[str]) -> bool:
 
 def _collect(session: Session, _context) -> None:
     # Kept per (nested) transaction, so that a savepoint rolled back takes its changes with it.
+    # Appointments move the schedule only; the rest moves the reference data too.
     transaction = session.get_nested_transaction() or session.get_transaction()
-    sites, physicians = session.info.setdefault(PENDING_KEY, {}).setdefault(transaction, (set(), set()))
+    sites, physicians, ref_sites, ref_physicians = session.info.setdefault(PENDING_KEY, {}).setdefault(
+        transaction, (set(), set(), set(), set()))
     for obj, fresh in chain(((o, True) for o in chain(session.new, session.deleted)),
                             ((o, False) for o in session.dirty)):
         if isinstance(obj, Appointment):
@@ -67,15 +75,17 @@ def _collect(session: Session, _context) -> None:
                 sites |= _values(obj, "site_id")
                 physicians |= _values(obj, "physician_id")
         elif isinstance(obj, TimeOff):
-            physicians |= _values(obj, "physician_id")
-            sites |= _values(obj, "site_id")
+            ref_physicians |= _values(obj, "physician_id")
+            ref_sites |= _values(obj, "site_id")
         elif isinstance(obj, WorkingHours | Room | SiteCalendarException):
-            sites |= _values(obj, "site_id")
+            ref_sites |= _values(obj, "site_id")
         elif isinstance(obj, Site):
-            sites.add(obj.id)
+            ref_sites.add(obj.id)
         elif isinstance(obj, User) and (fresh or _changed(obj, USER_FIELDS)):
-            sites |= _values(obj, "sites")
-            physicians.add(obj.id)
+            ref_sites |= _values(obj, "sites")
+            ref_physicians.add(obj.id)
+    sites |= ref_sites
+    physicians |= ref_physicians
 
 
 def _forget(session: Session, previous) -> None:
@@ -95,13 +105,10 @@ def _bump_collected(session: Session) -> None:
         return          # a savepoint released: its changes wait for the real commit
     session.flush()     # commit's own flush comes after this hook: its changes must be counted now
     pending = session.info.pop(PENDING_KEY, {})
-    sites: set[int] = set().union(*(s for s, _ in pending.values()))
-    physicians: set[int] = set().union(*(p for _, p in pending.values()))
-    if physicians:
-        sites |= set(session.execute(sa.select(user_sites.c.site_id).where(user_sites.c.user_id.in_(physicians)))
-                     .scalars())
-    if sites:
-        bump(session, sites)
+    sites, physicians, ref_sites, ref_physicians = (set().union(*(found[k] for found in pending.values()))
+                                                    for k in range(4))
+    if sites or physicians:
+        bump(session, sites, physicians, reference_sites=ref_sites, reference_physicians=ref_physicians)
 
 
 def listen() -> None:
@@ -111,22 +118,78 @@ def listen() -> None:
     db_listen(Session, "before_commit", _bump_collected)
 
 
-def bump(session: Session | scoped_session[Any], site_ids: Iterable[int]) -> None:
-    """Increase the sites' stamps (creating them at 1); in id order, so two writers never deadlock."""
-    ids = sorted(set(site_ids))
-    if not ids:
+def bump(session: Session | scoped_session[Any], site_ids: Iterable[int], physician_ids: Iterable[int] = (), *,
+         reference_sites: Iterable[int] | None = None, reference_physicians: Iterable[int] | None = None) -> None:
+    """Increase the stamps of the sites and of the physicians' sites (creating them at 1), in one
+    statement that finds the physicians' sites itself; in id order, so two writers never deadlock.
+
+    The reference stamp of the sites (and physicians' sites) in `reference_*` goes up too: all of
+    them unless told (a caller that does not say what changed may have changed anything)."""
+    ids, physicians = sorted(set(site_ids)), sorted(set(physician_ids))
+    if not ids and not physicians:
         return
+    ref_ids = ids if reference_sites is None else sorted(set(reference_sites))
+    ref_physicians = physicians if reference_physicians is None else sorted(set(reference_physicians))
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ScheduleStamp.__table__
-    stmt = insert(table).values([{"site_id": i, "version": 1} for i in ids])
-    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.site_id],
-                                               set_={"version": table.c.version + 1}))
+
+    def of(site_list: list[int], physician_list: list[int]) -> sa.ColumnElement[bool]:
+        theirs = sa.select(user_sites.c.site_id).where(user_sites.c.user_id.in_(physician_list))
+        return sa.or_(Site.id.in_(site_list), Site.id.in_(theirs))
+
+    reference = sa.case((of(ref_ids, ref_physicians), 1), else_=0) if ref_ids or ref_physicians else sa.literal(0)
+    chosen = (sa.select(Site.id, sa.literal(1, sa.BigInteger), sa.cast(reference, sa.BigInteger))
+              .where(of(ids, physicians)).order_by(Site.id))
+    stmt = insert(table).from_select(["site_id", "version", "reference_version"], chosen)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[table.c.site_id],
+        set_={"version": table.c.version + 1,
+              "reference_version": table.c.reference_version + stmt.excluded.reference_version}))
+
+
+STAMPED_KEY = "schedule_stamped"
+STAMPED_TYPES = (TimeOff, WorkingHours, Room, SiteCalendarException, Site, User)
+
+
+def settled(session: Session | scoped_session[Any]) -> bool:
+    """Whether this session's transaction holds no change of reference data, flushed or not: only
+    then may it use what was kept under a reference stamp (its own changes bump it only at commit)."""
+    if any(found[2] or found[3] for found in session.info.get(PENDING_KEY, {}).values()):
+        return False
+    return not any(isinstance(obj, STAMPED_TYPES) for obj in chain(session.new, session.dirty, session.deleted))
+
+
+def stamped[T](name: str, site_id: int, stamp: int, load: Callable[[], T]) -> T:
+    """What `load` makes of a site's data, kept (in this worker, per app) for as long as the site's
+    stamp stays `stamp`: read the stamp first, then call this. Outside an app, `load` every time."""
+    if not has_app_context():
+        return load()
+    store: dict[tuple[str, int], tuple[int, Any]] = current_app.extensions.setdefault(STAMPED_KEY, {})
+    known = store.get((name, site_id))
+    if known is not None and known[0] == stamp:
+        return known[1]
+    value = load()
+    store[name, site_id] = (stamp, value)
+    return value
+
+
+def forget(app: Any) -> None:
+    """Drop what is kept under stamps (tests, whose rolled-back transactions reuse stamps and ids)."""
+    app.extensions.pop(STAMPED_KEY, None)
 
 
 def current(session: Session | scoped_session[Any], site_id: int) -> int:
     """The site's stamp now (0 before its first change)."""
     value = session.execute(sa.select(ScheduleStamp.version).where(ScheduleStamp.site_id == site_id)).scalar()
+    return value or 0
+
+
+def current_reference(session: Session | scoped_session[Any], site_id: int) -> int:
+    """The site's reference stamp now: it moves with its physicians, hours, time off, rooms,
+    closures and settings, not with its appointments (0 before their first change)."""
+    value = session.execute(sa.select(ScheduleStamp.reference_version)
+                            .where(ScheduleStamp.site_id == site_id)).scalar()
     return value or 0
 
 

@@ -1,8 +1,9 @@
 """Writing an appointment so that no double booking is ever kept.
 
 On PostgreSQL the exclusion constraints of migrations 0001 (physician, room) and 0010 (patient)
-refuse an overlap; a violation becomes 409 slot_unavailable or patient_busy, and a room or
-physician taken meanwhile is replaced by another free one. On SQLite the database's write lock is
+refuse an overlap (no overlap is read before writing: the constraint is the check); a violation
+becomes 409 slot_unavailable or patient_busy, and a room or physician taken meanwhile is replaced
+by another free one. On SQLite the database's write lock is
 taken before re-checking for an overlap (writers queue). The locks taken first are in locks.py.
 Writes flush, never commit.
 """
@@ -79,6 +80,10 @@ def _serialise_writes(site: Site) -> None:
 
 
 def ensure_free(appt: Appointment, exclude_id: int | None, tz) -> None:
+    """SQLite, under its write lock: 409 when the patient, the physician or the room is taken then.
+    On PostgreSQL nothing is read: the exclusion constraints decide at the INSERT or UPDATE."""
+    if not _is_sqlite():
+        return
     patient_free(appt.patient_id, appt.start_at, appt.end_at, exclude_id, tz)
     stmt = sa.select(Appointment.id).where(
         Appointment.status.in_(ACTIVE_STATUSES), Appointment.start_at < appt.block_end_at,

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clinic.scheduling.locks import schedule_keys
+import pytest
+import sqlalchemy as sa
+
+from clinic.errors import Conflict
+from clinic.scheduling.locks import lock_schedule, schedule_keys
 
 UTC = dt.UTC
 
@@ -27,3 +31,31 @@ def test_blocks_apart_or_at_another_site_share_nothing_but_the_patient():
     assert not set(schedule_keys(1, *block(9, 0), None)) & set(schedule_keys(2, *block(9, 0), None))
     assert set(schedule_keys(1, *block(9, 0), 7)) & set(schedule_keys(2, *block(15, 0), 7))
     assert schedule_keys(1, *block(9, 0, minutes=60), None) == schedule_keys(1, *block(9, 0, minutes=30), None)
+
+
+@pytest.mark.postgres
+def test_one_statement_takes_every_key_and_leaves_the_wait_as_it_was(db):
+    """Every key of the block is held after the one locking statement, and the lock wait is set back."""
+    session = db.session
+    before = session.execute(sa.text("SHOW lock_timeout")).scalar()
+    keys = schedule_keys(1, *block(9, 50), 7)
+    lock_schedule(1, *block(9, 50), 7)
+    held = session.execute(sa.text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted")).scalar()
+    assert len(keys) == 3 and held == len(keys)
+    assert session.execute(sa.text("SHOW lock_timeout")).scalar() == before
+
+
+@pytest.mark.postgres
+def test_a_writer_that_waits_too_long_answers_conflict_retry(db, monkeypatch):
+    """A rival holding one of the keys past the wait: 409 conflict_retry, not an error."""
+    from clinic.scheduling import locks
+
+    monkeypatch.setattr(locks, "LOCK_WAIT", "200ms")
+    start, end = block(9, 50)
+    with db.engine.connect() as rival:
+        rival.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": schedule_keys(1, start, end, None)[-1]})
+        with pytest.raises(Conflict) as refused:
+            lock_schedule(1, start, end, None)
+        rival.rollback()
+    assert refused.value.code == "conflict_retry"
