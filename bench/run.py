@@ -103,7 +103,9 @@ def main(parts: list[str]) -> int:
     say("gunicorn: 2 workers, gthread, 4 threads; the same for the clinic and the bare route\n")
     recreate(URL)
     flask(env, "db", "upgrade")
-    flask(env, "clinic", "seed-demo")
+    # The demo's staff have public passwords: the command runs only in a development app (the
+    # bench's database is its own, dropped and made again at every run).
+    flask({**env, "CLINIC_ENV": "development"}, "clinic", "seed-demo")
     seed(env, 10_000)
     if parts == ["reminders"]:
         reminders_part(env)

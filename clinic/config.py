@@ -45,6 +45,9 @@ class Config:
     # Read again when the app is built (clinic.settings): a missing, known or short key is refused.
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'clinic.sqlite'}"
+    # The demo seed's staff have public passwords: only a development or test app may add them (the
+    # configuration decides, not the debug flag, which the flask command sets from FLASK_DEBUG).
+    DEMO_SEED_ALLOWED = False
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
@@ -112,12 +115,14 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    DEMO_SEED_ALLOWED = True   # `flask clinic seed-demo`: staff with public passwords
     # Without SECRET_KEY, a random key kept in instance/secret_key (made on the first run).
     SECRET_KEY_FILE = True
 
 
 class TestingConfig(Config):
     TESTING = True
+    DEMO_SEED_ALLOWED = True
     SECRET_KEY = "testing-secret-of-the-test-suite-only"  # noqa: S105 (signs the test suite's cookies only)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = True

@@ -265,7 +265,7 @@ def site_physicians(site: Site) -> list[User]:
 @command("seed-demo")
 def seed_demo():
     """Fill the database with demo data (safe to run again; refused in production)."""
-    if not (current_app.debug or current_app.testing):
+    if not current_app.config["DEMO_SEED_ALLOWED"]:
         raise click.ClickException("seed-demo adds staff with public passwords: it runs only with "
                                    "CLINIC_ENV=development or testing, never in production.")
     now = utcnow()

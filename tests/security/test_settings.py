@@ -155,3 +155,31 @@ def test_proxy_fix_gives_the_client_address(monkeypatch, database_url, db):
     plain.before_request(lambda: seen.append((request.remote_addr, request.scheme)))
     plain.test_client().get("/login", headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen[-1] == ("127.0.0.1", "http")
+
+
+@pytest.mark.parametrize("env, allowed", [("development", True), ("production", False), ("benchmark", False)])
+def test_the_flask_command_seeds_the_demo_only_in_development(tmp_path, env, allowed):
+    """`make seed` runs `flask --app wsgi clinic seed-demo` with CLINIC_ENV=development: the command
+    the README gives works as written (the flask command sets the debug flag from FLASK_DEBUG, so
+    the configuration, not the debug flag, decides), and a production server refuses it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    flask = Path(sys.executable).with_name("flask")
+    env_vars = {**os.environ, "CLINIC_ENV": env, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite'}",
+                "SECRET_KEY": "k" * 48, "FLASK_DEBUG": "", "BASE_URL": "https://clinic.example",
+                "SMTP_HOST": "mail.clinic.example", "SMTP_STARTTLS": "1"}
+    env_vars.pop("CLINIC_TEST_DATABASE_URL", None)
+    root = Path(__file__).resolve().parents[2]
+    upgrade = subprocess.run([str(flask), "--app", "wsgi", "db", "upgrade"], cwd=root, env=env_vars,
+                             capture_output=True, text=True, timeout=300)
+    assert upgrade.returncode == 0, upgrade.stderr
+    seeded = subprocess.run([str(flask), "--app", "wsgi", "clinic", "seed-demo"], cwd=root, env=env_vars,
+                            capture_output=True, text=True, timeout=300)
+    if allowed:
+        assert seeded.returncode == 0, seeded.stderr
+        assert "doctor-demo-2026" in seeded.stdout
+    else:
+        assert seeded.returncode != 0 and "never in production" in seeded.stderr
