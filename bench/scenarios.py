@@ -41,14 +41,17 @@ def pick_slots(slots: list[dict], count: int, turnover: int = 10) -> list[dict]:
     return chosen
 
 
-def booking_patients(conninfo: str, count: int) -> list[int]:
+def booking_patients(conninfo: str, count: int, site: str) -> list[int]:
+    """`count` patients of the site's organisation for the bookings (made once, by COPY)."""
     with psycopg.connect(conninfo) as conn:
         have = conn.execute("SELECT count(*) FROM patients WHERE email LIKE '%%@booking.bench'").fetchone()[0]
-        with conn.cursor() as cur, cur.copy("COPY patients (first_name, last_name, birth_date, email, phone, language,"
-                                            " conditions, allergies, non_essential_opt_out, created_at) FROM STDIN") as cp:
+        organisation = conn.execute("SELECT organisation_id FROM sites WHERE code = %s", (site,)).fetchone()[0]
+        with conn.cursor() as cur, cur.copy("COPY patients (organisation_id, first_name, last_name, birth_date, email,"
+                                            " phone, language, conditions, allergies, non_essential_opt_out,"
+                                            " created_at) FROM STDIN") as cp:
             for i in range(have, count):
-                cp.write_row((f"B{i}", f"Booking{i}", dt.date(1960, 1, 1), f"b{i}@booking.bench", "", "en",
-                              "[]", "[]", False, dt.datetime.now(dt.UTC)))
+                cp.write_row((organisation, f"B{i}", f"Booking{i}", dt.date(1960, 1, 1), f"b{i}@booking.bench", "",
+                              "en", "[]", "[]", False, dt.datetime.now(dt.UTC)))
         conn.commit()
         return [r[0] for r in conn.execute(
             "SELECT id FROM patients WHERE email LIKE '%%@booking.bench' ORDER BY id LIMIT %s", (count,))]
@@ -72,7 +75,7 @@ def bookings(base: str, headers: dict, site: str, conninfo: str, count: int = 10
                      date=start, days=days), headers=headers, timeout=120)
     r.raise_for_status()
     slots = pick_slots(r.json()["slots"], count + 3)   # the last two: the booking whose statements are counted
-    patients = booking_patients(conninfo, count + 103)
+    patients = booking_patients(conninfo, count + 103, site)
     todo = slots[:count]
 
     samples: dict[int, str] = {}
@@ -155,16 +158,16 @@ def make_reminders(conninfo: str, site: str, count: int) -> None:
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     with psycopg.connect(conninfo) as conn:
         appts = conn.execute(
-            "SELECT a.id, a.patient_id, a.site_id FROM appointments a JOIN sites s ON s.id = a.site_id "
+            "SELECT a.id, a.patient_id, a.site_id, a.organisation_id FROM appointments a JOIN sites s ON s.id = a.site_id "
             "WHERE s.code = %s AND a.status = 'booked' AND a.start_at > now() + interval '2 days' ORDER BY a.id",
             (site,)).fetchall()
         payload = json.dumps({"phase": "before", "anchor": "start"})
-        with conn.cursor() as cur, cur.copy("COPY reminders (appointment_id, patient_id, site_id, kind, essential, "
+        with conn.cursor() as cur, cur.copy("COPY reminders (organisation_id, appointment_id, patient_id, site_id, kind, essential, "
                                             "language, send_at, next_attempt_at, status, attempts, payload, created_at)"
                                             " FROM STDIN") as cp:
             for i in range(count):
                 a = appts[i % len(appts)]
-                cp.write_row((a[0], a[1], a[2], "day_before", True, "en", now, now, "planned", 0, payload, now))
+                cp.write_row((a[3], a[0], a[1], a[2], "day_before", True, "en", now, now, "planned", 0, payload, now))
         conn.commit()
 
 
