@@ -165,10 +165,10 @@ def availability(args: Checked[schemas.AvailabilityQuery]):
 
 
 def _answers() -> stamps.AnswerCache:
-    cache = current_app.extensions.get("availability_answers")
+    cache = current_app.extensions.get(stamps.ANSWERS_KEY)
     if cache is None:
         cache = current_app.extensions.setdefault(
-            "availability_answers", stamps.AnswerCache(current_app.config["AVAILABILITY_CACHE_MB"] * 1_000_000))
+            stamps.ANSWERS_KEY, stamps.AnswerCache(current_app.config["AVAILABILITY_CACHE_MB"] * 1_000_000))
     return cache
 
 

@@ -149,6 +149,7 @@ def bump(session: Session | scoped_session[Any], site_ids: Iterable[int], physic
 
 
 STAMPED_KEY = "schedule_stamped"
+ANSWERS_KEY = "availability_answers"   # the app's AnswerCache of availability answers
 STAMPED_TYPES = (TimeOff, WorkingHours, Room, SiteCalendarException, Site, User)
 
 
@@ -175,8 +176,12 @@ def stamped[T](name: str, site_id: int, stamp: int, load: Callable[[], T]) -> T:
 
 
 def forget(app: Any) -> None:
-    """Drop what is kept under stamps (tests, whose rolled-back transactions reuse stamps and ids)."""
+    """Drop what is kept under stamps, the reference data and the availability answers (tests, whose
+    rolled-back transactions reuse stamps and ids)."""
     app.extensions.pop(STAMPED_KEY, None)
+    answers = app.extensions.get(ANSWERS_KEY)
+    if answers is not None:
+        answers.clear()
 
 
 def current(session: Session | scoped_session[Any], site_id: int) -> int:
@@ -208,6 +213,12 @@ class AnswerCache:
         self._items: OrderedDict[Hashable, bytes | str] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+
+    def clear(self) -> None:
+        """Drop every answer (the hit and miss counts go on)."""
+        with self._lock:
+            self._items.clear()
+            self.used = 0
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], bytes | str]) -> bytes | str:
         if self.budget <= 0:
