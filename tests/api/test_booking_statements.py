@@ -22,7 +22,9 @@ from clinic.reminders.models import Reminder
 # savepoint and its release around the INSERT, the booking's history row, its audit event, its
 # manage link, the waiting-list look-up, the reminders (one statement) and the stamp upsert.
 POSTGRES_LIMIT = 16
-SQLITE_LIMIT = 27
+# SQLite: beside one INSERT per reminder (it inserts them one by one when it needs their ids back, and
+# how many reminders a booking plans depends on the date: 7 or 8 here).
+SQLITE_LIMIT = 20
 SAVEPOINT = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\s+(\S+)\s*$", re.IGNORECASE)
 
 
@@ -105,5 +107,5 @@ def test_a_booking_costs_few_statements(client, db, paris, make_user, make_patie
     assert client.get(f"/api/v1/appointments/{body['id']}", headers=headers).get_json() == body
     # SQLite has no exclusion constraints: its overlap checks under the write lock stay, and so
     # does the write lock itself (taken first, in a transaction of its own).
-    limit = POSTGRES_LIMIT if _on_postgres() else SQLITE_LIMIT
+    limit = POSTGRES_LIMIT if _on_postgres() else SQLITE_LIMIT + len(stored)
     assert len(statements) <= limit, listing
