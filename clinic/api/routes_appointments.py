@@ -33,9 +33,10 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.reminders.models import Reminder
 from clinic.scheduling import reads, services, stamps, status, writes
-from clinic.scheduling.availability import FreeStart, free_starts, seen_reference, start_minutes, window_edges
+from clinic.scheduling.availability import FreeStart, free_starts, start_minutes, window_edges
 from clinic.scheduling.locks import ConcurrentChange
 from clinic.scheduling.models import Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
+from clinic.scheduling.reference import seen_reference
 from clinic.sites.models import Room, Site
 
 # ---------------------------------------------------------------- helpers
