@@ -44,11 +44,11 @@ INIT_ORDER = (
 
 class ClinicApp(Flask):
     """The application: each request's view runs in one unit of work, committed once when it
-    returns and rolled back when it raises (clinic/unit_of_work.py)."""
+    returns and rolled back when it raises, and run once more when its first run asks
+    (clinic/unit_of_work.py)."""
 
     def dispatch_request(self) -> ResponseReturnValue:
-        with unit_of_work.unit_of_work():
-            return super().dispatch_request()
+        return unit_of_work.rerunnable(super().dispatch_request)
 
 
 def create_app(config: str | dict | None = None) -> Flask:

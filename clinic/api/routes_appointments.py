@@ -38,6 +38,7 @@ from clinic.scheduling.locks import ConcurrentChange
 from clinic.scheduling.models import Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
 from clinic.scheduling.reference import seen_reference
 from clinic.sites.models import Room, Site
+from clinic.waitlist.services import waits_option
 
 # ---------------------------------------------------------------- helpers
 
@@ -226,9 +227,10 @@ def book(body: Checked[schemas.BookingInput]):
         site = site_by_code(code) if code else None
         if body.data.get("override") is not None and not allows(signed_in_actor(), "override_screening"):
             raise DomainError("override_not_allowed", "Only a physician may override a screening refusal.", status=403)
-        # What screening reads of the patient, in the same statement: their medicines and injections.
-        patient = scoped_patient(body.get("patient_id"), site,
-                                 options=(joinedload(Patient.medications), joinedload(Patient.injections)))
+        # What screening reads of the patient, in the same statement: their medicines and injections,
+        # and whether a waiting entry is to be closed.
+        patient = scoped_patient(body.get("patient_id"), site, options=(
+            joinedload(Patient.medications), joinedload(Patient.injections), waits_option()))
         got = body.done()
         inp: dict[str, Any] = dict(
             procedure_code=got.procedure, start_at=got.start, physician_id=got.physician_id, region=got.region,

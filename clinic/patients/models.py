@@ -6,7 +6,7 @@ import datetime as dt
 from typing import ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from clinic.db import utcnow
 from clinic.extensions import Model
@@ -56,6 +56,10 @@ class Patient(Model):
     non_essential_opt_out: Mapped[bool] = mapped_column(default=False)
     pseudonymised_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    # Whether the patient has an open waiting entry, when the read that loaded them asked
+    # (clinic.waitlist.services.waits_option, a booking's); None when it did not.
+    waits: Mapped[bool | None] = query_expression()
 
     organisation = relationship("Organisation")
     medications: Mapped[list[PatientMedication]] = relationship(

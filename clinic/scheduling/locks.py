@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from clinic.errors import Conflict
 from clinic.extensions import db
+from clinic.scheduling import stamps
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.writes import begin_write
 
@@ -71,9 +72,12 @@ def schedule_keys(site_id: int, start: dt.datetime, end: dt.datetime, patient_id
 # sets the wait (it is read in full before the sort); PostgreSQL evaluates a select list's volatile
 # functions after ORDER BY, so the keys are locked in ascending order; the count holds its row until
 # the last lock is taken, and only then does the outer select list set the wait back to the
-# session's own value (what SET LOCAL ... DEFAULT gives).
+# session's own value (what SET LOCAL ... DEFAULT gives). The site's reference stamp comes back
+# with it (as of the statement's start, as a statement of its own just before would read it), so
+# the slot check that follows does not read it again (clinic.scheduling.stamps.note_reference).
 LOCK_STATEMENT = sa.text(
-    "SELECT set_config('lock_timeout', setting.reset_val, true) FROM ("
+    "SELECT set_config('lock_timeout', setting.reset_val, true), "
+    "(SELECT reference_version FROM schedule_stamps WHERE site_id = :site) FROM ("
     "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k, "
     "set_config('lock_timeout', :wait, true) AS wait ORDER BY k) AS locks) AS taken, "
     "pg_settings AS setting WHERE setting.name = 'lock_timeout'")
@@ -87,13 +91,15 @@ def lock_schedule(site_id: int, start: dt.datetime, end: dt.datetime, patient_id
         return
     session = db.session
     try:
-        session.execute(LOCK_STATEMENT, {"keys": schedule_keys(site_id, start, end, patient_id), "wait": LOCK_WAIT})
+        _, reference = session.execute(LOCK_STATEMENT, {"keys": schedule_keys(site_id, start, end, patient_id),
+                                                        "wait": LOCK_WAIT, "site": site_id}).one()
     except OperationalError as err:
         if getattr(err.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
         session.rollback()
         raise Conflict("conflict_retry", _l("Too many changes to this schedule at once; please try again."),
                        {}) from None
+    stamps.note_reference(session, site_id, reference or 0)
 
 
 def lock_patients(patient_ids: list[int]) -> None:

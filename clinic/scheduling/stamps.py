@@ -190,9 +190,31 @@ def current(session: Session | scoped_session[Any], site_id: int) -> int:
     return value or 0
 
 
+NOTED_KEY = "reference_stamps_noted"
+
+
+def _root(session: Session | scoped_session[Any]) -> Any:
+    """The session's outermost transaction now (a new one after each commit or rollback)."""
+    return (session() if isinstance(session, scoped_session) else session).get_transaction()
+
+
+def note_reference(session: Session | scoped_session[Any], site_id: int, value: int) -> None:
+    """The site's reference stamp as another statement of this transaction read it (a booking's
+    locks): `current_reference` answers from it until the transaction ends."""
+    transaction = _root(session)
+    noted: tuple[Any, dict[int, int]] | None = session.info.get(NOTED_KEY)
+    if noted is None or noted[0] is not transaction:
+        noted = session.info[NOTED_KEY] = (transaction, {})
+    noted[1][site_id] = value
+
+
 def current_reference(session: Session | scoped_session[Any], site_id: int) -> int:
     """The site's reference stamp now: it moves with its physicians, hours, time off, rooms,
-    closures and settings, not with its appointments (0 before their first change)."""
+    closures and settings, not with its appointments (0 before their first change). One noted in
+    this transaction is not read again."""
+    noted = session.info.get(NOTED_KEY)
+    if noted is not None and noted[0] is _root(session) and site_id in noted[1]:
+        return noted[1][site_id]
     value = session.execute(sa.select(ScheduleStamp.reference_version)
                             .where(ScheduleStamp.site_id == site_id)).scalar()
     return value or 0

@@ -109,6 +109,9 @@ def _taken(err: IntegrityError, appt: Appointment, tz) -> Conflict | None:
 def write_guarded(appt: Appointment, site: Site, exclude_id: int | None, choose: Callable[[bool], None]) -> None:
     """Write the appointment; an overlap found by the database answers 409.
 
+    On PostgreSQL, in a request's first run, the write goes without a savepoint (`_write_trusting`).
+    Otherwise:
+
     Each attempt runs in its own savepoint, the change included: `choose(first)` sets the slot
     (the one already found on the first attempt, a slot chosen afresh on the others), so a failed
     attempt leaves the session clean for the next. When the room (or, none being asked for, the
@@ -116,6 +119,9 @@ def write_guarded(appt: Appointment, site: Site, exclude_id: int | None, choose:
     a request is refused only when nothing is free, not because two requests picked the same first
     room. A patient found busy is final. No retry starts after WRITE_DEADLINE_SECONDS.
     """
+    if not _is_sqlite() and unit_of_work.may_run_again():
+        _write_trusting(appt, site, choose)
+        return
     deadline = time.monotonic() + WRITE_DEADLINE_SECONDS
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         last = attempt == WRITE_ATTEMPTS or time.monotonic() > deadline
@@ -144,3 +150,32 @@ def write_guarded(appt: Appointment, site: Site, exclude_id: int | None, choose:
                 raise
             if last:
                 raise Conflict("slot_unavailable", JUST_TAKEN, {}) from None
+
+
+def _write_trusting(appt: Appointment, site: Site, choose: Callable[[bool], None]) -> None:
+    """The first write of a request on PostgreSQL, with no savepoint around it: under the locks
+    taken first (locks.py) no booking of the site's hours or of the patient can have written since
+    the slot check, so the exclusion constraints refuse it only when a writer outside those locks
+    did (the same physician booked at another site at that moment). Then the transaction is lost
+    with the write: a busy patient is refused at once (409); a physician or room taken, or a
+    deadlock with such a writer, runs the request again from its start (unit_of_work.RunAgain),
+    where its slot is chosen afresh with the rival's row in view and its write is guarded."""
+    tz = site.tz    # read now: once the flush fails, nothing more can be loaded in this transaction
+    try:
+        with db.session.no_autoflush:
+            choose(True)
+        db.session.add(appt)
+        db.session.flush()
+    except IntegrityError as err:
+        answer = _taken(err, appt, tz)
+        if answer is None:
+            raise
+        db.session.rollback()
+        if answer.code == "patient_busy":
+            raise answer from None
+        raise unit_of_work.RunAgain() from err
+    except OperationalError as err:
+        if getattr(err.orig, "sqlstate", None) not in RETRYABLE:
+            raise
+        db.session.rollback()
+        raise unit_of_work.RunAgain() from err

@@ -8,9 +8,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.orm.util import identity_key
 
 from clinic.db import utcnow
 from clinic.extensions import db
+from clinic.patients.models import Patient
 from clinic.scheduling import signals
 from clinic.scheduling.models import Appointment, AppointmentChange
 from clinic.timeutil import local_date, local_to_utc
@@ -38,7 +40,11 @@ def on_rescheduled(appointment: Appointment, old_start_at: dt.datetime, old_end_
 
 
 def on_booked(appointment: Appointment, **_kw) -> None:
-    """The patient's open entries for this procedure at this site are served."""
+    """The patient's open entries for this procedure at this site are served (none are looked for
+    when the booking's read of the patient found them waiting for nothing)."""
+    patient = db.session.identity_map.get(identity_key(Patient, appointment.patient_id))
+    if patient is not None and patient.waits is False:
+        return
     entries = db.session.scalars(sa.select(WaitingEntry).where(
         WaitingEntry.patient_id == appointment.patient_id, WaitingEntry.site_id == appointment.site_id,
         WaitingEntry.procedure_code == appointment.procedure_code, WaitingEntry.status.in_(OPEN_STATUSES)))

@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import with_expression
+from sqlalchemy.orm.interfaces import ORMOption
 
 from clinic.accounts.models import Role, User
 from clinic.audit.services import record
@@ -35,6 +37,15 @@ from clinic.waitlist.models import (
 
 NOON = dt.time(12)
 MAX_SEARCH_DAYS = 120   # as the availability API's longest search
+
+
+def waits_option() -> ORMOption:
+    """Load with a patient whether they have an open waiting entry (Patient.waits), so that booking
+    one who waits for nothing reads no entry. An entry another request makes between that read and
+    the booking's commit stays open, as one made just after the booking would."""
+    return with_expression(Patient.waits, sa.exists().where(WaitingEntry.patient_id == Patient.id,
+                                                            WaitingEntry.status.in_(OPEN_STATUSES)))
+
 
 
 @dataclass(frozen=True)

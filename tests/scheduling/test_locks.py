@@ -59,3 +59,34 @@ def test_a_writer_that_waits_too_long_answers_conflict_retry(db, monkeypatch):
             lock_schedule(1, start, end, None)
         rival.rollback()
     assert refused.value.code == "conflict_retry"
+
+
+@pytest.mark.postgres
+def test_the_locks_bring_the_reference_stamp_for_their_transaction_only(db, make_site):
+    """The locking statement returns the site's reference stamp: the slot check of the same
+    transaction does not read it again; once that transaction is over, it is read afresh."""
+    from clinic.scheduling import stamps
+
+    site = make_site()
+    stamps.bump(db.session, [site.id])
+    db.session.commit()
+    session = db.session
+    known = stamps.current_reference(session, site.id)
+    session.commit()
+    read: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        read.append(statement)
+
+    engine = db.engine
+    lock_schedule(site.id, *block(9, 50), None)
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert stamps.current_reference(session, site.id) == known
+        assert read == []                       # noted with the locks: no statement of its own
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    session.commit()
+    stamps.bump(session, [site.id])             # the site's reference data changes, in a new transaction
+    session.commit()
+    assert stamps.current_reference(session, site.id) == known + 1

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+
 from clinic.scheduling import staffing
 from clinic.timeutil import local_to_utc
+from clinic.waitlist.models import EntryStatus, WaitingEntry
 from tests import factories
 from tests.waitlist.conftest import PROCEDURE, WEDNESDAY, ten
 from tests.web import statements as sent_statements
@@ -77,6 +80,28 @@ def test_a_cancellation_offers_its_time_until_it_is_booked(db, client, api_as, m
         "start": ten(paris), "physician_id": taken.physician_id})
     assert booked.status_code == 201, booked.get_json()
     assert ten(paris) not in _offers(client, headers, paris)[one]
+
+
+def test_booking_a_waiting_patient_over_the_api_closes_their_entry(db, client, api_as, make_patient, paris, taken):
+    """The booking's read of the patient says whether they wait: one who waits has the entry for this
+    procedure and site booked with the appointment; another patient's entry stays waiting."""
+    headers = api_as()
+    waiting, other = make_patient(site=paris), make_patient(site=paris)
+    mine = _entry(client, headers, waiting, paris).get_json()["id"]
+    theirs = _entry(client, headers, other, paris).get_json()["id"]
+    assert client.post(f"/api/v1/appointments/{taken.id}/cancel", json={"reason": "Flu"},
+                       headers=headers).status_code == 200
+    body = {"patient_id": waiting.id, "location": paris.code, "procedure": PROCEDURE, "start": ten(paris),
+            "physician_id": taken.physician_id}
+    db.session.expunge_all()    # the booking reads the patient afresh, as a worker's new session does
+    booked = client.post("/api/v1/appointments", headers=headers, json=body)
+    assert booked.status_code == 201, booked.get_json()
+    entries = {e["id"]: e for e in client.get(f"/api/v1/waiting-list?location={body['location']}",
+                                               headers=headers).get_json()["entries"]}
+    rows = {row.id: row for row in db.session.execute(
+        sa.select(WaitingEntry).where(WaitingEntry.id.in_([mine, theirs]))).scalars()}
+    assert rows[mine].status == EntryStatus.BOOKED and rows[mine].appointment_id == booked.get_json()["id"]
+    assert rows[theirs].status == EntryStatus.WAITING and entries[theirs]["status"] == "waiting"
 
 
 def test_time_off_removed_offers_its_times(db, client, api_as, login_as, make_patient, paris, doctor, post_form):
