@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
@@ -39,3 +40,11 @@ def parse_instant(value: str) -> dt.datetime:
 
 def iso_local(instant: dt.datetime | None, tz: ZoneInfo) -> str | None:
     return None if instant is None else instant.astimezone(tz).isoformat()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def iso_local_at(seconds: float, tz: ZoneInfo) -> str:
+    """A POSIX instant as ISO 8601 local time with its offset in the zone (what isoformat writes).
+    Kept: the starts of a site's searches lie on one grid from one search to the next, and
+    formatting them was most of writing a long availability answer."""
+    return dt.datetime.fromtimestamp(seconds, tz).isoformat()

@@ -37,7 +37,8 @@ from clinic.scheduling.availability import FreeStart, free_starts, start_minutes
 from clinic.scheduling.locks import ConcurrentChange
 from clinic.scheduling.models import Appointment, AppointmentStatus, IdempotencyKey, WorkingHours
 from clinic.scheduling.reference import seen_reference
-from clinic.sites.models import Room, Site
+from clinic.sites.models import Site
+from clinic.timeutil import iso_local_at
 from clinic.waitlist.services import waits_option
 
 # ---------------------------------------------------------------- helpers
@@ -157,8 +158,8 @@ def availability(args: Checked[schemas.AvailabilityQuery]):
     key = (site.id, stamp, code, day, days, physician, group, _window_key(site, stamp, now))
 
     def compute() -> bytes:
-        rooms = dict(db.session.execute(sa.select(Room.id, Room.name).where(Room.site_id == site.id)).tuples().all())
         free = free_starts(site, code, day, days, physician, now)
+        rooms = {room.id: room.name for room in seen_reference(site).rooms}   # the search's own rooms
         write = _starts_json if group == "start" else _slots_json
         return write(free, site.tz, rooms).encode()
 
@@ -192,9 +193,8 @@ def _slots_json(free: list[FreeStart], tz: ZoneInfo, rooms: dict[int, str]) -> s
     names = {room_id: json.dumps(name) for room_id, name in rooms.items()}
     tails: dict[tuple[int, int], str] = {}
     items: list[str] = []
-    for start_at, end_at, pairs in free:
-        head = (f'{{"start":"{start_at.astimezone(tz).isoformat()}",'
-                f'"end":"{end_at.astimezone(tz).isoformat()}","physician_id":')
+    for start, end, pairs in free:
+        head = f'{{"start":"{iso_local_at(start, tz)}","end":"{iso_local_at(end, tz)}","physician_id":'
         for physician_id, room_ids in pairs:
             for room_id in room_ids:
                 tail = tails.get((physician_id, room_id))
@@ -206,13 +206,21 @@ def _slots_json(free: list[FreeStart], tz: ZoneInfo, rooms: dict[int, str]) -> s
 
 def _starts_json(free: list[FreeStart], tz: ZoneInfo, rooms: dict[int, str]) -> str:
     """`group=start`: one entry per start with its free physicians and rooms (every free physician
-    may take any of the start's free rooms), and each room's name once."""
-    entries = [{"start": start_at.astimezone(tz).isoformat(), "end": end_at.astimezone(tz).isoformat(),
-                "physicians": [physician_id for physician_id, _ in pairs],
-                "rooms": list(pairs[0][1]) if pairs else []}
-               for start_at, end_at, pairs in free]
-    return json.dumps({"starts": entries, "room_names": {str(k): v for k, v in sorted(rooms.items())}},
-                      separators=(",", ":"), ensure_ascii=False)
+    may take any of the start's free rooms), and each room's name once; written directly, as the
+    slots are."""
+    lists: dict[tuple[int, ...], str] = {}
+
+    def listed(ids: tuple[int, ...]) -> str:
+        found = lists.get(ids)
+        if found is None:
+            found = lists[ids] = "[" + ",".join(map(str, ids)) + "]"
+        return found
+
+    entries = [f'{{"start":"{iso_local_at(start, tz)}","end":"{iso_local_at(end, tz)}",'
+               f'"physicians":{listed(tuple(p for p, _ in pairs))},"rooms":{listed(pairs[0][1] if pairs else ())}}}'
+               for start, end, pairs in free]
+    names = json.dumps({str(k): v for k, v in sorted(rooms.items())}, separators=(",", ":"), ensure_ascii=False)
+    return '{"starts":[' + ",".join(entries) + '],"room_names":' + names + "}"
 
 
 @bp.route("/v1/appointments", methods=["POST"])

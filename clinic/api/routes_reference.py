@@ -16,6 +16,8 @@ from clinic.api.views import bp
 from clinic.catalog import load_procedures
 from clinic.errors import DomainError
 from clinic.extensions import db
+from clinic.scheduling import stamps
+from clinic.scheduling.models import ScheduleStamp
 from clinic.sites.models import Site
 
 RISKS = Annotated[str, OneOf(("low", "intermediate", "high"))]
@@ -85,12 +87,25 @@ def site_by_code(code: str | None, required: bool = True) -> Site | None:
     user = current_actor()
     # A user who is not an administrator works at the sites read with their token: no statement.
     mine = None if user is None or user.is_admin else next((s for s in user.sites if s.code == code), None)
-    site = mine or db.session.execute(sa.select(Site).where(Site.code == code)).scalar_one_or_none()
+    site = mine or _site_with_stamps(code)
     if site is None:
         if user is not None and not user.is_admin:
             raise DomainError("forbidden", "You have no access to this location.", status=403)
         raise DomainError("not_found", f"No location with code {code!r}.", status=404)
     ensure_site(site.id)
+    return site
+
+
+def _site_with_stamps(code: str) -> Site | None:
+    """The site, its stamps read in the same statement and noted (an availability answer or a
+    booking at the site asks for them next)."""
+    row = db.session.execute(sa.select(Site, ScheduleStamp.version, ScheduleStamp.reference_version)
+                             .outerjoin(ScheduleStamp, ScheduleStamp.site_id == Site.id)
+                             .where(Site.code == code)).first()
+    if row is None:
+        return None
+    site, version, reference = row
+    stamps.note(db.session, site.id, version or 0, reference or 0)
     return site
 
 

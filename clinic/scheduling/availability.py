@@ -71,6 +71,7 @@ def _seconds(interval: Interval) -> tuple[float, float]:
 class _Data:
     physicians: list[int]
     hours: dict[int, tuple[Hours, ...]]
+    derived: dict
     busy_physician: dict[int, _Busy]
     busy_room: dict[int, _Busy]
     rooms: list[int]
@@ -119,7 +120,7 @@ def _load(site: Site, procedure: Procedure, first: dt.date, last: dt.date, windo
 
     exceptions = {day: list(found) for day, found in ref.closures.items() if first <= day <= last}
 
-    return _Data(physicians, hours, {p: _Busy(busy[p]) for p in physicians},
+    return _Data(physicians, hours, ref.derived, {p: _Busy(busy[p]) for p in physicians},
                  {r: _Busy(room_busy[r]) for r in rooms}, rooms, exceptions, {p: _Busy(away[p]) for p in physicians})
 
 
@@ -157,11 +158,21 @@ def _valid_on(row: Hours, day: dt.date) -> bool:
 class FreeStart(NamedTuple):
     """One start time and who can take it: (physician, free suitable rooms) pairs in physician order.
 
-    A named tuple, as thousands are made per search: cheaper to build than a frozen dataclass.
+    A named tuple of POSIX seconds, as thousands are made per search: cheaper to build than a
+    frozen dataclass of datetimes, and an answer that writes them formats seconds (start_at and
+    end_at give the aware UTC datetimes).
     """
-    start_at: dt.datetime       # UTC, aware
-    end_at: dt.datetime         # UTC, aware: end of the procedure (turnover not included)
+    start: float                # POSIX seconds
+    end: float                  # POSIX seconds: end of the procedure (turnover not included)
     pairs: tuple[tuple[int, tuple[int, ...]], ...]
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return _utc(self.start)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        return _utc(self.end)
 
 
 def free_starts(site: Site, procedure_code: str, start_date: dt.date, days: int = 1,
@@ -231,7 +242,7 @@ def _search(site: Site, procedure_code: str, start_date: dt.date, days: int, phy
     duration = procedure.duration_minutes * 60
     block = duration + site.turnover_minutes * 60
     step = site.slot_interval_minutes * 60
-    by_start: dict[float, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+    out: list[FreeStart] = []
     for day in dates:
         closures = _day_closures(site, day, data.exceptions.get(day, []))
         if closures is None:
@@ -241,10 +252,7 @@ def _search(site: Site, procedure_code: str, start_date: dt.date, days: int, phy
         closed = _Busy([_seconds(c) for c in closures])
         candidates: dict[int, list[float]] = {}
         for phys in data.physicians:
-            runs = [_arange(local_to_utc(day, row.start_time, tz).timestamp(),
-                            local_to_utc(day, row.end_time, tz).timestamp() - duration, step)
-                    for row in data.hours.get(phys, ()) if _valid_on(row, day)]
-            starts = runs[0] if len(runs) == 1 else sorted(set().union(*runs))
+            starts = _possible_starts(data, phys, day, tz, duration, step)
             starts = starts[bisect.bisect_left(starts, earliest):bisect.bisect_right(starts, latest)]
             if wanted is not None:
                 starts = [wanted] if wanted in starts else []
@@ -256,16 +264,41 @@ def _search(site: Site, procedure_code: str, start_date: dt.date, days: int, phy
             why[day] = _no_start(site, day, data, duration, step, earliest_at, latest_at)   # kept if nothing is free
         if not day_starts:
             continue
-        room_flags = [(room, _free_flags(data.busy_room[room], day_starts, block)) for room in data.rooms]
-        rooms_at = {start: tuple(room for room, flags in room_flags if flags[k]) for k, start in enumerate(day_starts)}
+        rooms_at = _free_rooms(data, day_starts, block)
+        pairs_at: dict[float, list[tuple[int, tuple[int, ...]]]] = {}
         for phys in data.physicians:
-            cands = candidates[phys]
-            for start, ok in zip(cands, _free_flags(data.busy_physician[phys], cands, block), strict=True):
-                if ok and rooms_at[start]:
-                    by_start[start].append((phys, rooms_at[start]))
-                    if why is not None:
-                        why.pop(day, None)
-    return [FreeStart(_utc(start), _utc(start + duration), tuple(pairs)) for start, pairs in sorted(by_start.items())]
+            for start in _free_of(data.busy_physician[phys], candidates[phys], block):
+                rooms = rooms_at[start]
+                if rooms:
+                    found = pairs_at.get(start)
+                    if found is None:
+                        pairs_at[start] = [(phys, rooms)]
+                    else:
+                        found.append((phys, rooms))
+        if pairs_at and why is not None:
+            why.pop(day, None)
+        # Days come in order and each day's starts after the last day's: sorting within the day is enough.
+        out.extend(FreeStart(start, start + duration, tuple(pairs_at[start])) for start in day_starts if start in pairs_at)
+    return out
+
+
+DERIVED_LIMIT = 50_000   # entries of a site's derived starts kept before they are computed anew
+
+
+def _possible_starts(data: _Data, phys: int, day: dt.date, tz, duration: int, step: int) -> list[float]:
+    """The physician's possible starts on a local day from their hours alone (POSIX seconds,
+    sorted), kept with the site's reference data they come from."""
+    key = (phys, day, duration, step)
+    found = data.derived.get(key)
+    if found is None:
+        runs = [_arange(local_to_utc(day, row.start_time, tz).timestamp(),
+                        local_to_utc(day, row.end_time, tz).timestamp() - duration, step)
+                for row in data.hours.get(phys, ()) if _valid_on(row, day)]
+        found = runs[0] if len(runs) == 1 else sorted(set().union(*runs))
+        if len(data.derived) >= DERIVED_LIMIT:
+            data.derived.clear()
+        data.derived[key] = found
+    return found
 
 
 def _unexplained(why: dict[dt.date, NoStart] | None, dates: list[dt.date], reason: NoStart) -> list[FreeStart]:
@@ -352,16 +385,60 @@ def _arange(first: float, last: float, step: int) -> list[float]:
     return [first + k * step for k in range(count)]
 
 
-def _free_flags(busy: _Busy, starts: list[float], length: int) -> list[bool]:
-    """For sorted starts, whether [start, start + length) is free: one merge sweep, no bisect per start."""
-    flags = []
-    ends, begins, n = busy.ends, busy.starts, len(busy.ends)
-    i = bisect.bisect_right(ends, starts[0]) if starts else 0
-    for start in starts:
-        while i < n and ends[i] <= start:
-            i += 1
-        flags.append(not (i < n and begins[i] < start + length))
-    return flags
+def _taken_ranges(busy: _Busy, starts: list[float], length: int) -> list[tuple[int, int]]:
+    """For sorted starts, the index ranges [lo, hi) of those whose [start, start + length) meets a
+    busy interval: one pair of bisections per busy interval in reach, whatever the number of starts
+    (a day has a few dozen starts and a resource a handful of bookings on it)."""
+    if not starts:
+        return []
+    begins, ends, n = busy.starts, busy.ends, len(busy.ends)
+    last = starts[-1] + length
+    ranges = []
+    i = bisect.bisect_right(ends, starts[0])
+    while i < n and begins[i] < last:
+        # [s, s + length) meets [b0, b1) when b0 - length < s < b1.
+        lo, hi = bisect.bisect_right(starts, begins[i] - length), bisect.bisect_left(starts, ends[i])
+        if lo < hi:
+            ranges.append((lo, hi))
+        i += 1
+    return ranges
+
+
+def _free_of(busy: _Busy, starts: list[float], length: int) -> list[float]:
+    """The sorted starts at which [start, start + length) is free of `busy`."""
+    ranges = _taken_ranges(busy, starts, length)
+    if not ranges:
+        return starts
+    free: list[float] = []
+    done = 0
+    for lo, hi in ranges:
+        if lo > done:
+            free.extend(starts[done:lo])
+        done = max(done, hi)
+    free.extend(starts[done:])
+    return free
+
+
+def _free_rooms(data: _Data, starts: list[float], length: int) -> dict[float, tuple[int, ...]]:
+    """Each start's free suitable rooms, in room order: a row of taken flags per room (ranges set
+    at once), read across the rooms start by start; each distinct combination makes its tuple once."""
+    every = tuple(data.rooms)
+    if not every:
+        return dict.fromkeys(starts, ())
+    rows = []
+    for room in every:
+        taken = bytearray(len(starts))
+        for lo, hi in _taken_ranges(data.busy_room[room], starts, length):
+            taken[lo:hi] = b"\x01" * (hi - lo)
+        rows.append(taken)
+    made: dict[tuple[int, ...], tuple[int, ...]] = {}
+    free: dict[float, tuple[int, ...]] = {}
+    for start, flags in zip(starts, zip(*rows, strict=True), strict=True):
+        rooms = made.get(flags)
+        if rooms is None:
+            rooms = made[flags] = tuple(room for room, flag in zip(every, flags, strict=True) if not flag)
+        free[start] = rooms
+    return free
 
 
 def _utc(seconds: float) -> dt.datetime:

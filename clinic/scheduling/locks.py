@@ -74,7 +74,7 @@ def schedule_keys(site_id: int, start: dt.datetime, end: dt.datetime, patient_id
 # the last lock is taken, and only then does the outer select list set the wait back to the
 # session's own value (what SET LOCAL ... DEFAULT gives). The site's reference stamp comes back
 # with it (as of the statement's start, as a statement of its own just before would read it), so
-# the slot check that follows does not read it again (clinic.scheduling.stamps.note_reference).
+# the slot check that follows does not read it again (clinic.scheduling.stamps.note).
 LOCK_STATEMENT = sa.text(
     "SELECT set_config('lock_timeout', setting.reset_val, true), "
     "(SELECT reference_version FROM schedule_stamps WHERE site_id = :site) FROM ("
@@ -99,7 +99,7 @@ def lock_schedule(site_id: int, start: dt.datetime, end: dt.datetime, patient_id
         session.rollback()
         raise Conflict("conflict_retry", _l("Too many changes to this schedule at once; please try again."),
                        {}) from None
-    stamps.note_reference(session, site_id, reference or 0)
+    stamps.note(session, site_id, reference=reference or 0)
 
 
 def lock_patients(patient_ids: list[int]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -52,6 +52,9 @@ class SiteReference:
     time_off: dict[int, tuple[tuple[float, float], ...]]   # POSIX seconds, this site's and everywhere
     rooms: tuple[RoomInfo, ...]                      # active rooms, in id order
     closures: dict[dt.date, tuple[Closure, ...]]
+    # What the engine derives from the above alone (a physician's possible starts on a day), kept
+    # as long as this data is: clinic.scheduling.availability.
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
 
     def room_name(self, room_id: int) -> str | None:
         return next((room.name for room in self.rooms if room.id == room_id), None)

@@ -184,13 +184,7 @@ def forget(app: Any) -> None:
         answers.clear()
 
 
-def current(session: Session | scoped_session[Any], site_id: int) -> int:
-    """The site's stamp now (0 before its first change)."""
-    value = session.execute(sa.select(ScheduleStamp.version).where(ScheduleStamp.site_id == site_id)).scalar()
-    return value or 0
-
-
-NOTED_KEY = "reference_stamps_noted"
+NOTED_KEY = "schedule_stamps_noted"
 
 
 def _root(session: Session | scoped_session[Any]) -> Any:
@@ -198,23 +192,46 @@ def _root(session: Session | scoped_session[Any]) -> Any:
     return (session() if isinstance(session, scoped_session) else session).get_transaction()
 
 
-def note_reference(session: Session | scoped_session[Any], site_id: int, value: int) -> None:
-    """The site's reference stamp as another statement of this transaction read it (a booking's
-    locks): `current_reference` answers from it until the transaction ends."""
+def _noted(session: Session | scoped_session[Any]) -> dict[int, dict[str, int]]:
+    """The stamps other statements of this transaction read, per site (dropped with the transaction)."""
     transaction = _root(session)
-    noted: tuple[Any, dict[int, int]] | None = session.info.get(NOTED_KEY)
+    noted: tuple[Any, dict[int, dict[str, int]]] | None = session.info.get(NOTED_KEY)
     if noted is None or noted[0] is not transaction:
         noted = session.info[NOTED_KEY] = (transaction, {})
-    noted[1][site_id] = value
+    return noted[1]
+
+
+def note(session: Session | scoped_session[Any], site_id: int, version: int | None = None,
+         reference: int | None = None) -> None:
+    """The site's stamps as another statement of this transaction read them (the site's own read,
+    a booking's locks): `current` and `current_reference` answer from them until it ends."""
+    found = _noted(session).setdefault(site_id, {})
+    if version is not None:
+        found["version"] = version
+    if reference is not None:
+        found["reference"] = reference
+
+
+def current(session: Session | scoped_session[Any], site_id: int) -> int:
+    """The site's stamp now (0 before its first change), unless noted in this transaction. Its
+    reference stamp comes with it and is noted (`current_reference` does not read it again)."""
+    found = _noted(session).get(site_id, {})
+    if "version" in found:
+        return found["version"]
+    row = session.execute(sa.select(ScheduleStamp.version, ScheduleStamp.reference_version)
+                          .where(ScheduleStamp.site_id == site_id)).first()
+    version, reference = row if row is not None else (0, 0)
+    note(session, site_id, version or 0, reference or 0)
+    return version or 0
 
 
 def current_reference(session: Session | scoped_session[Any], site_id: int) -> int:
     """The site's reference stamp now: it moves with its physicians, hours, time off, rooms,
     closures and settings, not with its appointments (0 before their first change). One noted in
     this transaction is not read again."""
-    noted = session.info.get(NOTED_KEY)
-    if noted is not None and noted[0] is _root(session) and site_id in noted[1]:
-        return noted[1][site_id]
+    found = _noted(session).get(site_id, {})
+    if "reference" in found:
+        return found["reference"]
     value = session.execute(sa.select(ScheduleStamp.reference_version)
                             .where(ScheduleStamp.site_id == site_id)).scalar()
     return value or 0
