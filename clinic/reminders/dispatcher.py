@@ -187,6 +187,7 @@ class Prepared:
     error: Exception | None = None  # composing failed: a failed attempt
     lost: bool = False  # the claim is gone: cancelled by a replan meanwhile, or taken back after a timeout
     defer_to: dt.datetime | None = None  # a text due in the site's quiet hours: not before their end
+    appointment_id: int | None = None  # as the row was read: a row never changes appointment
 
 
 def _quiet_end(row: Reminder, now: dt.datetime) -> dt.datetime | None:
@@ -211,7 +212,8 @@ def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared
             if row is None:
                 out.append(Prepared(row_id, lost=True))
                 continue
-            item = Prepared(row_id, row.attempts, row.channel, verdict=_verdict(row, now))
+            item = Prepared(row_id, row.attempts, row.channel, verdict=_verdict(row, now),
+                            appointment_id=row.appointment_id)
             if item.verdict is None:
                 item.defer_to = _quiet_end(row, now)
             if item.verdict is None and item.defer_to is None:
@@ -242,7 +244,7 @@ def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime,
                     last_error=error[:2000])
 
 
-def _hold_for_send(row_id: int, marker: str) -> bool:
+def _hold_for_send(row_id: int, appointment_id: int | None, marker: str) -> bool:
     """Re-check the row just before the hand-over, holding its appointment: False if it was closed.
 
     PostgreSQL: the appointment's row is held FOR SHARE (a cancel or reschedule takes it FOR UPDATE)
@@ -251,7 +253,6 @@ def _hold_for_send(row_id: int, marker: str) -> bool:
     SQLite (one writer at a time): the same re-check, without holding a read across the send."""
     r = Reminder.__table__.c
     postgres = db.engine.dialect.name == "postgresql"
-    appointment_id = db.session.execute(sa.select(r.appointment_id).where(r.id == row_id)).scalar()
     if appointment_id is not None and postgres:
         a = Appointment.__table__.c
         db.session.execute(sa.select(a.id).where(a.id == appointment_id).with_for_update(read=True))
@@ -266,7 +267,7 @@ def _deliver(item: Prepared, marker: str, now: dt.datetime, counts: Counts, send
     """Send one message and mark its row at once: the only window in which a crash can repeat a
     message is between the server's acceptance and this one-row commit."""
     row_id = item.row_id
-    if not _hold_for_send(row_id, marker):
+    if not _hold_for_send(row_id, item.appointment_id, marker):
         counts.lost_claims += 1
         return
     try:
