@@ -224,7 +224,11 @@ _INSERT_PLANNED = sa.text(
 
 def _store_planned(appointment: Appointment, rows: list[Reminder]) -> None:
     """Write a new appointment's planned rows: on PostgreSQL in one statement of one array per
-    column, the rows then joining the session as stored (with their ids); elsewhere by the flush."""
+    column, the rows then joining the session as stored (with their ids); elsewhere by the flush.
+    Should the transaction be rolled back, they stay in the session, their rows gone (a flush's
+    rows would have left it), until the session ends with its request or unit of work: nothing
+    reads a booking's reminders after its rollback, and their ids are never given again (a
+    sequence does not roll back)."""
     session = db.session
     fresh = [row for row in rows if sa.inspect(row).pending]
     if session.get_bind().dialect.name != "postgresql" or not fresh or any(

@@ -110,8 +110,9 @@ def test_the_discharge_clock_counts_down_without_a_reload(browser, live_server, 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_day_board_counts_the_minutes_down_between_its_refreshes(browser, live_server, live_app, language):
     """The board's minutes left move with the tablet's clock from the server's time of the list,
-    without the list being fetched again (its refresh set to 5 minutes here); the tablet's clock
-    itself is days off."""
+    without the list being fetched again; the tablet's clock itself is days off. The countdown
+    runs for seven minutes, past the longest refresh (5 minutes): the list's refreshes find the
+    server unreachable, so only the page's own clock can take the minutes down to zero."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     ended = now - dt.timedelta(minutes=8, seconds=30)
     with time_machine.travel(now, tick=False):
@@ -130,12 +131,20 @@ def test_the_day_board_counts_the_minutes_down_between_its_refreshes(browser, li
             board = sign_in_demo(context.new_page(), live_server, STAFF[language][1])
             board.goto(f"{live_server}/procedures/board?site={code}&date={now.astimezone(tz).date().isoformat()}"
                        "&refresh=300")
+            refreshes: list[str] = []
+
+            def unreachable(route) -> None:
+                refreshes.append(route.request.url)
+                route.abort()
+
+            board.route("**/procedures/board/fragment*", unreachable)
             minutes = board.locator(f"#case-{appointment_id} [data-countdown]")
             expect(minutes).to_have_text(text["board"].format(time=discharge, minutes=7))
             board.clock.fast_forward(60_000)
             expect(minutes).to_have_text(text["board"].format(time=discharge, minutes=6))
             board.clock.fast_forward(6 * 60_000)
             expect(minutes).to_have_attribute("data-minutes-left", "0")
-            assert board.locator("#board").get_attribute("data-refresh-count") is None   # never fetched again
+            assert board.locator("#board").get_attribute("data-refresh-count") is None   # never replaced
+            assert len(refreshes) <= 1                # the one 5-minute refresh that fell due, refused
         finally:
             context.close()
