@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from clinic.catalog import Procedure, get_procedure
 from clinic.db import utcnow
 from clinic.extensions import db
+from clinic.scheduling.intervals import Busy, arange, free_of, taken_ranges
 from clinic.scheduling.models import ACTIVE_STATUSES, Appointment
 from clinic.scheduling.reference import Closure, Hours, site_reference
 from clinic.sites.holidays import public_holiday
@@ -42,27 +43,6 @@ class Slot:
     room_id: int
 
 
-class _Busy:
-    """Disjoint, sorted busy intervals of one resource (POSIX seconds), asked 'is [s, e) free?' with bisect."""
-
-    __slots__ = ("starts", "ends")
-
-    def __init__(self, intervals: list[tuple[float, float]]):
-        merged: list[list[float]] = []
-        for start, end in sorted(intervals):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        self.starts = [m[0] for m in merged]
-        self.ends = [m[1] for m in merged]
-
-    def free(self, start: float, end: float) -> bool:
-        # The first busy interval ending after `start`; [start, end) overlaps it when it starts before `end`.
-        i = bisect.bisect_right(self.ends, start)
-        return not (i < len(self.starts) and self.starts[i] < end)
-
-
 def _seconds(interval: Interval) -> tuple[float, float]:
     return interval[0].timestamp(), interval[1].timestamp()
 
@@ -72,11 +52,11 @@ class _Data:
     physicians: list[int]
     hours: dict[int, tuple[Hours, ...]]
     derived: dict
-    busy_physician: dict[int, _Busy]
-    busy_room: dict[int, _Busy]
+    busy_physician: dict[int, Busy]
+    busy_room: dict[int, Busy]
     rooms: list[int]
     exceptions: dict[dt.date, list[Closure]]
-    time_off: dict[int, _Busy]
+    time_off: dict[int, Busy]
 
 
 def _epoch(column: sa.ColumnExpressionArgument[dt.datetime]) -> sa.ColumnElement[float]:
@@ -120,8 +100,8 @@ def _load(site: Site, procedure: Procedure, first: dt.date, last: dt.date, windo
 
     exceptions = {day: list(found) for day, found in ref.closures.items() if first <= day <= last}
 
-    return _Data(physicians, hours, ref.derived, {p: _Busy(busy[p]) for p in physicians},
-                 {r: _Busy(room_busy[r]) for r in rooms}, rooms, exceptions, {p: _Busy(away[p]) for p in physicians})
+    return _Data(physicians, hours, ref.derived, {p: Busy(busy[p]) for p in physicians},
+                 {r: Busy(room_busy[r]) for r in rooms}, rooms, exceptions, {p: Busy(away[p]) for p in physicians})
 
 
 def _day_closures(site: Site, day: dt.date, exceptions: list[Closure]) -> list[Interval] | None:
@@ -249,7 +229,7 @@ def _search(site: Site, procedure_code: str, start_date: dt.date, days: int, phy
             if why is not None:
                 why[day] = _outside(site, day, earliest_at, latest_at) or _closed(site, day, data) or NoStart("closed")
             continue
-        closed = _Busy([_seconds(c) for c in closures])
+        closed = Busy([_seconds(c) for c in closures])
         candidates: dict[int, list[float]] = {}
         for phys in data.physicians:
             starts = _possible_starts(data, phys, day, tz, duration, step)
@@ -267,7 +247,7 @@ def _search(site: Site, procedure_code: str, start_date: dt.date, days: int, phy
         rooms_at = _free_rooms(data, day_starts, block)
         pairs_at: dict[float, list[tuple[int, tuple[int, ...]]]] = {}
         for phys in data.physicians:
-            for start in _free_of(data.busy_physician[phys], candidates[phys], block):
+            for start in free_of(data.busy_physician[phys], candidates[phys], block):
                 rooms = rooms_at[start]
                 if rooms:
                     found = pairs_at.get(start)
@@ -291,7 +271,7 @@ def _possible_starts(data: _Data, phys: int, day: dt.date, tz, duration: int, st
     key = (phys, day, duration, step)
     found = data.derived.get(key)
     if found is None:
-        runs = [_arange(local_to_utc(day, row.start_time, tz).timestamp(),
+        runs = [arange(local_to_utc(day, row.start_time, tz).timestamp(),
                         local_to_utc(day, row.end_time, tz).timestamp() - duration, step)
                 for row in data.hours.get(phys, ()) if _valid_on(row, day)]
         found = runs[0] if len(runs) == 1 else sorted(set().union(*runs))
@@ -333,11 +313,7 @@ def _no_start(site: Site, day: dt.date, data: _Data, duration: int, step: int,
               earliest_at: dt.datetime, latest_at: dt.datetime) -> NoStart:
     """Why an open day has no free start: nobody's hours, everybody away, the notice or horizon
     cutting the day, or every start taken."""
-    tz = site.tz
-    working = {phys: [s for row in data.hours.get(phys, ()) if _valid_on(row, day)
-                      for s in _arange(local_to_utc(day, row.start_time, tz).timestamp(),
-                                       local_to_utc(day, row.end_time, tz).timestamp() - duration, step)]
-               for phys in data.physicians}
+    working = {phys: _possible_starts(data, phys, day, site.tz, duration, step) for phys in data.physicians}
     if not any(working.values()):
         return NoStart("no_hours")
     present = [s for phys, starts in working.items() for s in starts if data.time_off[phys].free(s, s + duration)]
@@ -379,46 +355,6 @@ def window_edges(site: Site, now: dt.datetime, offsets: frozenset[int]) -> tuple
     return edge(earliest, True), edge(latest, False)
 
 
-def _arange(first: float, last: float, step: int) -> list[float]:
-    """first, first + step, ... up to last included (empty when last < first)."""
-    count = int((last - first) // step) + 1 if last >= first else 0
-    return [first + k * step for k in range(count)]
-
-
-def _taken_ranges(busy: _Busy, starts: list[float], length: int) -> list[tuple[int, int]]:
-    """For sorted starts, the index ranges [lo, hi) of those whose [start, start + length) meets a
-    busy interval: one pair of bisections per busy interval in reach, whatever the number of starts
-    (a day has a few dozen starts and a resource a handful of bookings on it)."""
-    if not starts:
-        return []
-    begins, ends, n = busy.starts, busy.ends, len(busy.ends)
-    last = starts[-1] + length
-    ranges = []
-    i = bisect.bisect_right(ends, starts[0])
-    while i < n and begins[i] < last:
-        # [s, s + length) meets [b0, b1) when b0 - length < s < b1.
-        lo, hi = bisect.bisect_right(starts, begins[i] - length), bisect.bisect_left(starts, ends[i])
-        if lo < hi:
-            ranges.append((lo, hi))
-        i += 1
-    return ranges
-
-
-def _free_of(busy: _Busy, starts: list[float], length: int) -> list[float]:
-    """The sorted starts at which [start, start + length) is free of `busy`."""
-    ranges = _taken_ranges(busy, starts, length)
-    if not ranges:
-        return starts
-    free: list[float] = []
-    done = 0
-    for lo, hi in ranges:
-        if lo > done:
-            free.extend(starts[done:lo])
-        done = max(done, hi)
-    free.extend(starts[done:])
-    return free
-
-
 def _free_rooms(data: _Data, starts: list[float], length: int) -> dict[float, tuple[int, ...]]:
     """Each start's free suitable rooms, in room order: a row of taken flags per room (ranges set
     at once), read across the rooms start by start; each distinct combination makes its tuple once."""
@@ -428,7 +364,7 @@ def _free_rooms(data: _Data, starts: list[float], length: int) -> dict[float, tu
     rows = []
     for room in every:
         taken = bytearray(len(starts))
-        for lo, hi in _taken_ranges(data.busy_room[room], starts, length):
+        for lo, hi in taken_ranges(data.busy_room[room], starts, length):
             taken[lo:hi] = b"\x01" * (hi - lo)
         rows.append(taken)
     made: dict[tuple[int, ...], tuple[int, ...]] = {}

@@ -24,12 +24,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from functools import cache
 from itertools import chain
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
 from clinic.accounts.models import User, user_sites
@@ -118,16 +119,25 @@ def listen() -> None:
     db_listen(Session, "before_commit", _bump_collected)
 
 
-# The same upsert on PostgreSQL as one fixed text with arrays (psycopg prepares it once; building
-# the statement anew cost more than running it, at every commit that moves a stamp).
-_BUMP_POSTGRES = sa.text(
-    "INSERT INTO schedule_stamps (site_id, version, reference_version) "
-    "SELECT sites.id, 1, CASE WHEN sites.id = ANY(CAST(:ref_ids AS integer[])) OR sites.id IN ("
-    "SELECT site_id FROM user_sites WHERE user_id = ANY(CAST(:ref_physicians AS integer[]))) THEN 1 ELSE 0 END "
-    "FROM sites WHERE sites.id = ANY(CAST(:ids AS integer[])) OR sites.id IN ("
-    "SELECT site_id FROM user_sites WHERE user_id = ANY(CAST(:physicians AS integer[]))) ORDER BY sites.id "
-    "ON CONFLICT (site_id) DO UPDATE SET version = schedule_stamps.version + 1, "
-    "reference_version = schedule_stamps.reference_version + excluded.reference_version")
+@cache
+def _bump_statement(dialect: str) -> Any:
+    """The upsert of `bump`, built once per dialect (building it cost more than running it, at every
+    commit that moves a stamp); the lists of ids are its parameters."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = ScheduleStamp.__table__
+
+    def of(sites: str, physicians: str) -> sa.ColumnElement[bool]:
+        theirs = sa.select(user_sites.c.site_id).where(user_sites.c.user_id.in_(sa.bindparam(physicians, expanding=True)))
+        return sa.or_(Site.id.in_(sa.bindparam(sites, expanding=True)), Site.id.in_(theirs))
+
+    reference = sa.case((of("ref_ids", "ref_physicians"), 1), else_=0)
+    chosen = (sa.select(Site.id, sa.literal(1, sa.BigInteger), sa.cast(reference, sa.BigInteger))
+              .where(of("ids", "physicians")).order_by(Site.id))
+    stmt = insert(table).from_select(["site_id", "version", "reference_version"], chosen)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.site_id],
+        set_={"version": table.c.version + 1,
+              "reference_version": table.c.reference_version + stmt.excluded.reference_version})
 
 
 def bump(session: Session | scoped_session[Any], site_ids: Iterable[int], physician_ids: Iterable[int] = (), *,
@@ -142,25 +152,8 @@ def bump(session: Session | scoped_session[Any], site_ids: Iterable[int], physic
         return
     ref_ids = ids if reference_sites is None else sorted(set(reference_sites))
     ref_physicians = physicians if reference_physicians is None else sorted(set(reference_physicians))
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(_BUMP_POSTGRES, {"ids": ids, "physicians": physicians, "ref_ids": ref_ids,
-                                         "ref_physicians": ref_physicians})
-        return
-    table = ScheduleStamp.__table__
-
-    def of(site_list: list[int], physician_list: list[int]) -> sa.ColumnElement[bool]:
-        theirs = sa.select(user_sites.c.site_id).where(user_sites.c.user_id.in_(physician_list))
-        return sa.or_(Site.id.in_(site_list), Site.id.in_(theirs))
-
-    reference = sa.case((of(ref_ids, ref_physicians), 1), else_=0) if ref_ids or ref_physicians else sa.literal(0)
-    chosen = (sa.select(Site.id, sa.literal(1, sa.BigInteger), sa.cast(reference, sa.BigInteger))
-              .where(of(ids, physicians)).order_by(Site.id))
-    stmt = sqlite.insert(table).from_select(["site_id", "version", "reference_version"], chosen)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[table.c.site_id],
-        set_={"version": table.c.version + 1,
-              "reference_version": table.c.reference_version + stmt.excluded.reference_version}))
+    session.execute(_bump_statement(session.get_bind().dialect.name),
+                    {"ids": ids, "physicians": physicians, "ref_ids": ref_ids, "ref_physicians": ref_physicians})
 
 
 STAMPED_KEY = "schedule_stamped"
