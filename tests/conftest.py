@@ -93,10 +93,13 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url} | {"__config__": "testing"})
+    # The suite's own mail and text folders: never the development instance's.
+    folders = tmp_path_factory.mktemp("folders")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "OUTBOX_DIR": str(folders / "outbox"),
+                      "SMS_DIR": str(folders / "sms")} | {"__config__": "testing"})
     with app.app_context():
         upgrade()
     return app

@@ -25,7 +25,8 @@ class AuditEvent(Model):
     actor: Mapped[str] = mapped_column(sa.String(120), default="")
     action: Mapped[str] = mapped_column(sa.String(60))
     object_type: Mapped[str] = mapped_column(sa.String(40))
-    object_id: Mapped[str | None] = mapped_column(sa.String(40))
+    # A row id, or a name such as an outbox file (up to 204 characters, clinic.mail.folder.NAME).
+    object_id: Mapped[str | None] = mapped_column(sa.String(255))
     patient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("patients.id"))
     # The organisation whose data the event is about; NULL for events about no patient (sign-in, admin).
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)

@@ -33,7 +33,7 @@ def folder_index():
 def folder_message(name: str):
     message = folder.read(name) or abort(404)
     patients = folder.addressed_patients([message["headers"]])
-    record("outbox.read", "outbox", name[:100], patients[0] if len(patients) == 1 else None,
+    record("outbox.read", "outbox", name, patients[0] if len(patients) == 1 else None,
            {"patients": patients} if len(patients) > 1 else None)
     return render_template("mail/folder_message.html", message=message)
 

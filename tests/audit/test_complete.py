@@ -169,3 +169,26 @@ def test_the_mail_folder_writes_one_event_per_patient_addressed(app, client, db,
     assert sorted(e.patient_id for e in _events(db, "outbox.list")) == [p.id for p in shown]
     assert len(inserts) == 1
     assert [e.patient_id for e in _events(db, "outbox.read")] == [shown[1].id]
+
+
+def test_reading_a_mail_with_the_longest_name_the_folder_takes_is_audited_under_its_whole_name(
+        app, client, db, login_as, make_patient, tmp_path):
+    from email.message import EmailMessage
+
+    from clinic.mail.folder import NAME
+
+    patient = make_patient(email="long-name@test.example")
+    msg = EmailMessage()
+    msg["To"], msg["From"], msg["Subject"] = patient.email, "clinic@clinic.example", "Long name"
+    msg.set_content("body")
+    name = "r" * 200 + ".eml"
+    assert NAME.match(name)
+    (tmp_path / name).write_bytes(bytes(msg))
+    saved, app.config["OUTBOX_DIR"] = app.config["OUTBOX_DIR"], str(tmp_path)
+    try:
+        login_as("admin")
+        assert client.get(f"/admin/mail-folder/{name}").status_code == 200
+    finally:
+        app.config["OUTBOX_DIR"] = saved
+    [event] = _events(db, "outbox.read")
+    assert (event.object_id, event.patient_id) == (name, patient.id)
