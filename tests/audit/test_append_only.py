@@ -142,3 +142,16 @@ def test_postgres_trigger_is_installed(db):
     )).scalars().all()
     assert sorted(rows) == ["DELETE", "UPDATE"]
     assert db.session.get(AuditEvent, -1) is None
+
+
+def test_update_and_delete_statements_are_refused_by_the_database_on_either_engine(db):
+    """The database itself refuses UPDATE and DELETE on audit_events, on SQLite too (its triggers,
+    made by 0016 and again by 0021 after the table was rebuilt)."""
+    event = record("test.trigger", "test", 1)
+    db.session.flush()
+    for statement in ("UPDATE audit_events SET action = 'tampered' WHERE id = :id",
+                      "DELETE FROM audit_events WHERE id = :id"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.session.begin_nested():
+            db.session.execute(sa.text(statement), {"id": event.id})
+    action = db.session.execute(sa.text("SELECT action FROM audit_events WHERE id = :id"), {"id": event.id}).scalar()
+    assert action == "test.trigger"
