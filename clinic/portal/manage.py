@@ -53,24 +53,44 @@ def ensure_link(appointment: Appointment, fresh: bool = False, **_kw) -> ManageL
     return row
 
 
+def _page_url(token: str) -> str:
+    """BASE_URL/p/m/<token>, built from a prefix made once per BASE_URL (tokens are URL-safe)."""
+    base_url = current_app.config["BASE_URL"]
+    prefixes = current_app.extensions.setdefault("clinic.manage_prefix", {})
+    prefix = prefixes.get(base_url)
+    if prefix is None:
+        base = urlsplit(base_url)
+        adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                           url_scheme=base.scheme or "https")
+        marker = "T0KEN"
+        prefix = prefixes[base_url] = adapter.build("portal.manage_page", {"token": marker},
+                                                    force_external=True).removesuffix(marker)
+    return prefix + token
+
+
+def _short_page_url(short: str) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/m/{short}"
+
+
 def manage_url(appointment: Appointment) -> str | None:
     """The absolute link on BASE_URL (works in the dispatcher), or None when the appointment has none."""
     token = db.session.execute(sa.select(ManageLink.token).where(
         ManageLink.appointment_id == appointment.id, ManageLink.revoked_at.is_(None))).scalar_one_or_none()
-    if token is None:
-        return None
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    return adapter.build("portal.manage_page", {"token": token}, force_external=True)
+    return None if token is None else _page_url(token)
 
 
 def short_url(appointment_id: int) -> str | None:
     """BASE_URL/m/<short token> of the appointment's live manage link (text messages), or None when it has none."""
     short = db.session.execute(sa.select(ManageLink.short_token).where(
         ManageLink.appointment_id == appointment_id, ManageLink.revoked_at.is_(None))).scalar_one_or_none()
-    if not short:
-        return None
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/m/{short}"
+    return _short_page_url(short) if short else None
+
+
+def live_links(appointment_ids) -> dict[int, tuple[str, str | None]]:
+    """The live links of these appointments, read at once: id -> (page link, short link or None)."""
+    rows = db.session.execute(sa.select(ManageLink.appointment_id, ManageLink.token, ManageLink.short_token).where(
+        ManageLink.appointment_id.in_(list(appointment_ids)), ManageLink.revoked_at.is_(None)))
+    return {aid: (_page_url(token), _short_page_url(short) if short else None) for aid, token, short in rows}
 
 
 def token_of_short(short: str) -> str | None:
@@ -175,4 +195,4 @@ def confirm_time(request: PatientRequest, option_id: int, user) -> Appointment:
 
 def connect() -> None:
     signals.appointment_booked.connect(ensure_link)
-    links.register(links.ManageLinks(url=manage_url, short_url=short_url))
+    links.register(links.ManageLinks(url=manage_url, short_url=short_url, many=live_links))

@@ -35,12 +35,13 @@ from sqlalchemy.orm import joinedload
 from clinic.catalog.neutral import late_after
 from clinic.db import utcnow
 from clinic.extensions import db
+from clinic.links import manage as links
 from clinic.mail import composers, transport
 from clinic.reminders.channels import CHANNELS, channel
 from clinic.reminders.models import Reminder, ReminderStatus
 from clinic.reminders.planner import texts_patient
 from clinic.reminders.schedule import in_quiet_hours, out_of_quiet_hours, rules
-from clinic.scheduling.models import Appointment, AppointmentStatus
+from clinic.scheduling.models import AppointmentStatus
 from clinic.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -205,8 +206,11 @@ def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared
     """Read the rows and compose their messages in one short read, ended before any network I/O."""
     domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ") or "clinic.local"
     out = []
+    stack = ExitStack()
     try:
         rows = _load(row_ids, marker)
+        ahead = links.read_ahead({row.appointment_id for row in rows.values() if row.appointment_id is not None})
+        stack.enter_context(ahead)  # the rows' manage links: one read for the batch, in this transaction
         for row_id in row_ids:
             row = rows.get(row_id)
             if row is None:
@@ -225,6 +229,7 @@ def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared
                     db.session.rollback()  # a failed lazy read must not spoil the next rows' reads
             out.append(item)
     finally:
+        stack.close()
         db.session.rollback()  # release the read transaction (SQLite: its shared lock)
     return out
 
@@ -244,6 +249,17 @@ def _fail(row_id: int, attempts: int, marker: str, error: str, now: dt.datetime,
                     last_error=error[:2000])
 
 
+# The row is still this pass's (SQLite), and held FOR UPDATE (PostgreSQL); with its appointment held
+# FOR SHARE in the same statement, the appointment first (as a cancel or reschedule takes it, FOR
+# UPDATE, before the appointment's reminders). A row whose claim went meanwhile is not returned:
+# PostgreSQL checks a locked row's conditions again on its newest version.
+STILL_CLAIMED = sa.text("SELECT id FROM reminders WHERE id = :row_id AND claimed_by = :marker AND status = 'sending'")
+HOLD = sa.text(f"{STILL_CLAIMED.text} FOR UPDATE")
+HOLD_WITH_APPOINTMENT = sa.text(
+    "SELECT r.id FROM appointments a JOIN reminders r ON r.appointment_id = a.id WHERE a.id = :appointment_id "
+    "AND r.id = :row_id AND r.claimed_by = :marker AND r.status = 'sending' FOR SHARE OF a FOR UPDATE OF r")
+
+
 def _hold_for_send(row_id: int, appointment_id: int | None, marker: str) -> bool:
     """Re-check the row just before the hand-over, holding its appointment: False if it was closed.
 
@@ -251,13 +267,13 @@ def _hold_for_send(row_id: int, appointment_id: int | None, marker: str) -> bool
     and the reminder's FOR UPDATE, from this check until the one-row commit after the mail server's
     answer, so the message goes out before a change of its appointment commits, or not at all.
     SQLite (one writer at a time): the same re-check, without holding a read across the send."""
-    r = Reminder.__table__.c
     postgres = db.engine.dialect.name == "postgresql"
-    if appointment_id is not None and postgres:
-        a = Appointment.__table__.c
-        db.session.execute(sa.select(a.id).where(a.id == appointment_id).with_for_update(read=True))
-    still = sa.select(r.id).where(r.id == row_id, r.claimed_by == marker, r.status == "sending")
-    held = db.session.execute(still.with_for_update() if postgres else still).first() is not None
+    params = {"row_id": row_id, "marker": marker}
+    if postgres and appointment_id is not None:
+        statement, params["appointment_id"] = HOLD_WITH_APPOINTMENT, appointment_id
+    else:
+        statement = HOLD if postgres else STILL_CLAIMED
+    held = db.session.execute(statement, params).first() is not None
     if not held or not postgres:
         db.session.rollback()
     return held

@@ -98,3 +98,33 @@ def test_a_message_that_cannot_be_composed_fails_alone(db, smtp, make_appointmen
     row = db.session.get(Reminder, broken.id)
     assert row.status == ReminderStatus.RETRYING and row.attempts == 1
     assert row.last_error.startswith("compose: LookupError")
+
+
+def test_a_pass_reads_the_manage_links_once_per_read_of_rows_and_holds_each_row_in_one_statement(
+        db, smtp, make_appointment):
+    """Each message carries its own appointment's manage link, read with the other rows' links in
+    one statement per read of rows; a row is held for its send in one statement (on PostgreSQL with
+    its appointment), then marked in one: about two statements per message."""
+    from clinic.portal.manage import ensure_link
+    from tests.web import statements
+
+    rows = due_rows(db, make_appointment, READ_AHEAD + 3)  # two reads of rows
+    tokens = {row.id: ensure_link(row.appointment).token for row in rows}
+    db.session.commit()
+    with statements(db) as seen:
+        counts = dispatch_once(worker_id="links", now=NOW)
+    assert counts.sent == len(rows)
+    for message in smtp.messages:
+        text = message.get_body(("plain",)).get_content()
+        assert f"/p/m/{tokens[int(message['X-Clinic-Reminder'])]}" in text
+    reads = 2
+    assert len([s for s in seen if "FROM manage_links" in s]) == reads
+    if db.engine.dialect.name == "postgresql":
+        holds = [s for s in seen if "FOR SHARE OF a FOR UPDATE OF r" in s]
+    else:
+        holds = [s for s in seen if s.startswith("SELECT id FROM reminders WHERE id =")]
+    assert len(holds) == len(rows)
+    # the claim (two), the rows and their links per read, a hold and a mark per message (the
+    # savepoints are the test's: its commits are savepoints of a transaction rolled back at its end)
+    work = [s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))]
+    assert len(work) == 2 + 2 * reads + 2 * len(rows)
