@@ -74,16 +74,14 @@ def _short_page_url(short: str) -> str:
 
 def manage_url(appointment: Appointment) -> str | None:
     """The absolute link on BASE_URL (works in the dispatcher), or None when the appointment has none."""
-    token = db.session.execute(sa.select(ManageLink.token).where(
-        ManageLink.appointment_id == appointment.id, ManageLink.revoked_at.is_(None))).scalar_one_or_none()
-    return None if token is None else _page_url(token)
+    found = live_links([appointment.id]).get(appointment.id)
+    return found[0] if found else None
 
 
 def short_url(appointment_id: int) -> str | None:
     """BASE_URL/m/<short token> of the appointment's live manage link (text messages), or None when it has none."""
-    short = db.session.execute(sa.select(ManageLink.short_token).where(
-        ManageLink.appointment_id == appointment_id, ManageLink.revoked_at.is_(None))).scalar_one_or_none()
-    return _short_page_url(short) if short else None
+    found = live_links([appointment_id]).get(appointment_id)
+    return found[1] if found else None
 
 
 def live_links(appointment_ids) -> dict[int, tuple[str, str | None]]:

@@ -206,30 +206,28 @@ def _prepare(row_ids: list[int], marker: str, now: dt.datetime) -> list[Prepared
     """Read the rows and compose their messages in one short read, ended before any network I/O."""
     domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip("> ") or "clinic.local"
     out = []
-    stack = ExitStack()
     try:
         rows = _load(row_ids, marker)
-        ahead = links.read_ahead({row.appointment_id for row in rows.values() if row.appointment_id is not None})
-        stack.enter_context(ahead)  # the rows' manage links: one read for the batch, in this transaction
-        for row_id in row_ids:
-            row = rows.get(row_id)
-            if row is None:
-                out.append(Prepared(row_id, lost=True))
-                continue
-            item = Prepared(row_id, row.attempts, row.channel, verdict=_verdict(row, now),
-                            appointment_id=row.appointment_id)
-            if item.verdict is None:
-                item.defer_to = _quiet_end(row, now)
-            if item.verdict is None and item.defer_to is None:
-                try:
-                    item.message = _compose(row, domain)
-                except Exception as err:  # a composing error is a failed attempt, never a crashed pass
-                    log.exception("reminder %s could not be composed", row_id)
-                    item.error = err
-                    db.session.rollback()  # a failed lazy read must not spoil the next rows' reads
-            out.append(item)
+        # the rows' manage links: one read for the batch, in this transaction
+        with links.read_ahead({row.appointment_id for row in rows.values() if row.appointment_id is not None}):
+            for row_id in row_ids:
+                row = rows.get(row_id)
+                if row is None:
+                    out.append(Prepared(row_id, lost=True))
+                    continue
+                item = Prepared(row_id, row.attempts, row.channel, verdict=_verdict(row, now),
+                                appointment_id=row.appointment_id)
+                if item.verdict is None:
+                    item.defer_to = _quiet_end(row, now)
+                if item.verdict is None and item.defer_to is None:
+                    try:
+                        item.message = _compose(row, domain)
+                    except Exception as err:  # a composing error is a failed attempt, never a crashed pass
+                        log.exception("reminder %s could not be composed", row_id)
+                        item.error = err
+                        db.session.rollback()  # a failed lazy read must not spoil the next rows' reads
+                out.append(item)
     finally:
-        stack.close()
         db.session.rollback()  # release the read transaction (SQLite: its shared lock)
     return out
 
