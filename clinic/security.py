@@ -11,8 +11,25 @@ from werkzeug.routing import IntegerConverter
 BACKGROUND_HEADER = "X-Clinic-Background"
 
 
+API_PREFIX = "/api/"
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """Signed cookie sessions whose idle timeout is renewed only by what the user does."""
+    """Signed cookie sessions whose idle timeout is renewed only by what the user does.
+
+    The API authenticates by bearer token and uses no cookie: its requests get an empty session
+    that is never read from the cookie nor written back (a browser's session cookie sent along with
+    an API call is left as it was, neither renewed nor cleared)."""
+
+    def open_session(self, app, request):
+        if request.path.startswith(API_PREFIX):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if request.path.startswith(API_PREFIX):
+            return
+        super().save_session(app, session, response)
 
     def should_set_cookie(self, app, session) -> bool:
         if request.headers.get(BACKGROUND_HEADER) and not session.modified:
@@ -44,7 +61,7 @@ def _field_with_nul() -> str | None:
                 return name.replace("\x00", "")
     # An anonymous API call is answered 401 without its body ever being read (MAX_CONTENT_LENGTH
     # bounds what a caller with a header can make the server read).
-    anonymous_api = request.path.startswith("/api/") and not request.headers.get("Authorization")
+    anonymous_api = request.path.startswith(API_PREFIX) and not request.headers.get("Authorization")
     if request.is_json and not anonymous_api:
         data = request.get_data(cache=True)
         if b"\x00" in data or b"\\u0000" in data:
@@ -75,8 +92,8 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def idle_expiry() -> None:
-        # A permanent session lasts PERMANENT_SESSION_LIFETIME after the last request.
-        if not session.permanent:  # setting it marks the session modified (a new cookie)
+        # A permanent session lasts PERMANENT_SESSION_LIFETIME after the last request (the API has none).
+        if not session.permanent and not request.path.startswith(API_PREFIX):  # setting it marks the session modified (a new cookie)
             session.permanent = True
 
     @app.after_request
@@ -88,6 +105,6 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.path.startswith("/api/") or response.mimetype in ("text/html", "text/csv"):
+        if request.path.startswith(API_PREFIX) or response.mimetype in ("text/html", "text/csv"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
