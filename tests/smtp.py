@@ -32,6 +32,8 @@ class Recorder:
     def __init__(self, delay: float = 0.0):
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[list[str], list[str]]] = []  # (recipients, MAIL FROM options) of each
+        self.senders: list[str] = []  # the MAIL FROM address of each
+        self.raw: list[bytes] = []    # each message as it arrived
         self.peers: list = []       # the connection of each MAIL command
         self.delay = delay
         self.refuse: set[str] = set()
@@ -66,6 +68,8 @@ class Recorder:
         with self.lock:
             self.messages.append(msg)
             self.envelopes.append((list(envelope.rcpt_tos), list(envelope.mail_options)))
+            self.senders.append(envelope.mail_from)
+            self.raw.append(envelope.content)
         if number in self.close_after:
             asyncio.get_running_loop().call_soon(server.transport.close)  # after the 250 reply
         return "250 Message accepted for delivery"

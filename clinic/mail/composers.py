@@ -14,9 +14,10 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 
 # Headers whose values repeat from message to message: parsed once, then the (immutable) header
-# object is shared.
+# object is shared (a multipart's Content-Type too: clinic.mail.transport gives the messages of a
+# process one boundary; the Date repeats within its second).
 SHARED_HEADERS = frozenset({"content-type", "content-transfer-encoding", "content-disposition",
-                            "content-language", "mime-version", "from"})
+                            "content-language", "mime-version", "from", "date"})
 
 
 class _Headers(HeaderRegistry):
@@ -35,7 +36,7 @@ class _Headers(HeaderRegistry):
         return cls
 
     def __call__(self, name: str, value: str) -> BaseHeader:
-        if name.lower() not in SHARED_HEADERS or "boundary=" in value:  # a boundary is new each time
+        if name.lower() not in SHARED_HEADERS:
             return self[name](name, value)
         key = (name, value)
         header = self._shared.get(key)

@@ -22,6 +22,7 @@ Every message leaves with a Date header (the moment it is handed over) besides i
 
 from __future__ import annotations
 
+import secrets
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -51,7 +52,9 @@ class Refused(TransportError):
 
 
 def _ensure_ids(msg: EmailMessage) -> str:
-    """Message-ID, From and Date, unless the composer set them; returns the Message-ID."""
+    """Message-ID, From and Date, unless the composer set them, and each multipart's boundary;
+    returns the Message-ID."""
+    _set_boundaries(msg)
     if not msg.get("Date"):
         msg["Date"] = format_datetime(utcnow())
     if not msg.get("Message-ID"):
@@ -62,10 +65,57 @@ def _ensure_ids(msg: EmailMessage) -> str:
     return msg["Message-ID"]
 
 
+# The boundary of this process's multipart messages. A boundary has only to be absent from the
+# message it separates (RFC 2046, 5.1.1), not new for each message: one that is the same from
+# message to message lets their Content-Type headers be parsed once (clinic.mail.composers). A
+# message whose text holds it gets a random one of its own.
+BOUNDARY = "=_" + secrets.token_hex(16)
+
+
+def _set_boundaries(msg: EmailMessage) -> None:
+    """A boundary for each multipart that has none, found in none of its parts' text nor in the
+    boundary of a multipart inside it.
+
+    The generator would choose a new one for each message and check it by compiling a regular
+    expression; the text is searched for "--" and the boundary directly here."""
+    if not msg.is_multipart():
+        return
+    for part in msg.iter_parts():
+        _set_boundaries(part)  # type: ignore[arg-type]  # parts of an EmailMessage are EmailMessages
+    if msg.get_boundary() is not None:
+        return
+    # Its parts' text, with the delimiter lines of the multiparts inside it (set just above).
+    texts = [payload if isinstance(payload := part.get_payload(), str) else f"--{part.get_boundary()}"
+             for part in msg.walk() if part is not msg]
+    boundary = BOUNDARY
+    while any("--" + boundary in text for text in texts):
+        boundary = "=_" + secrets.token_hex(16)
+    msg.set_boundary(boundary)
+
+
+def _addresses(msg: EmailMessage, *names: str) -> list[str]:
+    """The address specs of these headers, read from the parsed headers the message holds."""
+    found: list[str] = []
+    for name in names:
+        for value in msg.get_all(name) or ():
+            parsed = getattr(value, "addresses", None)
+            if parsed is None:   # a header kept as text (a message of another policy)
+                found += [address for _name, address in getaddresses([str(value)])]
+            else:
+                found += [address.addr_spec for address in parsed]
+    return found
+
+
+def _envelope(msg: EmailMessage) -> tuple[str, list[str]]:
+    """The envelope's sender and recipients, as smtplib's send_message reads them from the headers
+    (the Sender, else the From; To, Bcc and Cc)."""
+    senders = _addresses(msg, "Sender") or _addresses(msg, "From")
+    return (senders[0] if senders else ""), _addresses(msg, "To", "Bcc", "Cc")
+
+
 def international(msg: EmailMessage) -> bool:
     """Whether an address of the message (sender or recipient) needs SMTPUTF8."""
-    fields = [str(v) for name in ("From", "Sender", "To", "Cc", "Bcc") for v in (msg.get_all(name) or ())]
-    return any(not address.isascii() for _name, address in getaddresses(fields))
+    return any(not address.isascii() for address in _addresses(msg, "From", "Sender", "To", "Cc", "Bcc"))
 
 
 def _error(err: BaseException) -> TransportError:
@@ -99,15 +149,14 @@ def _not_handed_over(err: BaseException, smtp: _SMTP) -> bool:
 
 def _hand_over(smtp: _SMTP, msg: EmailMessage) -> None:
     """send_message, with SMTPUTF8 for an internationalised address (refused when the relay lacks it)."""
-    if not international(msg):
-        smtp.send_message(msg)
-        return
-    smtp.ehlo_or_helo_if_needed()
-    if not smtp.has_extn("smtputf8"):
-        raise Refused(NO_SMTPUTF8)
-    # send_message sees the address itself: it adds SMTPUTF8 and BODY=8BITMIME to MAIL FROM (given
-    # here too, it would be sent twice) and writes the headers in UTF-8.
-    smtp.send_message(msg)
+    sender, recipients = _envelope(msg)
+    if international(msg):
+        smtp.ehlo_or_helo_if_needed()
+        if not smtp.has_extn("smtputf8"):
+            raise Refused(NO_SMTPUTF8)
+    # send_message sees an internationalised address itself: it adds SMTPUTF8 and BODY=8BITMIME to
+    # MAIL FROM (given here too, they would be sent twice) and writes the headers in UTF-8.
+    smtp.send_message(msg, sender, recipients)
 
 
 class SMTPSession:
