@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from email.message import EmailMessage
 from types import SimpleNamespace
 
-from flask import g, render_template
+from flask import g
 from flask_babel import force_locale
 
 from clinic.catalog.bilingual import in_language
@@ -25,6 +25,7 @@ from clinic.mail.composers import new_message
 from clinic.reminders.schedule import load_data, rule, rules
 from clinic.screening.formats import fmt_time
 from clinic.screening.preparation import emergency_number
+from clinic.screening.sheet import render_plain
 from clinic.timeutil import parse_instant
 
 NOTICE_KINDS = ("confirmation", "rescheduled", "cancellation")  # composed by the booking side (email + .ics)
@@ -52,13 +53,11 @@ def time_label(instant: dt.datetime, tz, lang: str) -> str:
     return fmt_time(instant, tz, lang)
 
 
-def subject_for(reminder) -> str:
-    """'Your appointment on Tuesday 30 March at 09:00, Clinique Drouot' and its kin."""
-    lang = _lang(reminder)
-    appointment, site = reminder.appointment, reminder.site
-    template = in_language(load_data()["subjects"], lang)[rule(reminder.kind).subject]
-    return template.format(date=day_label(appointment.start_at, site.tz, lang),
-                           time=time_label(appointment.start_at, site.tz, lang), site=mail_name(site))
+def subject_for(reminder, values: dict) -> str:
+    """'Your appointment on Tuesday 30 March at 09:00, Clinique Drouot' and its kin, from the body's
+    values (date, time and site written once for both)."""
+    template = in_language(load_data()["subjects"], _lang(reminder))[rule(reminder.kind).subject]
+    return template.format(date=values["date"], time=values["time"], site=values["site"])
 
 
 def _hold(reminder) -> dict:
@@ -111,10 +110,9 @@ def _links(reminder) -> dict:
     return links
 
 
-def body_context(reminder) -> dict:
+def body_context(reminder, values: dict) -> dict:
     lang = _lang(reminder)
     data = load_data()
-    values = _values(reminder, lang)
     r = rule(reminder.kind)
     return {
         "reminder": reminder, "patient": reminder.patient, "site": reminder.site,
@@ -127,13 +125,14 @@ def body_context(reminder) -> dict:
 
 def compose_reminder(reminder) -> EmailMessage:
     lang = _lang(reminder)
+    values = _values(reminder, lang)
     with locale_of(lang):
-        context = body_context(reminder)
-        text = render_template("email/reminder.txt", **context)
-        html = render_template("email/reminder.html", **context)
+        context = body_context(reminder, values)
+        text = render_plain("email/reminder.txt", **context)
+        html = render_plain("email/reminder.html", **context)
     msg = new_message()
     msg["To"] = reminder.patient.email
-    msg["Subject"] = subject_for(reminder)
+    msg["Subject"] = subject_for(reminder, values)
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     msg["Content-Language"] = lang  # last: set_content clears the Content-* headers
