@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import smtplib
 import subprocess
 import threading
@@ -155,12 +156,21 @@ def smtp_baseline(port: int, n: int) -> dict:
 
 
 def make_reminders(conninfo: str, site: str, count: int) -> None:
+    """`count` day-before reminders due now, over the site's booked appointments, each of which gets
+    the manage link a booking makes (the seeded appointments have none, and a message without one
+    would take the path of appointments booked before such links existed)."""
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     with psycopg.connect(conninfo) as conn:
         appts = conn.execute(
             "SELECT a.id, a.patient_id, a.site_id, a.organisation_id FROM appointments a JOIN sites s ON s.id = a.site_id "
             "WHERE s.code = %s AND a.status = 'booked' AND a.start_at > now() + interval '2 days' ORDER BY a.id",
             (site,)).fetchall()
+        linked = {r[0] for r in conn.execute("SELECT appointment_id FROM manage_links")}
+        with conn.cursor() as cur, cur.copy("COPY manage_links (token, short_token, appointment_id, patient_id, "
+                                            "organisation_id, created_at) FROM STDIN") as cp:
+            for a in appts:
+                if a[0] not in linked:
+                    cp.write_row((secrets.token_urlsafe(24), secrets.token_urlsafe(8), a[0], a[1], a[3], now))
         payload = json.dumps({"phase": "before", "anchor": "start"})
         with conn.cursor() as cur, cur.copy("COPY reminders (organisation_id, appointment_id, patient_id, site_id, kind, essential, "
                                             "language, send_at, next_attempt_at, status, attempts, payload, created_at)"
