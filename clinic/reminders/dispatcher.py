@@ -48,9 +48,11 @@ log = logging.getLogger(__name__)
 ROW_HEADER = "X-Clinic-Reminder"
 DUE_STATUSES = ("planned", "retrying")
 # Claimed rows are read (with their appointment, patient and site) and composed this many at a
-# time, just before they are sent: a replan or cancellation committed meanwhile is seen by the
-# next read, so a closed row is sent only if it closed within these few messages' sending time.
-READ_AHEAD = 10
+# time, just before they are sent. A row closed meanwhile (a replan, a cancellation) is never sent:
+# the hold before each hand-over checks it under its appointment's lock. What the read ahead bounds
+# is how old a message's text may be when it leaves: these few messages' sending time (about a
+# tenth of a second). Ten at a time, the read cost a dispatcher 0.25 ms a message; 25, 0.15 ms.
+READ_AHEAD = 25
 
 
 @dataclass
