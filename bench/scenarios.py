@@ -162,14 +162,14 @@ def make_reminders(conninfo: str, site: str, count: int) -> None:
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     with psycopg.connect(conninfo) as conn:
         appts = conn.execute(
-            "SELECT a.id, a.patient_id, a.site_id, a.organisation_id FROM appointments a JOIN sites s ON s.id = a.site_id "
+            "SELECT a.id, a.patient_id, a.site_id, a.organisation_id, l.id IS NOT NULL FROM appointments a "
+            "JOIN sites s ON s.id = a.site_id LEFT JOIN manage_links l ON l.appointment_id = a.id "
             "WHERE s.code = %s AND a.status = 'booked' AND a.start_at > now() + interval '2 days' ORDER BY a.id",
             (site,)).fetchall()
-        linked = {r[0] for r in conn.execute("SELECT appointment_id FROM manage_links")}
         with conn.cursor() as cur, cur.copy("COPY manage_links (token, short_token, appointment_id, patient_id, "
                                             "organisation_id, created_at) FROM STDIN") as cp:
             for a in appts:
-                if a[0] not in linked:
+                if not a[4]:
                     cp.write_row((secrets.token_urlsafe(24), secrets.token_urlsafe(8), a[0], a[1], a[3], now))
         payload = json.dumps({"phase": "before", "anchor": "start"})
         with conn.cursor() as cur, cur.copy("COPY reminders (organisation_id, appointment_id, patient_id, site_id, kind, essential, "

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from flask import Flask, abort, g, request
 from flask_login import current_user
 
+from clinic.errors import is_api_request
+
 
 class Role(enum.StrEnum):
     """A member of staff's role (stored as the `user_role` enum of users.role)."""
@@ -103,7 +105,7 @@ def can(permission: str) -> bool:
 
 
 def _is_api() -> bool:
-    return request.blueprint == "api" or request.path.startswith("/api/")
+    return request.blueprint == "api" or is_api_request()
 
 
 def current_actor() -> Any:

@@ -71,15 +71,19 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    """Whether this request is the API's (answered in JSON, authenticated by bearer token, no cookie)."""
+    return request.path.startswith(API_PREFIX)
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
         db.session.rollback()
-        if _wants_json():
+        if is_api_request():
             return jsonify(error_body(err.code, err.message, err.details)), err.status
         return render_template("errors/error.html", status=err.status, message=err.text), err.status
 
@@ -91,7 +95,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         status = err.code or 500
-        if _wants_json():
+        if is_api_request():
             response = jsonify(error_body(HTTP_CODES.get(status, "error"), err.description or err.name))
             if status == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="clinic"'
@@ -105,6 +109,6 @@ def register(app: Flask) -> None:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if app.testing and app.config.get("PROPAGATE_UNEXPECTED", True):
             raise err
-        if _wants_json():
+        if is_api_request():
             return jsonify(error_body("server_error", "An unexpected error occurred.")), 500
         return render_template("errors/error.html", status=500, message=None), 500

@@ -6,12 +6,11 @@ from flask import Flask, Response, abort, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
 
+from clinic.errors import is_api_request
+
 # The header of requests a page makes by itself (the day board's refresh): they do not count as
 # activity, so they never renew the session's idle timeout.
 BACKGROUND_HEADER = "X-Clinic-Background"
-
-
-API_PREFIX = "/api/"
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -22,12 +21,12 @@ class SessionInterface(SecureCookieSessionInterface):
     an API call is left as it was, neither renewed nor cleared)."""
 
     def open_session(self, app, request):
-        if request.path.startswith(API_PREFIX):
+        if is_api_request():
             return self.session_class()
         return super().open_session(app, request)
 
     def save_session(self, app, session, response) -> None:
-        if request.path.startswith(API_PREFIX):
+        if is_api_request():
             return
         super().save_session(app, session, response)
 
@@ -61,7 +60,7 @@ def _field_with_nul() -> str | None:
                 return name.replace("\x00", "")
     # An anonymous API call is answered 401 without its body ever being read (MAX_CONTENT_LENGTH
     # bounds what a caller with a header can make the server read).
-    anonymous_api = request.path.startswith(API_PREFIX) and not request.headers.get("Authorization")
+    anonymous_api = is_api_request() and not request.headers.get("Authorization")
     if request.is_json and not anonymous_api:
         data = request.get_data(cache=True)
         if b"\x00" in data or b"\\u0000" in data:
@@ -93,7 +92,7 @@ def register(app: Flask) -> None:
     @app.before_request
     def idle_expiry() -> None:
         # A permanent session lasts PERMANENT_SESSION_LIFETIME after the last request (the API has none).
-        if not session.permanent and not request.path.startswith(API_PREFIX):  # setting it marks the session modified (a new cookie)
+        if not session.permanent and not is_api_request():  # setting it marks the session modified (a new cookie)
             session.permanent = True
 
     @app.after_request
@@ -105,6 +104,6 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.path.startswith(API_PREFIX) or response.mimetype in ("text/html", "text/csv"):
+        if is_api_request() or response.mimetype in ("text/html", "text/csv"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
